@@ -1,0 +1,69 @@
+"""The one error hierarchy of flowmetrics.
+
+Every error the package raises on purpose is a FlowmetricsError; its ``exit_code`` is what the CLI returns
+(1: the data failed a check or a step failed on it, 2: usage or configuration error). Messages name the file,
+table, column and row count involved.
+"""
+
+from __future__ import annotations
+
+
+class FlowmetricsError(Exception):
+    """Base class of every error flowmetrics raises on purpose."""
+
+    exit_code: int = 2
+
+
+class ConfigError(FlowmetricsError):
+    """A usage or configuration problem: a missing path, an unknown target, a bad option value."""
+
+    exit_code = 2
+
+
+class RawContractError(FlowmetricsError):
+    """Raw input breaks the contract at file level (missing file or column, wrong type). Nothing was loaded.
+
+    ``problems`` holds every problem found, not just the first.
+    """
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"the raw input breaks the contract; nothing was loaded:\n{lines}")
+
+
+class WarehouseError(FlowmetricsError):
+    """The warehouse could not be opened, read or written."""
+
+    exit_code = 2
+
+
+class MartNotFoundError(WarehouseError):
+    """A mart the package reads does not exist: run `flowmetrics build` (dbt build) first."""
+
+    exit_code = 2
+
+
+class DbtRunError(FlowmetricsError):
+    """`dbt build` (or another dbt command) failed."""
+
+    exit_code = 1
+
+
+class DataQualityError(FlowmetricsError):
+    """One or more error-severity data quality checks failed; carries every failed check."""
+
+    exit_code = 1
+
+    def __init__(self, failures: list[str]):
+        self.failures = list(failures)
+        lines = "\n".join(f"  - {f}" for f in self.failures)
+        super().__init__(f"{len(self.failures)} data quality check(s) failed:\n{lines}")
+
+
+class AnalysisError(FlowmetricsError):
+    """The analysis cannot run on the data given (e.g. no stage visits at all)."""
+
+    exit_code = 1
