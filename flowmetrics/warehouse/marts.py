@@ -1,0 +1,94 @@
+"""The one reader of marts: a registry of the relations the package reads, read with explicit columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from flowmetrics.errors import MartNotFoundError
+from flowmetrics.warehouse.connection import Connection, open_connection
+from flowmetrics.warehouse.profile import Target, resolve_target
+
+PUBLIC_MARTS: dict[str, str] = {
+    "dim_as_of": "The as-of time of the build (one row).",
+    "fct_stage_transitions": "One row per status change that changes the status.",
+    "fct_stage_visits": "One row per ticket per stage visit, with queue/active/wait seconds.",
+    "fct_work_items": "One row per ticket: state, lead and cycle time, flow efficiency, rework.",
+}
+"""Every mart the package reads, with its grain. Other modules add theirs here, never read unlisted relations."""
+
+
+class MartReader:
+    """Reads public marts from the schema dbt built them in."""
+
+    def __init__(self, connection: Connection, schema: str | None = None):
+        self.connection = connection
+        self.schema = schema or connection.target.schema
+
+    @classmethod
+    def open(cls, target: str | None = None, warehouse: Path | None = None) -> MartReader:
+        resolved: Target = resolve_target(target, warehouse)
+        return cls(open_connection(resolved, read_only=True))
+
+    def __enter__(self) -> MartReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.close()
+
+    def relation(self, mart: str) -> str:
+        if mart not in PUBLIC_MARTS:
+            raise KeyError(f"{mart!r} is not a registered mart; known: {', '.join(sorted(PUBLIC_MARTS))}")
+        return f"{self.schema}.{mart}"
+
+    def exists(self, mart: str) -> bool:
+        return self.connection.relation_exists(self.schema, mart)
+
+    def read(self, mart: str, columns: Sequence[str], where: str | None = None) -> pd.DataFrame:
+        """Rows of a mart with the given columns (explicit: a mart change breaks loudly, not silently)."""
+        relation = self.relation(mart)
+        if not self.exists(mart):
+            raise MartNotFoundError(
+                f"mart {relation} does not exist in {self.connection.target.path or self.connection.target.name}: "
+                "run `flowmetrics build` (dbt build) first"
+            )
+        sql = f"select {', '.join(columns)} from {relation}"
+        if where:
+            sql += f" where {where}"
+        return self.connection.query_df(sql)
+
+    def count(self, mart: str) -> int:
+        if not self.exists(mart):
+            raise MartNotFoundError(f"mart {self.relation(mart)} does not exist: run `flowmetrics build` first")
+        return int(self.connection.query_df(f"select count(*) as n from {self.relation(mart)}")["n"].iloc[0])
+
+    def as_of(self) -> datetime | None:
+        df = self.read("dim_as_of", ["as_of"])
+        if df.empty or pd.isna(df["as_of"].iloc[0]):
+            return None
+        return pd.Timestamp(df["as_of"].iloc[0]).to_pydatetime()
+
+
+def describe_marts(warehouse: Path) -> str:
+    """A short tour of what a build produced and what to look at next (printed by `make demo`)."""
+    with MartReader.open(warehouse=warehouse) as reader:
+        as_of = reader.as_of()
+        lines = [f"Built {reader.connection.target.path} (as of {as_of:%Y-%m-%d %H:%M} UTC)." if as_of else ""]
+        lines.append("Marts (schema %s):" % reader.schema)
+        for mart, grain in PUBLIC_MARTS.items():
+            n = reader.count(mart) if reader.exists(mart) else 0
+            lines.append(f"  {mart:<32}{n:>10,} rows  {grain}")
+        states = reader.connection.query_df(
+            f"select state, count(*) as n from {reader.relation('fct_work_items')} group by state order by state"
+        )
+    lines.append("Work items: " + ", ".join(f"{r.state} {r.n:,}" for r in states.itertuples()))
+    lines += [
+        "",
+        "Next:",
+        f"  duckdb {warehouse} \"select * from main.fct_work_items limit 10\"   (or any SQL client)",
+        f"  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve     (lineage and the definitions of every mart)",
+    ]
+    return "\n".join(line for line in lines if line is not None)

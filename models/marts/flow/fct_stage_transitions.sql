@@ -1,0 +1,53 @@
+with
+
+status_intervals as (
+
+    select * from {{ ref('int_status_intervals_mapped') }}
+
+),
+
+status_changes as (
+
+    select * from {{ ref('int_status_changes_sequenced') }}
+
+),
+
+attach_previous_interval as (
+
+    select
+        *,
+        lag(status) over (partition by ticket_id order by interval_number) as from_status,
+        lag(stage) over (partition by ticket_id order by interval_number) as from_stage,
+        lag(stage_kind) over (partition by ticket_id order by interval_number) as from_stage_kind,
+        lag(stage_order) over (partition by ticket_id order by interval_number) as from_stage_order,
+        lag(seconds_in_status) over (partition by ticket_id order by interval_number) as seconds_in_from_status
+    from status_intervals
+
+),
+
+final as (
+
+    select
+        attach_previous_interval.entered_by_change_id as change_id,
+        attach_previous_interval.ticket_id,
+        attach_previous_interval.entered_at as changed_at,
+        attach_previous_interval.from_status,
+        attach_previous_interval.status as to_status,
+        attach_previous_interval.from_stage,
+        attach_previous_interval.stage as to_stage,
+        attach_previous_interval.from_stage_kind,
+        attach_previous_interval.stage_kind as to_stage_kind,
+        attach_previous_interval.seconds_in_from_status,
+        coalesce(attach_previous_interval.stage_order < attach_previous_interval.from_stage_order, false)
+            as is_backward,
+        status_changes.reported_from_status,
+        attach_previous_interval.is_from_status_mismatch,
+        status_changes.changed_by
+    from attach_previous_interval
+    inner join status_changes
+        on attach_previous_interval.entered_by_change_id = status_changes.change_id
+    where attach_previous_interval.interval_number > 0
+
+)
+
+select * from final

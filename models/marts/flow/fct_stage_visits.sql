@@ -1,0 +1,47 @@
+with
+
+stage_visits as (
+
+    select * from {{ ref('int_stage_visits_sessionised') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('stg_tickets__tickets') }}
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['stage_visits.ticket_id', "'#'", dbt.cast('stage_visits.visit_sequence', dbt.type_string())]) }}
+            as visit_id,
+        stage_visits.ticket_id,
+        stage_visits.stage,
+        stage_visits.stage_order,
+        cast(stage_visits.visit_number as {{ dbt.type_bigint() }}) as visit_number,
+        cast(stage_visits.visit_sequence as {{ dbt.type_bigint() }}) as visit_sequence,
+        stage_visits.entered_at,
+        stage_visits.exited_at,
+        stage_visits.first_active_at,
+        cast(stage_visits.queue_seconds as {{ type_double() }}) as queue_seconds,
+        cast(stage_visits.active_seconds as {{ type_double() }}) as active_seconds,
+        cast(stage_visits.wait_seconds as {{ type_double() }}) as wait_seconds,
+        cast(stage_visits.unmapped_seconds as {{ type_double() }}) as unmapped_seconds,
+        stage_visits.entered_from_stage,
+        stage_visits.exited_to_stage,
+        stage_visits.is_rework,
+        stage_visits.is_entered_backward,
+        stage_visits.is_open,
+        stage_visits.is_terminal,
+        tickets.team,
+        tickets.requested_by,
+        tickets.ai_assisted
+    from stage_visits
+    inner join tickets
+        on stage_visits.ticket_id = tickets.ticket_id
+
+)
+
+select * from final
