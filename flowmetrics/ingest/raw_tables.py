@@ -1,0 +1,69 @@
+"""The tables of schema raw: one per contract table, raw.quarantine and raw.ingest_runs.
+
+Every contract table exists after an ingest (empty when its optional file never came), so dbt sources resolve.
+An existing table whose columns disagree with the contract is a warehouse error, not something to paper over.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from flowmetrics.contract import QUARANTINE_TABLE, RAW_SCHEMA, TABLES, Table
+from flowmetrics.errors import WarehouseError
+from flowmetrics.ingest.quarantine import QUARANTINE_COLUMNS
+from flowmetrics.ingest.sql import ident, literal, qualified
+
+INGEST_RUNS_TABLE = "ingest_runs"
+INGEST_RUNS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("ingest_run_id", "VARCHAR"),
+    ("table_name", "VARCHAR"),
+    ("source_file", "VARCHAR"),  # NULL: the optional file was absent and the table left as it was
+    ("load_mode", "VARCHAR"),
+    ("rows_read", "BIGINT"),
+    ("rows_inserted", "BIGINT"),
+    ("rows_updated", "BIGINT"),
+    ("rows_unchanged", "BIGINT"),
+    ("rows_deleted", "BIGINT"),  # replace tables: loaded keys the new file no longer has
+    ("rows_quarantined", "BIGINT"),
+    ("ignored_columns", "VARCHAR"),  # comma-separated columns of the file that are not in the contract
+    ("started_at", "TIMESTAMP"),
+    ("finished_at", "TIMESTAMP"),
+)
+INGEST_RUNS = qualified(RAW_SCHEMA, INGEST_RUNS_TABLE)
+
+
+def raw_table(name: str) -> str:
+    return qualified(RAW_SCHEMA, name)
+
+
+def contract_columns(table: Table) -> tuple[tuple[str, str], ...]:
+    return tuple((c.name, c.type.duckdb_type) for c in table.columns)
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema raw and any missing table; fail when an existing one has another shape."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(RAW_SCHEMA)}")
+    wanted = {name: contract_columns(t) for name, t in TABLES.items()}
+    wanted[QUARANTINE_TABLE] = QUARANTINE_COLUMNS
+    wanted[INGEST_RUNS_TABLE] = INGEST_RUNS_COLUMNS
+    existing: dict[str, dict[str, str]] = {}
+    for table_name, column, data_type in con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        f"WHERE database_name = current_database() AND schema_name = {literal(RAW_SCHEMA)}"
+    ).fetchall():
+        existing.setdefault(table_name, {})[column] = data_type
+    problems = []
+    for name, columns in wanted.items():
+        if name not in existing:
+            spec = ", ".join(f"{ident(c)} {t}" for c, t in columns)
+            con.execute(f"CREATE TABLE {raw_table(name)} ({spec})")
+            continue
+        have = existing[name]
+        bad = [f"{c} {t} (has {have.get(c, 'no such column')})" for c, t in columns if have.get(c) != t]
+        if bad:
+            problems.append(f"{RAW_SCHEMA}.{name}: expected {', '.join(bad)}")
+    if problems:
+        raise WarehouseError(
+            "the warehouse's raw tables do not match the contract (created by another tool or an older "
+            "flowmetrics?); nothing was loaded:\n" + "\n".join(f"  - {p}" for p in problems)
+        )

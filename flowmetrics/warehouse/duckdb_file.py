@@ -1,0 +1,76 @@
+"""Open a DuckDB warehouse file: session time zone UTC, resource limits, and clear errors for locks and I/O.
+
+DuckDB allows one writer or many read-only readers per file across processes; the lock error it raises is
+turned into a ``WarehouseError`` that says who holds the lock and what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from flowmetrics.errors import WarehouseError
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+)(?: \(PID (?P<pid>\d+)\))?")
+
+
+def connect(
+    path: Path,
+    read_only: bool = False,
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    temp_directory: Path | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the DuckDB file at ``path`` with TimeZone UTC (timestamps are stored as naive UTC).
+
+    ``memory_limit`` (e.g. "4GB"), ``threads`` and ``temp_directory`` (where DuckDB spills when it exceeds the
+    limit) are applied when given. A writable connection creates the file and its parent directory if needed.
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(
+            f"warehouse {path} does not exist: run `flowmetrics ingest` and `flowmetrics build` first"
+        )
+    if not read_only:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"cannot create the directory of warehouse {path}: {exc.strerror}") from exc
+    config: dict[str, str | int] = {}
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    if threads is not None:
+        config["threads"] = threads
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.Error as exc:
+        raise WarehouseError(_explain(path, str(exc))) from exc
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+    except duckdb.Error as exc:
+        con.close()
+        raise WarehouseError(f"cannot set the session time zone of {path} to UTC: {exc}") from exc
+    return con
+
+
+def _explain(path: Path, message: str) -> str:
+    """A one-line message for a DuckDB open error: the lock holder, a corrupt file, or the raw I/O error."""
+    held = _LOCK_HOLDER.search(message)
+    if "Could not set lock" in message or held:
+        who = "another process"
+        if held and held.group("pid"):
+            who = f"another process ({held.group('program')}, PID {held.group('pid')})"
+        return (
+            f"{who} holds a write lock on {path}: wait for it to finish (e.g. a running `dbt build` "
+            "or ingest) and try again"
+        )
+    if "not a valid DuckDB database file" in message:
+        return f"{path} exists but is not a DuckDB database file: point --warehouse at a .duckdb file"
+    if "newer version" in message or "older version" in message or "serialization" in message.lower():
+        return f"{path} was written by a different DuckDB version: {message}"
+    return f"cannot open warehouse {path}: {message}"
