@@ -178,8 +178,9 @@ def type_problems(con: duckdb.DuckDBPyConnection, relation: str, layout: FileLay
     for i, s in enumerate(checked):
         nonblank, converted, example = row[3 * i], row[3 * i + 1], row[3 * i + 2]
         if nonblank and not converted:
+            found = f"none of its {nonblank:,} values converts, e.g." if nonblank > 1 else "its one value"
             problems.append(
                 f"{layout.raw_file.name}: column {s.name}: expected {s.column.type.expectation}, "
-                f"but none of its {nonblank:,} values converts, e.g. {example!r}"
+                f"but {found} {example!r}{' does not convert' if nonblank == 1 else ''}"
             )
     return problems
