@@ -1,0 +1,63 @@
+"""warehouse.duckdb_file.connect: UTC sessions and clear errors for locks and bad files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowmetrics.errors import WarehouseError
+from flowmetrics.ingest import ingest_directory
+from flowmetrics.warehouse.duckdb_file import connect
+from tests.python.ingest.helpers import minimal_required
+
+
+def test_session_time_zone_is_utc(tmp_path: Path) -> None:
+    con = connect(tmp_path / "sub" / "w.duckdb")
+    try:
+        assert con.execute("SELECT current_setting('TimeZone')").fetchone() == ("UTC",)
+    finally:
+        con.close()
+
+
+def test_read_only_on_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="does not exist"):
+        connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_not_a_duckdb_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.duckdb"
+    path.write_text("hello" * 100)
+    with pytest.raises(WarehouseError, match="is not a DuckDB database file"):
+        connect(path)
+
+
+def test_a_locked_warehouse_names_the_holder(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('locked', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(WarehouseError) as caught:
+            connect(path)
+        assert f"PID {holder.pid}" in str(caught.value)
+        assert f"holds a write lock on {path}" in str(caught.value)
+        raw = tmp_path / "raw"
+        minimal_required(raw)
+        with pytest.raises(WarehouseError, match="holds a write lock"):
+            ingest_directory(raw, path)
+    finally:
+        holder.kill()
+        holder.wait()
