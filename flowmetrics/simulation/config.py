@@ -185,7 +185,7 @@ class ExperimentConfig:
     runtime_days: tuple[int, ...] = (7, 14, 21)
     three_variant_share: float = 0.2
     srm_share: float = 0.1  # actual allocation off the planned weights
-    srm_skew: float = 0.15  # relative shift of the treatment allocation when SRM
+    srm_skew: float = 0.4  # relative shift of the last variant's allocation when SRM (then renormalised)
     low_traffic_share: float = 0.12  # traffic at 5% of normal: never reaches min_sample_size
     pause_share: float = 0.1
     abandoned_share: float = 0.05
@@ -194,7 +194,6 @@ class ExperimentConfig:
         default_factory=lambda: {"ship": 0.45, "rollback": 0.15, "iterate": 0.2, "inconclusive": 0.2}
     )
     missing_shipped_share: float = 0.2  # decided ship, never shipped
-    min_sample_sizes: tuple[int, ...] = (500, 1000, 2000)
     unit_population: int = 500_000
 
 

@@ -27,13 +27,13 @@ from flowmetrics.simulation.trains import Timetable
 
 _WORK, _WAIT, _DEPLOY = 0, 1, 2
 _FINISH, _WAIT_END, _ABANDON, _TRAIN, _REDEPLOY, _CAPACITY = range(6)
-_STREAMS = ("arrivals", "routing", "deploys", "experiments", "log")
+_ARRIVALS, _SERVICE, _DELAY, _ABANDON_DELAY, _ROUTING, _DEPLOYS, _EXPERIMENTS = range(7)
 
 
-def rng_streams(seed: int) -> dict[str, np.random.Generator]:
-    """Independent generators per purpose, so adding draws to one never shifts another."""
-    children = np.random.SeedSequence(seed).spawn(len(_STREAMS))
-    return {name: np.random.default_rng(s) for name, s in zip(_STREAMS, children, strict=True)}
+def rng(seed: int, *key: int) -> np.random.Generator:
+    """An independent generator per purpose (and per step), so draws for one never shift another: a what-if
+    that changes one stage keeps every other stream as it was (common random numbers)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
 class _Pool:
@@ -58,9 +58,7 @@ class _Engine:
     def __init__(self, config: SimulationConfig, seed: int) -> None:
         self.cfg = config
         self.seed = seed
-        self.rngs = rng_streams(seed)
-        self.arrivals: Arrivals = draw_arrivals(config, self.rngs["arrivals"])
-        self.u: Iterator[float] = uniform_stream(self.rngs["routing"])
+        self.arrivals: Arrivals = draw_arrivals(config, rng(seed, _ARRIVALS))
         self.statuses = [s.name for s in config.statuses]
         self.status_code = {s: k for k, s in enumerate(self.statuses)}
         self.actors: list[str] = []
@@ -94,20 +92,23 @@ class _Engine:
         return code
 
     def _setup_steps(self) -> None:
-        cfg, rng = self.cfg, self.rngs["routing"]
+        cfg, seed = self.cfg, self.seed
         self.kind: list[int] = []
         self.service: list[Iterator[float] | None] = []
         self.queue_code: list[int] = []
         self.active_code: list[int] = []
         self.rework: list[tuple[int, float, float, int] | None] = []  # target step, p, p_ai, max loops
         self.wait: list[WaitStep | None] = []
+        self.u: list[Iterator[float]] = [
+            uniform_stream(rng(seed, _ROUTING, j)) for j in range(len(cfg.steps))
+        ]
         stage_step = {s.stage: j for j, s in enumerate(cfg.steps) if isinstance(s, WorkStage)}
         code = self.status_code
-        for step in cfg.steps:
+        for j, step in enumerate(cfg.steps):
             self.wait.append(step if isinstance(step, WaitStep) else None)
             if isinstance(step, WorkStage):
                 self.kind.append(_WORK)
-                self.service.append(stream(step.service.scaled(1 / step.speed), rng))
+                self.service.append(stream(step.service.scaled(1 / step.speed), rng(seed, _SERVICE, j)))
                 self.queue_code.append(-1 if step.queue_status is None else code[step.queue_status])
                 self.active_code.append(code[step.active_status])
                 r = step.rework
@@ -126,9 +127,12 @@ class _Engine:
             else:
                 self.kind.append(_DEPLOY)
                 self.queue_code.append(code[step.status])
-        self.wait_delay = [None if w is None else stream(w.delay, rng) for w in self.wait]
+        self.wait_delay = [
+            None if w is None else stream(w.delay, rng(seed, _DELAY, j)) for j, w in enumerate(self.wait)
+        ]
         self.abandon_delay = [
-            None if w is None else stream(w.abandon_after or w.delay, rng) for w in self.wait
+            None if w is None else stream(w.abandon_after or w.delay, rng(seed, _ABANDON_DELAY, j))
+            for j, w in enumerate(self.wait)
         ]
         trains = cfg.deploy_trains
         self.trains: DeployTrains | None = trains
@@ -140,8 +144,8 @@ class _Engine:
             self.service_of_team = [self.services.index(trains.service_of(t)) for t in self.arrivals.teams]
             self.waiting: list[list[int]] = [[] for _ in self.services]
             self.train_due = [False] * len(self.services)
-            self.redeploy_delay = stream(trains.redeploy_after, self.rngs["deploys"])
-            self.deploy_u = uniform_stream(self.rngs["deploys"])
+            self.redeploy_delay = stream(trains.redeploy_after, rng(seed, _DEPLOYS, 0))
+            self.deploy_u = uniform_stream(rng(seed, _DEPLOYS, 1))
         else:
             self.services = ()
 
@@ -270,9 +274,10 @@ class _Engine:
             if kind == _WAIT:
                 w = self.wait[j]
                 assert w is not None
-                if w.probability >= 1 or next(self.u) < w.probability:
+                u = self.u[j]
+                if w.probability >= 1 or next(u) < w.probability:
                     self._record(i, t, self.queue_code[j], self.item_actor[i])
-                    if w.abandon_probability > 0 and next(self.u) < w.abandon_probability:
+                    if w.abandon_probability > 0 and next(u) < w.abandon_probability:
                         self._push(t + next(self.abandon_delay[j]), _ABANDON, i)  # type: ignore[arg-type]
                     else:
                         self._push(t + next(self.wait_delay[j]), _WAIT_END, i, j)  # type: ignore[arg-type]
@@ -314,7 +319,7 @@ class _Engine:
         rework = self.rework[j]
         if rework is not None and self.loops[i] < rework[3]:
             p = rework[2] if self.ai[i] else rework[1]
-            if next(self.u) < p:
+            if next(self.u[j]) < p:
                 self.loops[i] += 1
                 self._enter(i, rework[0], t)
                 return
@@ -429,7 +434,7 @@ class _Engine:
                 "team": [p.team for p in self.pools],
             }
         )
-        experiments = simulate_experiments(cfg, items, self.end, self.rngs["experiments"])
+        experiments = simulate_experiments(cfg, items, self.end, rng(self.seed, _EXPERIMENTS))
         return SimulationResult(
             config=cfg,
             seed=self.seed,

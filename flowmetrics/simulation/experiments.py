@@ -82,13 +82,17 @@ class _Builder:
             for k, v in zip(self.var, (e, name, w, float(a)), strict=True):
                 self.var[k].append(v)
         self._event(e, "created", created)
-        fate, decision = self._lifecycle(e, row, variants, actual, low, u)
+        runtime_days = float(rng.choice(cfg.runtime_days))
+        # sized for the planned traffic, so only under-powered runs (low traffic, a slow start) miss it
+        planned_units = cfg.units_per_day * runtime_days * rng.uniform(0.5, 0.85)
+        min_sample = max(100, int(round(planned_units, -2)))
+        fate, decision = self._lifecycle(e, row, variants, actual, low, u, runtime_days * HOURS_PER_DAY)
         values = (
             e,
             int(row.item),  # type: ignore[attr-defined]
             row.team,  # type: ignore[attr-defined]
             bool(row.ai_assisted),  # type: ignore[attr-defined]
-            int(rng.choice(cfg.min_sample_sizes)),
+            min_sample,
             created,
             srm,
             low,
@@ -106,6 +110,7 @@ class _Builder:
         actual: np.ndarray,
         low: bool,
         u: np.ndarray,
+        runtime: float,
     ) -> tuple[str, str | None]:
         """Events after creation; returns the planted fate and the decision drawn (if any)."""
         cfg, rng = self.cfg, self.rng
@@ -118,7 +123,6 @@ class _Builder:
             return "not_launched", None
         day = HOURS_PER_DAY
         launch = shipped_at + 0.5 + u[5] * 5.5
-        runtime = float(rng.choice(cfg.runtime_days)) * day
         self._event(e, "launched", launch)
         active = [(launch, launch + runtime)]
         if u[6] < cfg.pause_share:

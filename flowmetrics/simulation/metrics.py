@@ -71,6 +71,15 @@ class ReplicatedSummary(Result):
     stage_utilisation: dict[str, Estimate] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Comparison(Result):
+    """A what-if: replications before and after a change, and the paired change of every metric."""
+
+    before: ReplicatedSummary
+    after: ReplicatedSummary
+    change: dict[str, Estimate] = field(default_factory=dict)  # after - before, run by run (same seeds)
+
+
 SUMMARY_METRICS = (
     "throughput_per_week",
     "lead_time_mean_hours",
@@ -97,27 +106,37 @@ def capacity_hours(result: SimulationResult, a: float, b: float) -> dict[str, fl
     return out
 
 
+def _busy_hours(result: SimulationResult, start: float, end: float) -> pd.Series:
+    v = result.visits
+    busy = _overlap(v["started_hours"].to_numpy(), v["finished_hours"].to_numpy(), start, end)
+    return pd.Series(busy).groupby(v["pool"].astype(str).to_numpy()).sum()
+
+
+def pool_utilisation(result: SimulationResult, start: float, end: float) -> dict[str, float]:
+    """Measured utilisation per pool of people over [start, end]: busy server-hours / available ones."""
+    busy = _busy_hours(result, start, end)
+    capacity = capacity_hours(result, start, end)
+    return {p: float(busy.get(p, 0.0) / c) if c > 0 else math.nan for p, c in capacity.items()}
+
+
 def stage_summaries(result: SimulationResult, start: float, end: float) -> tuple[StageSummary, ...]:
     """Per work stage over [start, end]: measured utilisation and the queue/active time of its visits."""
     v = result.visits
-    busy = (
-        pd.Series(_overlap(v["started_hours"].to_numpy(), v["finished_hours"].to_numpy(), start, end))
-        .groupby(v["pool"].astype(str).to_numpy())
-        .sum()
-    )
+    busy = _busy_hours(result, start, end)
     capacity = capacity_hours(result, start, end)
     started = v["started_hours"].to_numpy()
     in_window = (started >= start) & (started <= end)
+    stage_of = v["stage"].astype(str).to_numpy()
     out = []
     for stage in result.config.work_stages:
         pools = [
             p
-            for p, stages in zip(result.pools["pool"], result.pools["stages"], strict=True)
-            if stage.stage in stages.split(",")
+            for p, st in zip(result.pools["pool"], result.pools["stages"], strict=True)
+            if stage.stage in st.split(",")
         ]
         cap = sum(capacity.get(p, 0.0) for p in pools)
         util = float(sum(busy.get(p, 0.0) for p in pools) / cap) if cap > 0 else math.nan
-        mine = v[in_window & (v["stage"].astype(str).to_numpy() == stage.stage)]
+        mine = v[in_window & (stage_of == stage.stage)]
         queue = (mine["started_hours"] - mine["queued_hours"]).to_numpy()
         active = (mine["finished_hours"].fillna(end) - mine["started_hours"]).to_numpy()
         q, a = (float(x.mean()) if len(x) else math.nan for x in (queue, active))
@@ -191,6 +210,27 @@ def replicate(
     stages = [s.stage for s in config.work_stages]
     util = {s: estimate([r.stage_utilisation[s] for r in runs], confidence) for s in stages}
     return ReplicatedSummary(runs, metrics, util)
+
+
+def compare(
+    before: SimulationConfig,
+    after: SimulationConfig,
+    replications: int = 10,
+    seed: int = 0,
+    warmup_hours: float | None = None,
+    confidence: float = 0.95,
+) -> Comparison:
+    """Replicate both configs with the same seeds and estimate each metric's change (after - before).
+
+    Pairing run k of both (common random numbers) removes most of the noise the two systems share.
+    """
+    b = replicate(before, replications, seed, warmup_hours, confidence)
+    a = replicate(after, replications, seed, warmup_hours, confidence)
+    change = {
+        m: estimate([getattr(y, m) - getattr(x, m) for x, y in zip(b.runs, a.runs, strict=True)], confidence)
+        for m in SUMMARY_METRICS
+    }
+    return Comparison(b, a, change)
 
 
 def status_durations(result: SimulationResult) -> pd.DataFrame:

@@ -116,7 +116,7 @@ def _tickets(result: SimulationResult, rng: np.random.Generator, stamp: _Stamper
     items = result.items
     n = len(items)
     # created a little before the first status change is logged (Jira sets the initial status just after)
-    created = stamp.seconds(items["created_hours"]) - rng.integers(1, 120, n)
+    created = np.maximum(stamp.seconds(items["created_hours"]) - rng.integers(1, 120, n), 0)
     exp = result.experiments.experiments
     exp_code = np.full(n, -1, dtype=np.int64)
     exp_code[exp["item"].to_numpy()] = exp["experiment"].to_numpy()

@@ -1,0 +1,101 @@
+"""Summary metrics, replications and the what-if comparison show the theory-of-constraints results."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from flowmetrics.simulation import (
+    SimulationConfig,
+    SimulationResult,
+    demo_config,
+    scale_arrivals,
+    scale_capacity,
+)
+from flowmetrics.simulation.config import HOURS_PER_WEEK
+from flowmetrics.simulation.metrics import compare, estimate, replicate, summarise
+
+
+@pytest.fixture(scope="module")
+def whatif_base() -> SimulationConfig:
+    """The demo system over a fixed horizon (what-if runs compare rates, not a number of tickets)."""
+    return replace(
+        demo_config(), items=None, horizon_hours=12 * HOURS_PER_WEEK, experiments=None, warmup_hours=168.0
+    )
+
+
+def test_summary_of_a_stable_system_is_consistent(demo_result: SimulationResult) -> None:
+    s = summarise(demo_result)
+    assert s.start_hours == demo_result.config.warmup_hours
+    arrivals_per_week = 12 * 7 * (1 - 0.08)  # demo intake less backlog abandonment
+    assert s.throughput_per_week == pytest.approx(arrivals_per_week, rel=0.15)
+    assert s.wip_littles_law == pytest.approx(s.wip_time_average, rel=0.15)
+    assert s.lead_time_median_hours <= s.lead_time_p85_hours
+    assert s.finished > 0
+    assert max(s.stage_utilisation, key=lambda k: s.stage_utilisation[k]) == "code_review"
+    with pytest.raises(ValueError, match="warm-up"):
+        summarise(demo_result, warmup_hours=demo_result.end_hours + 1)
+
+
+def test_estimate_interval() -> None:
+    e = estimate([1.0, 2.0, 3.0])
+    assert e.mean == 2.0 and e.n == 3
+    assert e.low == pytest.approx(2.0 - 4.303 * 1.0 / math.sqrt(3), rel=1e-3)
+    single = estimate([5.0])
+    assert (single.low, single.high) == (5.0, 5.0)
+    assert estimate([]).n == 0
+
+
+def test_replications_vary_by_seed_and_give_intervals(whatif_base: SimulationConfig) -> None:
+    rep = replicate(whatif_base, replications=3, seed=4)
+    assert len(rep.runs) == 3
+    assert len({r.lead_time_mean_hours for r in rep.runs}) == 3
+    for m in rep.metrics.values():
+        assert m.low <= m.mean <= m.high and m.n == 3
+    assert set(rep.stage_utilisation) == {"development", "code_review", "qa"}
+    assert rep.to_dict()["metrics"]["throughput_per_week"]["n"] == 3
+
+
+def test_capacity_at_the_constraint_cuts_lead_time_elsewhere_it_barely_matters(
+    whatif_base: SimulationConfig,
+) -> None:
+    at_constraint = compare(
+        whatif_base, scale_capacity(whatif_base, "code_review", 1.3), replications=5, seed=1
+    )
+    elsewhere = compare(whatif_base, scale_capacity(whatif_base, "qa", 1.3), replications=5, seed=1)
+    lead = at_constraint.before.metrics["lead_time_mean_hours"].mean
+    pairs = zip(at_constraint.before.runs, at_constraint.after.runs, strict=True)
+    assert all(a.lead_time_mean_hours < b.lead_time_mean_hours for b, a in pairs)
+    assert at_constraint.change["lead_time_mean_hours"].high < 0
+    assert at_constraint.change["lead_time_mean_hours"].mean < -0.08 * lead
+    assert abs(elsewhere.change["lead_time_mean_hours"].mean) < 0.05 * lead
+    for c in (at_constraint, elsewhere):  # a stable system ships what arrives either way
+        assert abs(c.change["throughput_per_week"].mean) < 0.03 * c.before.metrics["throughput_per_week"].mean
+
+
+def test_tripled_arrivals_grow_wip_and_lead_time_not_throughput(whatif_base: SimulationConfig) -> None:
+    c = compare(whatif_base, scale_arrivals(whatif_base, 3.0), replications=3, seed=2)
+    before, after = c.before.metrics, c.after.metrics
+    assert after["throughput_per_week"].mean < 1.2 * before["throughput_per_week"].mean
+    assert after["wip_time_average"].mean > 5 * before["wip_time_average"].mean
+    assert after["lead_time_mean_hours"].mean > 3 * before["lead_time_mean_hours"].mean
+    util = c.after.stage_utilisation
+    assert util["code_review"].mean > 0.97 and util["qa"].mean < 0.8
+
+
+def test_scale_capacity_keeps_people_whole_and_capacity_exact(whatif_base: SimulationConfig) -> None:
+    review = scale_capacity(whatif_base, "code_review", 1.3).stage("code_review")
+    assert review.servers == 2 and review.speed == pytest.approx(1.3)
+    dev = scale_capacity(whatif_base, "development", 1.5).stage("development")
+    assert dev.team_servers == {"web": 9, "mobile": 6, "platform": 3}
+    one_team = scale_capacity(whatif_base, "development", 1.5, team="platform").stage("development")
+    assert one_team.team_servers == {"web": 6, "mobile": 4, "platform": 3}
+    before = whatif_base.stage("code_review")
+    gt_before = scale_capacity(whatif_base, "code_review", 1.0)
+    assert gt_before.stage("code_review") == before
+    with pytest.raises(ValueError):
+        scale_capacity(whatif_base, "code_review", 0)
+    with pytest.raises(KeyError):
+        scale_capacity(whatif_base, "nope", 1.3)

@@ -1,0 +1,140 @@
+"""Every scenario family plants the answer it claims: the ground truth says so, and so does the run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from flowmetrics.simulation import SimulationResult, simulate
+from flowmetrics.simulation.metrics import pool_utilisation, stage_summaries, status_durations, summarise
+from flowmetrics.simulation.scenarios import (
+    FAMILIES,
+    Scenario,
+    all_scenarios,
+    moving_constraint,
+    no_constraint,
+    overwhelmed_by_arrivals,
+)
+
+SCENARIOS = {s.name: s for s in all_scenarios()}
+SEED = 21
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, SimulationResult]:
+    return {name: simulate(s.config, SEED) for name, s in SCENARIOS.items()}
+
+
+def test_every_family_is_covered() -> None:
+    assert {s.family for s in SCENARIOS.values()} == set(FAMILIES)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_ground_truth_is_what_the_scenario_claims(name: str, runs: dict[str, SimulationResult]) -> None:
+    expected, truth = SCENARIOS[name].expected, runs[name].ground_truth
+    assert truth.constraint_stage == expected.constraint_stage
+    assert truth.constraint_team == expected.constraint_team
+    assert truth.kind == expected.kind
+    assert set(truth.acceptable_stages) == set(expected.acceptable_stages)
+    if expected.kind == "shifting":
+        (shift,) = truth.shifts
+        assert (shift.at_hours, shift.from_stage, shift.to_stage) == (
+            expected.shift_at_hours,
+            expected.shift_from,
+            expected.shift_to,
+        )
+    else:
+        assert truth.shifts == ()
+
+
+def _planted(s: Scenario) -> bool:
+    return s.expected.constraint_stage is not None and s.expected.kind == "sole"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SCENARIOS.items() if _planted(s)))
+def test_planted_constraint_is_the_busiest_and_queues_most(
+    name: str, runs: dict[str, SimulationResult]
+) -> None:
+    scenario, run = SCENARIOS[name], runs[name]
+    start = run.config.warmup_hours
+    stages = {s.stage: s for s in stage_summaries(run, start, run.end_hours)}
+    busiest = max(stages, key=lambda s: stages[s].utilisation)
+    longest_queue = max(stages, key=lambda s: stages[s].mean_queue_hours)
+    assert busiest in scenario.expected.acceptable_stages, stages
+    assert longest_queue in scenario.expected.acceptable_stages, stages
+    mine = stages[scenario.expected.constraint_stage]  # type: ignore[index]
+    others = [s for name, s in stages.items() if name not in scenario.expected.acceptable_stages]
+    assert mine.mean_queue_hours > 3 * max(s.mean_queue_hours for s in others)
+    assert mine.queue_share > 0.5
+    if scenario.expected.constraint_team is not None:
+        pools = pool_utilisation(run, start, run.end_hours)
+        assert max(pools, key=lambda p: pools[p]) == run.ground_truth.constraint_pool
+
+
+def _time_in(run: SimulationResult, stage_or_status: str) -> float:
+    """Mean hours per item in a stage's statuses (or one status), finished stays only."""
+    d = status_durations(run)
+    d = d[d["exited_hours"].notna()]
+    statuses = [s.name for s in run.config.statuses if stage_or_status in (s.stage, s.name)]
+    per_item = d[d["status"].isin(statuses)].groupby("item")["hours"].sum()
+    return float(per_item.mean())
+
+
+@pytest.mark.parametrize("name", ["decoy_long_wait", "decoy_ample_staff", "deploy_trains"])
+def test_decoys_are_longer_than_the_constraint_yet_never_queue(
+    name: str, runs: dict[str, SimulationResult]
+) -> None:
+    scenario, run = SCENARIOS[name], runs[name]
+    constraint = scenario.expected.constraint_stage
+    assert constraint is not None
+    for decoy in scenario.expected.decoys:
+        assert _time_in(run, decoy) > 2 * _time_in(run, constraint), decoy
+        visits = run.visits[run.visits["stage"] == decoy]
+        if len(visits):  # a work stage with ample people: no one waits for them
+            assert (visits["started_hours"] - visits["queued_hours"]).max() == 0
+        else:  # a pure wait: no queue status, no servers
+            assert decoy not in {p for pools in run.pools["stages"] for p in pools.split(",")}
+
+
+def test_no_constraint_keeps_every_stage_well_below_capacity(runs: dict[str, SimulationResult]) -> None:
+    run = runs[no_constraint().name]
+    assert run.ground_truth.constraint_stage is None
+    assert max(run.ground_truth.pool_utilisation.values()) <= 0.5 + 1e-9
+    for s in stage_summaries(run, run.config.warmup_hours, run.end_hours):
+        assert s.utilisation < 0.65
+        assert s.mean_queue_hours < s.mean_active_hours
+
+
+def test_moving_constraint_moves(runs: dict[str, SimulationResult]) -> None:
+    scenario = moving_constraint()
+    run = runs[scenario.name]
+    at = scenario.expected.shift_at_hours
+    assert at is not None
+    settle = 48.0
+    before = {s.stage: s for s in stage_summaries(run, run.config.warmup_hours, at)}
+    after = {s.stage: s for s in stage_summaries(run, at + settle, run.end_hours)}
+    assert max(before, key=lambda s: before[s].utilisation) == "review"
+    assert max(after, key=lambda s: after[s].utilisation) == "test"
+    assert before["review"].mean_queue_hours > 3 * before["test"].mean_queue_hours
+    assert after["test"].mean_queue_hours > 3 * after["review"].mean_queue_hours
+
+
+def _queue_length(run: SimulationResult, stage: str, t: float) -> int:
+    v = run.visits[run.visits["stage"] == stage]
+    started = v["started_hours"].fillna(np.inf)
+    return int(((v["queued_hours"] <= t) & (started > t)).sum())
+
+
+def test_tripled_arrivals_grow_the_queue_until_the_end(runs: dict[str, SimulationResult]) -> None:
+    scenario = overwhelmed_by_arrivals()
+    run = runs[scenario.name]
+    (change,) = run.config.arrival_changes
+    end = run.end_hours
+    lengths = [
+        _queue_length(run, "review", change.at_hours + f * (end - change.at_hours)) for f in (0, 0.5, 0.75, 1)
+    ]
+    assert lengths[0] < 10 and lengths[1] < lengths[2] < lengths[3] and lengths[3] > 100
+    before = summarise(run, run.config.warmup_hours)
+    review = {s.stage: s for s in stage_summaries(run, change.at_hours + 24, end)}["review"]
+    assert review.utilisation > 0.97  # saturated: the reviewers never idle again
+    assert before.wip_time_average > 0
