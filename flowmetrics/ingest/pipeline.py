@@ -113,6 +113,7 @@ def _check_files(source_dir: Path, say: Progress) -> dict[str, FileLayout]:
 def _scratch() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
@@ -219,7 +220,8 @@ def _abandon(con: duckdb.DuckDBPyConnection, warehouse: Path, existed: bool) -> 
 def _resources(warehouse: Path) -> dict[str, str | int | Path]:
     """DuckDB limits for ingest: a memory limit (spilling to a temp directory beyond it) and threads.
 
-    Defaults: half the machine's memory, at most 8 GB; every core. Override with
+    Defaults: a quarter of the machine's memory, 1 to 4 GB (10M status changes need about 2 GB unspilled, and
+    ingest shares the machine with dbt); every core. Override with
     FLOWMETRICS_INGEST_MEMORY_LIMIT (e.g. "2GB") and FLOWMETRICS_INGEST_THREADS.
     """
     limit = os.environ.get(MEMORY_LIMIT_ENV)
@@ -228,7 +230,7 @@ def _resources(warehouse: Path) -> dict[str, str | int | Path]:
             total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         except (ValueError, OSError):
             total = 8 * 2**30
-        limit = f"{max(1, min(8, total // 2**31))}GB"
+        limit = f"{max(1, min(4, total // 2**32))}GB"
     options: dict[str, str | int | Path] = {
         "memory_limit": limit,
         "temp_directory": warehouse.with_name(warehouse.name + ".tmp"),

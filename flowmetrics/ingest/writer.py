@@ -44,6 +44,7 @@ def write_raw_tables(frames: dict[str, pd.DataFrame], out_dir: Path, fmt: str = 
     rows: dict[str, int] = {}
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         for name, frame in frames.items():
             target = out_dir / f"{name}{suffix}"
             partial = target.with_name(target.name + ".partial")

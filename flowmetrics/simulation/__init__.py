@@ -6,6 +6,7 @@ change). Pure: no files, no connections; configs in, data frames and frozen resu
 """
 
 from flowmetrics.simulation.config import (
+    Blocking,
     CapacityChange,
     Demand,
     DeployTrains,
@@ -27,6 +28,7 @@ from flowmetrics.simulation.raw_tables import to_raw_tables
 from flowmetrics.simulation.result import SimulationResult
 
 __all__ = [
+    "Blocking",
     "CapacityChange",
     "Demand",
     "DeployTrains",

@@ -45,13 +45,27 @@ class Rework:
 
 
 @dataclass(frozen=True)
+class Blocking:
+    """Work at a stage gets blocked on an outside party: a pure wait inside the stage, never capacity-bound.
+
+    With `probability` (per visit) the work stops at a random point and the person moves on; the item
+    waits in `status` for `delay`, then queues for the stage again and resumes the work that was left.
+    """
+
+    status: str
+    probability: float
+    delay: Distribution
+
+
+@dataclass(frozen=True)
 class WorkStage:
     """A stage done by a limited number of people: a FIFO queue status, then an active status while served.
 
     Capacity is exactly one of: `servers` (one pool), `team_servers` (a separate pool per owning team) or
     `shared_pool` (a pool named in `SimulationConfig.shared_pools`, shared with other stages). `speed`
     divides service times, so servers x speed is the stage's capacity (fractional capacity changes).
-    With `queue_status` None an item waiting for a server stays in its previous status.
+    With `queue_status` None an item waiting for a server stays in its previous status. `blocking` parks
+    some work mid-way in a wait status of the stage (e.g. `Blocked`).
     """
 
     stage: str
@@ -64,6 +78,7 @@ class WorkStage:
     shared_pool: str | None = None
     speed: float = 1.0
     rework: Rework | None = None
+    blocking: Blocking | None = None
 
     def __post_init__(self) -> None:
         given = [self.team_servers is not None, self.shared_pool is not None]
@@ -78,10 +93,12 @@ class WorkStage:
 
     @property
     def statuses(self) -> tuple[Status, ...]:
-        active = Status(self.active_status, self.stage, "active", self.order)
-        if self.queue_status is None:
-            return (active,)
-        return (Status(self.queue_status, self.stage, "queue", self.order), active)
+        out = [Status(self.active_status, self.stage, "active", self.order)]
+        if self.queue_status is not None:
+            out.insert(0, Status(self.queue_status, self.stage, "queue", self.order))
+        if self.blocking is not None:
+            out.append(Status(self.blocking.status, self.stage, "wait", self.order))
+        return tuple(out)
 
 
 @dataclass(frozen=True)

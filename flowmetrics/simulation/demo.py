@@ -1,9 +1,9 @@
 """The demo delivery system behind `flowmetrics generate`: its constraint is code review.
 
-Backlog (a long commitment delay, with abandonment) -> development (per-team developers, sometimes
-`Blocked` for days on an outside party: the longest stage, a decoy) -> code review (two reviewers shared by
-every team: the true constraint) -> QA -> `Ready to Deploy` until the weekday 14:00 UTC train -> Done.
-Review and QA send work back to development, more often for AI-assisted work. Status names are those of
+Backlog (a long commitment delay, with abandonment) -> development (per-team developers; a quarter of
+the work is `Blocked` mid-way for days on an outside party, then queues again to be finished: the
+longest stage, a decoy) -> code review (two reviewers shared by every team: the true constraint) -> QA
+-> `Ready to Deploy` until the weekday 14:00 UTC train -> Done. Review and QA send work back to development, more often for AI-assisted work. Status names are those of
 seeds/default_status_map.csv so the project's default map applies.
 """
 
@@ -14,6 +14,7 @@ import math
 import pandas as pd
 
 from flowmetrics.simulation.config import (
+    Blocking,
     Demand,
     DeployTrains,
     ExperimentConfig,
@@ -66,8 +67,8 @@ def demo_config(items: int = 1500) -> SimulationConfig:
             gamma(10.0, 0.8),
             queue_status="Ready for Dev",
             team_servers={"web": people(6), "mobile": people(4), "platform": people(2)},
+            blocking=Blocking("Blocked", 0.25, lognormal(72.0, 0.8)),
         ),
-        WaitStep("development", 30, "Blocked", lognormal(72.0, 0.8), probability=0.25),
         WorkStage(
             "code_review",
             40,

@@ -26,8 +26,8 @@ from flowmetrics.simulation.result import DEPLOY_STATUSES, SimulationResult
 from flowmetrics.simulation.trains import Timetable
 
 _WORK, _WAIT, _DEPLOY = 0, 1, 2
-_FINISH, _WAIT_END, _ABANDON, _TRAIN, _REDEPLOY, _CAPACITY = range(6)
-_ARRIVALS, _SERVICE, _DELAY, _ABANDON_DELAY, _ROUTING, _DEPLOYS, _EXPERIMENTS = range(7)
+_FINISH, _WAIT_END, _ABANDON, _TRAIN, _REDEPLOY, _CAPACITY, _BLOCK, _UNBLOCK = range(8)
+_ARRIVALS, _SERVICE, _DELAY, _ABANDON_DELAY, _ROUTING, _DEPLOYS, _EXPERIMENTS, _BLOCKING = range(8)
 
 
 def rng(seed: int, *key: int) -> np.random.Generator:
@@ -79,6 +79,8 @@ class _Engine:
         self.v_queued = array("d")
         self.v_started = array("d")
         self.v_finished = array("d")
+        self.v_resumed = array("b")  # the visit resumes work left when it was blocked
+        self.remaining: dict[int, float] = {}  # item -> hours of work left for its resumed visit
         self.deploys: list[
             tuple[int, float, int, list[int], int]
         ] = []  # service, at, status, items, redeploy_of
@@ -99,6 +101,8 @@ class _Engine:
         self.active_code: list[int] = []
         self.rework: list[tuple[int, float, float, int] | None] = []  # target step, p, p_ai, max loops
         self.wait: list[WaitStep | None] = []
+        # blocking per step: probability, delay draws, where in the work it stops (U(0,1) draws), status
+        self.blocking: list[tuple[float, Iterator[float], Iterator[float], int] | None] = []
         self.u: list[Iterator[float]] = [
             uniform_stream(rng(seed, _ROUTING, j)) for j in range(len(cfg.steps))
         ]
@@ -111,6 +115,17 @@ class _Engine:
                 self.service.append(stream(step.service.scaled(1 / step.speed), rng(seed, _SERVICE, j)))
                 self.queue_code.append(-1 if step.queue_status is None else code[step.queue_status])
                 self.active_code.append(code[step.active_status])
+                b = step.blocking
+                self.blocking.append(
+                    None
+                    if b is None
+                    else (
+                        b.probability,
+                        stream(b.delay, rng(seed, _BLOCKING, j, 0)),
+                        uniform_stream(rng(seed, _BLOCKING, j, 1)),
+                        code[b.status],
+                    )
+                )
                 r = step.rework
                 self.rework.append(
                     None
@@ -119,6 +134,7 @@ class _Engine:
                 )
                 continue
             self.service.append(None)
+            self.blocking.append(None)
             self.rework.append(None)
             self.active_code.append(-1)
             if isinstance(step, WaitStep):
@@ -220,6 +236,10 @@ class _Engine:
                     break
                 if kind == _FINISH:
                     self._finish(a, b, c, t)
+                elif kind == _BLOCK:
+                    self._block(a, b, c, t)
+                elif kind == _UNBLOCK:
+                    self._enter(a, b, t)
                 elif kind == _WAIT_END:
                     self._enter(a, b + 1, t)
                 elif kind == _ABANDON:
@@ -266,6 +286,7 @@ class _Engine:
                 self.v_queued.append(t)
                 self.v_started.append(math.nan)
                 self.v_finished.append(math.nan)
+                self.v_resumed.append(i in self.remaining)
                 if pool.free and not pool.queue:
                     self._start(i, j, v, pool_k, t)
                 else:
@@ -305,9 +326,19 @@ class _Engine:
         self.item_actor[i] = actor
         self._record(i, t, self.active_code[j], actor)
         self.v_started[v] = t
-        self._push(t + next(self.service[j]), _FINISH, i, v, server)  # type: ignore[arg-type]
+        work = self.remaining.pop(i, None)
+        if work is None:
+            work = next(self.service[j])  # type: ignore[arg-type]
+            block = self.blocking[j]
+            if block is not None and next(block[2]) < block[0]:
+                done = work * (0.2 + 0.6 * next(block[2]))
+                self.remaining[i] = work - done
+                self._push(t + done, _BLOCK, i, v, server)
+                return
+        self._push(t + work, _FINISH, i, v, server)
 
-    def _finish(self, i: int, v: int, server: int, t: float) -> None:
+    def _release(self, v: int, server: int, t: float) -> None:
+        """Visit v ends (done or blocked): its person takes the next item waiting for the pool."""
         self.v_finished[v] = t
         pool_k = self.v_pool[v]
         pool = self.pools[pool_k]
@@ -315,6 +346,17 @@ class _Engine:
         if server < pool.capacity:
             heapq.heappush(pool.free, server)
         self._serve_queue(pool_k, t)
+
+    def _block(self, i: int, v: int, server: int, t: float) -> None:
+        self._release(v, server, t)
+        j = self.v_stage[v]
+        block = self.blocking[j]
+        assert block is not None
+        self._record(i, t, block[3], self.item_actor[i])
+        self._push(t + next(block[1]), _UNBLOCK, i, j)
+
+    def _finish(self, i: int, v: int, server: int, t: float) -> None:
+        self._release(v, server, t)
         j = self.v_stage[v]
         rework = self.rework[j]
         if rework is not None and self.loops[i] < rework[3]:
@@ -423,6 +465,7 @@ class _Engine:
                 "queued_hours": np.frombuffer(self.v_queued, dtype=np.float64),
                 "started_hours": np.frombuffer(self.v_started, dtype=np.float64),
                 "finished_hours": np.frombuffer(self.v_finished, dtype=np.float64),
+                "resumed": np.frombuffer(self.v_resumed, dtype=np.int8).astype(bool),
             }
         )
         visits["team"] = items["team"].to_numpy()[visits["item"].to_numpy()]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from flowmetrics.simulation.config import HOURS_PER_DAY, DeployTrains, SimulationConfig, WaitStep, WorkStage
+from flowmetrics.simulation.config import HOURS_PER_DAY, SimulationConfig, WaitStep, WorkStage
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ class GroundTruth:
     `kind` is `sole` (one constraint throughout the time something is bound), `shifting` (it moved between
     stages) or `none` (no pool reaches `threshold`). `stage_utilisation` is time-weighted per stage (a
     team-split stage counts its total work over its total people; a shared pool counts for each stage it
-    serves). `wait_statuses` are pure delays (wait steps, the deploy-train wait): long, never capacity-bound.
+    serves). `wait_statuses` are pure delays (wait steps, blocking, the deploy-train wait): long, never
+    capacity-bound.
     """
 
     constraint_stage: str | None
@@ -222,7 +223,9 @@ def _summarise(
             total += (busy / people if people else 0.0) * (s.end_hours - s.start_hours)
         stage_rho[st.stage] = total / span
     acceptable = pools[last.constraint_pool][0] if last and last.constraint_pool else ()
-    waits = tuple(s.status for s in config.steps if isinstance(s, WaitStep | DeployTrains))
+    waits = tuple(s.name for s in config.statuses if s.kind == "wait") + tuple(
+        s.status for s in config.steps if isinstance(s, WaitStep) and s.kind != "wait"
+    )
     return GroundTruth(
         constraint_stage=last.constraint_stage if last else None,
         constraint_team=last.constraint_team if last else None,

@@ -52,6 +52,7 @@ def connect(
         raise WarehouseError(_explain(path, str(exc))) from exc
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # never mix a progress bar into CLI output
     except duckdb.Error as exc:
         con.close()
         raise WarehouseError(f"cannot set the session time zone of {path} to UTC: {exc}") from exc

@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from flowmetrics.simulation import (
+    Blocking,
     CapacityChange,
     Demand,
     DeployTrains,
@@ -114,18 +115,37 @@ def test_team_servers_give_each_team_its_own_capacity() -> None:
     assert (gt.constraint_stage, gt.constraint_team) == ("review", "alpha")
 
 
-def test_pure_wait_is_a_delay_whatever_the_load() -> None:
+def test_pure_waits_are_delays_whatever_the_load() -> None:
     cfg = _config(
-        _stage("build", 20, 0.5, servers=2),
-        WaitStep("build", 20, "Blocked", fixed(50.0)),
+        _stage("build", 20, 0.5, servers=2, blocking=Blocking("Blocked", 0.5, fixed(50.0))),
+        WaitStep("vendor", 25, "Waiting on Vendor", fixed(30.0)),
         _stage("test", 30, 0.5, servers=2),
     )
     r = simulate(cfg, seed=5)
     d = status_durations(r)
-    blocked = d[(d["status"] == "Blocked") & d["exited_hours"].notna()]
-    assert np.allclose(blocked["hours"], 50.0)  # no queue: every stay is exactly its delay
-    assert _max_concurrent(blocked["entered_hours"].to_numpy(), blocked["exited_hours"].to_numpy()) > 30
-    assert "Blocked" in r.ground_truth.wait_statuses
+    for status, delay in (("Blocked", 50.0), ("Waiting on Vendor", 30.0)):
+        stays = d[(d["status"] == status) & d["exited_hours"].notna()]
+        assert np.allclose(stays["hours"], delay), status  # no queue: every stay is exactly its delay
+        assert _max_concurrent(stays["entered_hours"].to_numpy(), stays["exited_hours"].to_numpy()) > 30
+        assert status in r.ground_truth.wait_statuses
+
+
+def test_blocked_work_queues_again_and_resumes_what_was_left() -> None:
+    cfg = _config(
+        _stage("build", 20, 2.0, servers=3, blocking=Blocking("Blocked", 0.3, lognormal(20.0, 0.5)))
+    )
+    r = simulate(cfg, seed=12)
+    ch = r.changes
+    blocked_items = set(ch.loc[ch["status"] == "Blocked", "item"])
+    assert 0.2 < len(blocked_items) / len(r.items) < 0.4
+    one = ch[ch["item"] == min(blocked_items)]["status"].astype(str).tolist()
+    assert one[:5] == ["Ready for build", "Doing build", "Blocked", "Ready for build", "Doing build"]
+    v = _visits(r, "build")
+    assert set(v.loc[v["resumed"], "item"]) <= blocked_items
+    finished = v[v["item"].isin(blocked_items)].dropna(subset=["finished_hours"])
+    work = (finished["finished_hours"] - finished["started_hours"]).groupby(finished["item"]).sum()
+    assert work.mean() == pytest.approx(2.0, rel=0.25)  # the two parts add up to one piece of work
+    assert r.ground_truth.pool_utilisation["build"] == pytest.approx(2.0 / 3, rel=0.01)
 
 
 def test_random_wait_durations_do_not_grow_with_the_crowd() -> None:
