@@ -3,8 +3,9 @@
 Backlog (a long commitment delay, with abandonment) -> development (per-team developers; a quarter of
 the work is `Blocked` mid-way for days on an outside party, then queues again to be finished: the
 longest stage, a decoy) -> code review (two reviewers shared by every team: the true constraint) -> QA
--> `Ready to Deploy` until the weekday 14:00 UTC train -> Done. Review and QA send work back to development, more often for AI-assisted work. Status names are those of
-seeds/default_status_map.csv so the project's default map applies.
+-> `Ready to Deploy` until the weekday 14:00 UTC train -> Done. Review and QA send work back to
+development, more often for AI-assisted work. Status names are those of seeds/default_status_map.csv so
+the project's default map applies.
 """
 
 from __future__ import annotations
