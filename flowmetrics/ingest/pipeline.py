@@ -126,7 +126,8 @@ def _stage_all(
         started[name] = datetime.now(UTC).replace(tzinfo=None)
         staged[name] = stage(con, layout)
         s = staged[name]
-        unreadable = f" ({s.lines_rejected:,} unreadable lines)" if s.lines_rejected else ""
+        n = s.lines_rejected
+        unreadable = f" ({n:,} unreadable line{'s' if n > 1 else ''})" if n else ""
         say(f"{name}: {s.rows_read:,} rows read from {layout.raw_file.name}{unreadable}")
     return staged, started
 

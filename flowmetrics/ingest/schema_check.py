@@ -65,9 +65,7 @@ def check_file(
 def _csv_header(raw_file: RawFile, table: Table) -> tuple[list[str], list[str]]:
     name = raw_file.name
     try:
-        opener = gzip.open if name.endswith(".gz") else open
-        with opener(raw_file.path, "rt", encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), None)
+        header = next(csv.reader([_first_record(raw_file)]), None)
     except UnicodeDecodeError:
         return [], [f"{name}: the header line is not UTF-8 text"]
     except (OSError, EOFError) as exc:
@@ -97,6 +95,20 @@ def _csv_header(raw_file: RawFile, table: Table) -> tuple[list[str], list[str]]:
             f"columns{hint}; expected {_expected_header(table)}"
         ]
     return header, []
+
+
+def _first_record(raw_file: RawFile, limit: int = 1 << 20) -> str:
+    """The file's first CSV record as text (its lines up to a balanced quote); only these bytes are decoded,
+    so a bad byte further down is a row-level problem, not a header problem."""
+    opener = gzip.open if raw_file.name.endswith(".gz") else open
+    data = b""
+    with opener(raw_file.path, "rb") as fh:
+        while len(data) < limit:
+            line = fh.readline(limit)
+            data += line
+            if not line or data.count(b'"') % 2 == 0:
+                break
+    return data.decode("utf-8-sig").rstrip("\r\n")
 
 
 def _expected_header(table: Table) -> str:

@@ -280,3 +280,24 @@ def test_parquet_rows_are_quarantined_with_their_row_number(tmp_path: Path, ware
         (2, "b"),
         (3, "c"),
     ]
+
+
+def test_invalid_utf8_line_is_quarantined_and_bom_crlf_blank_lines_are_fine(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    raw = tmp_path / "raw"
+    minimal_required(raw)
+    (raw / "tickets.csv").write_bytes(
+        b"\xef\xbb\xbfticket_id,team,created_at\r\nT-1,caf\xe9,2024-03-01\r\nT-2,ok,2024-03-01\r\n\r\nT-3,ok,2024-03-02\r\n"
+    )
+
+    summary = ingest_directory(raw, warehouse)
+
+    tickets = by_table(summary)["tickets"]
+    assert tickets.quarantine_reasons == {"unreadable CSV line: not valid UTF-8": 1}
+    assert rows(warehouse, "SELECT ticket_id, team FROM raw.tickets ORDER BY 1") == [
+        ("T-2", "ok"),
+        ("T-3", "ok"),
+    ]
+    [(line, text, _)] = _quarantine(warehouse, "tickets")
+    assert line == 2 and text.startswith("T-1,caf")
