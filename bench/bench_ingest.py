@@ -123,6 +123,9 @@ def main() -> None:
         )
         check_file_order(raw / "ticket_status_changes.csv", args.rows)
         total = sum(sizes.values())
+        print(
+            f"rows/s counts all {total:,} rows (status changes and tickets); peak RSS of the ingest process"
+        )
         print(f"{'run':<12}{'wall s':>10}{'rows/s':>14}{'peak RSS MB':>14}  outcome")
         for label in ("first", "re-ingest"):
             result = run_child(raw, warehouse)
