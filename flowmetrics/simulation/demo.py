@@ -74,7 +74,7 @@ def demo_config(items: int = 1500) -> SimulationConfig:
             "code_review",
             40,
             "In Review",
-            lognormal(2.8, 1.0),
+            lognormal(3.3, 1.0),
             queue_status="Ready for Review",
             servers=people(2),
             rework=Rework("development", 0.15, ai_probability=0.3),

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from flowmetrics.results import Result
 from flowmetrics.simulation.config import HOURS_PER_WEEK, SimulationConfig
@@ -187,6 +186,8 @@ def estimate(values: Sequence[float], confidence: float = 0.95) -> Estimate:
     mean = float(x.mean())
     if len(x) < 2:
         return Estimate(mean, mean, mean, len(x))
+    from scipy import stats  # only here: importing scipy.stats costs the CLI's other commands a second
+
     half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
     return Estimate(mean, mean - half, mean + half, len(x))
 

@@ -11,8 +11,10 @@ from flowmetrics.simulation import (
     SimulationConfig,
     SimulationResult,
     demo_config,
+    no_constraint,
     scale_arrivals,
     scale_capacity,
+    simulate,
 )
 from flowmetrics.simulation.config import HOURS_PER_WEEK
 from flowmetrics.simulation.metrics import compare, estimate, replicate, summarise
@@ -26,17 +28,26 @@ def whatif_base() -> SimulationConfig:
     )
 
 
-def test_summary_of_a_stable_system_is_consistent(demo_result: SimulationResult) -> None:
+def test_summary_of_the_saturated_demo(demo_result: SimulationResult) -> None:
     s = summarise(demo_result)
     assert s.start_hours == demo_result.config.warmup_hours
+    truth = demo_result.ground_truth
     arrivals_per_week = 12 * 7 * (1 - 0.08)  # demo intake less backlog abandonment
-    assert s.throughput_per_week == pytest.approx(arrivals_per_week, rel=0.15)
-    assert s.wip_littles_law == pytest.approx(s.wip_time_average, rel=0.15)
+    rho = truth.pool_utilisation["code_review"]
+    assert rho > 1  # demand exceeds what the reviewers can do: they set the pace
+    assert s.throughput_per_week == pytest.approx(arrivals_per_week / rho, rel=0.12)
     assert s.lead_time_median_hours <= s.lead_time_p85_hours
-    assert s.finished > 0
     assert max(s.stage_utilisation, key=lambda k: s.stage_utilisation[k]) == "code_review"
+    assert s.stage_utilisation["code_review"] > 0.93
     with pytest.raises(ValueError, match="warm-up"):
         summarise(demo_result, warmup_hours=demo_result.end_hours + 1)
+
+
+def test_littles_law_holds_in_a_stable_system() -> None:
+    run = simulate(no_constraint(items=1500).config, 3)
+    s = summarise(run)
+    assert s.wip_littles_law == pytest.approx(s.wip_time_average, rel=0.1)
+    assert s.throughput_per_week == pytest.approx(24 * 7 * 0.96, rel=0.1)
 
 
 def test_estimate_interval() -> None:
@@ -58,27 +69,27 @@ def test_replications_vary_by_seed_and_give_intervals(whatif_base: SimulationCon
     assert rep.to_dict()["metrics"]["throughput_per_week"]["n"] == 3
 
 
-def test_capacity_at_the_constraint_cuts_lead_time_elsewhere_it_barely_matters(
+def test_capacity_at_the_constraint_moves_throughput_elsewhere_nothing_moves(
     whatif_base: SimulationConfig,
 ) -> None:
     at_constraint = compare(
-        whatif_base, scale_capacity(whatif_base, "code_review", 1.3), replications=5, seed=1
+        whatif_base, scale_capacity(whatif_base, "code_review", 1.3), replications=4, seed=1
     )
-    elsewhere = compare(whatif_base, scale_capacity(whatif_base, "qa", 1.3), replications=5, seed=1)
-    lead = at_constraint.before.metrics["lead_time_mean_hours"].mean
+    elsewhere = compare(whatif_base, scale_capacity(whatif_base, "qa", 1.3), replications=4, seed=1)
+    before = at_constraint.before.metrics
+    gain = at_constraint.change["throughput_per_week"]
+    assert gain.low > 0 and gain.mean > 0.05 * before["throughput_per_week"].mean
+    assert at_constraint.change["lead_time_mean_hours"].mean < -0.2 * before["lead_time_mean_hours"].mean
     pairs = zip(at_constraint.before.runs, at_constraint.after.runs, strict=True)
     assert all(a.lead_time_mean_hours < b.lead_time_mean_hours for b, a in pairs)
-    assert at_constraint.change["lead_time_mean_hours"].high < 0
-    assert at_constraint.change["lead_time_mean_hours"].mean < -0.08 * lead
-    assert abs(elsewhere.change["lead_time_mean_hours"].mean) < 0.05 * lead
-    for c in (at_constraint, elsewhere):  # a stable system ships what arrives either way
-        assert abs(c.change["throughput_per_week"].mean) < 0.03 * c.before.metrics["throughput_per_week"].mean
+    assert abs(elsewhere.change["throughput_per_week"].mean) < 0.02 * before["throughput_per_week"].mean
+    assert abs(elsewhere.change["lead_time_mean_hours"].mean) < 0.05 * before["lead_time_mean_hours"].mean
 
 
 def test_tripled_arrivals_grow_wip_and_lead_time_not_throughput(whatif_base: SimulationConfig) -> None:
     c = compare(whatif_base, scale_arrivals(whatif_base, 3.0), replications=3, seed=2)
     before, after = c.before.metrics, c.after.metrics
-    assert after["throughput_per_week"].mean < 1.2 * before["throughput_per_week"].mean
+    assert after["throughput_per_week"].mean < 1.05 * before["throughput_per_week"].mean
     assert after["wip_time_average"].mean > 5 * before["wip_time_average"].mean
     assert after["lead_time_mean_hours"].mean > 3 * before["lead_time_mean_hours"].mean
     util = c.after.stage_utilisation
