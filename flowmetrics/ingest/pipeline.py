@@ -55,6 +55,10 @@ def ingest_directory(
     try:
         con.execute("BEGIN TRANSACTION")
         ensure_raw_tables(con)
+        if con.execute(f"SELECT 1 FROM {INGEST_RUNS} WHERE ingest_run_id = ? LIMIT 1", [run_id]).fetchone():
+            raise ConfigError(
+                f"ingest run id {run_id!r} is already in raw.ingest_runs: give each run its own id"
+            )
         staged, table_started = _stage_all(con, layouts, say)
         problems = [p for s in staged.values() for p in type_problems(con, ident(s.names.rows), s.layout)]
         if problems:
@@ -124,6 +128,8 @@ def _stage_all(
     started: dict[str, datetime] = {}
     for name, layout in layouts.items():
         started[name] = datetime.now(UTC).replace(tzinfo=None)
+        size = layout.raw_file.path.stat().st_size
+        say(f"{name}: reading {layout.raw_file.name} ({size / 2**20:,.1f} MB)")
         staged[name] = stage(con, layout)
         s = staged[name]
         n = s.lines_rejected

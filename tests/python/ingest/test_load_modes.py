@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from flowmetrics.contract import TABLES
+from flowmetrics.errors import ConfigError
 from flowmetrics.ingest import ingest_directory, write_raw_tables
 from tests.python.ingest.helpers import by_table, minimal_required, rows, snapshot, ts, write_text
 
@@ -186,3 +188,14 @@ def test_quarantine_is_a_log_per_run(tmp_path: Path, warehouse: Path) -> None:
         ("r1", 1),
         ("r2", 1),
     ]
+
+
+def test_a_run_id_cannot_be_reused(tmp_path: Path, warehouse: Path) -> None:
+    minimal_required(tmp_path / "raw")
+    ingest_directory(tmp_path / "raw", warehouse, run_id="nightly-1")
+    before = snapshot(warehouse)
+
+    with pytest.raises(ConfigError, match="'nightly-1' is already in raw.ingest_runs"):
+        ingest_directory(tmp_path / "raw", warehouse, run_id="nightly-1")
+
+    assert snapshot(warehouse) == before
