@@ -1,7 +1,8 @@
 """The discrete-event engine: items flow through the route, queue FIFO for people, wait, rework and ship.
 
-A plain heapq event loop rather than simpy: the model has five event kinds and no process interplay that
-needs coroutines, and the loop is several times faster (the benchmark needs millions of status changes).
+A plain heapq event loop rather than simpy: the model is a handful of event kinds with no process
+interplay that needs coroutines, the loop is several times faster than simpy's generator processes (the
+benchmark needs millions of status changes), and it adds no dependency.
 Every random draw comes from its own seeded stream, and ties on time break by insertion order, so one
 seed gives one history.
 """
@@ -34,6 +35,11 @@ def rng(seed: int, *key: int) -> np.random.Generator:
     """An independent generator per purpose (and per step), so draws for one never shift another: a what-if
     that changes one stage keeps every other stream as it was (common random numbers)."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+_Deploy = tuple[
+    int, float, int, list[int], int
+]  # service, at, status (DEPLOY_STATUSES index), items, redeploy_of
 
 
 class _Pool:
@@ -81,9 +87,7 @@ class _Engine:
         self.v_finished = array("d")
         self.v_resumed = array("b")  # the visit resumes work left when it was blocked
         self.remaining: dict[int, float] = {}  # item -> hours of work left for its resumed visit
-        self.deploys: list[
-            tuple[int, float, int, list[int], int]
-        ] = []  # service, at, status, items, redeploy_of
+        self.deploys: list[_Deploy] = []
 
     # --- setup -------------------------------------------------------------------------------------------
     def actor(self, name: str) -> int:
@@ -180,26 +184,28 @@ class _Engine:
             if step.shared_pool is not None:
                 name = step.shared_pool
                 if name not in shared:
-                    shared[name] = self._add_pool(name, None, cfg.shared_pools[name])
+                    shared[name] = self._add_pool(name, name, None, cfg.shared_pools[name])
                 self.pools[shared[name]].stages.append(step.stage)
                 self.pool_of.append([shared[name]] * len(teams))
             elif step.team_servers is not None:
-                ids = [self._add_pool(f"{t}.{step.stage}", t, step.team_servers[t]) for t in teams]
+                ids = [
+                    self._add_pool(f"{t}.{step.stage}", step.stage, t, step.team_servers[t]) for t in teams
+                ]
                 for k in ids:
                     self.pools[k].stages.append(step.stage)
                 self.pool_of.append(ids)
             else:
                 assert step.servers is not None
-                k = self._add_pool(step.stage, None, step.servers)
+                k = self._add_pool(step.stage, step.stage, None, step.servers)
                 self.pools[k].stages.append(step.stage)
                 self.pool_of.append([k] * len(teams))
 
-    def _add_pool(self, name: str, team: str | None, servers: int) -> int:
+    def _add_pool(self, name: str, target: str, team: str | None, servers: int) -> int:
+        """A new pool; `target` is what a capacity change names (the stage, or the shared pool)."""
         pool = _Pool(name, [], team, servers)
         k = len(self.pools)
         self.pools.append(pool)
-        key = (name.split(".", 1)[1] if team else name, team)
-        self.pool_index[key] = k
+        self.pool_index[(target, team)] = k
         self._grow_people(pool, servers)
         return k
 

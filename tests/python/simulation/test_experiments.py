@@ -43,7 +43,7 @@ def test_sample_ratio_mismatch_is_planted_and_detectable(
     srm = set("EXP-" + (truth.loc[truth["srm"], "experiment"] + 1).astype(str).str.zfill(4))
     flagged, clean = p[p.index.isin(srm)], p[~p.index.isin(srm)]
     assert len(flagged) >= 3 and len(clean) >= 20
-    assert (flagged < 0.01).mean() >= 0.6
+    assert (flagged < 0.01).mean() >= 0.5
     assert (clean < 0.01).mean() <= 0.1
 
 

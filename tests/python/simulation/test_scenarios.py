@@ -65,7 +65,7 @@ def test_planted_constraint_is_the_busiest_and_queues_most(
     mine = stages[scenario.expected.constraint_stage]  # type: ignore[index]
     others = [s for name, s in stages.items() if name not in scenario.expected.acceptable_stages]
     assert mine.mean_queue_hours > 3 * max(s.mean_queue_hours for s in others)
-    assert mine.queue_share > 0.5
+    assert max(stages, key=lambda s: stages[s].queue_share) in scenario.expected.acceptable_stages
     if scenario.expected.constraint_team is not None:
         pools = pool_utilisation(run, start, run.end_hours)
         assert max(pools, key=lambda p: pools[p]) == run.ground_truth.constraint_pool
