@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 the data failed a check or a step failed on it, 2 usage or c
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,10 +32,15 @@ def _emit(payload: dict[str, Any], as_json: bool, text: str) -> None:
         click.echo(text)
 
 
+def _progress(as_json: bool):
+    """A progress callback for long steps: on a terminal only, never in --json mode or when piped."""
+    if as_json or not sys.stderr.isatty():
+        return None
+    return lambda message: click.echo(f"  … {message}", err=True)
+
+
 def _warehouse_path(warehouse: Path | None) -> Path:
     from flowmetrics.warehouse.project import DEFAULT_DUCKDB, DUCKDB_ENV
-
-    import os
 
     return Path(warehouse or os.environ.get(DUCKDB_ENV) or DEFAULT_DUCKDB)
 
@@ -85,7 +91,7 @@ def ingest(source_dir: Path, warehouse: Path | None, as_json: bool) -> None:
     """Check the raw files in SOURCE_DIR against the contract and load them into schema raw."""
     from flowmetrics.ingest import ingest_directory
 
-    summary = ingest_directory(source_dir, _warehouse_path(warehouse))
+    summary = ingest_directory(source_dir, _warehouse_path(warehouse), progress=_progress(as_json))
     lines = [f"ingested {source_dir} into {summary.warehouse} ({summary.seconds:.1f}s)"]
     lines.append(f"  {'table':<24}{'read':>12}{'inserted':>12}{'updated':>10}{'unchanged':>12}{'quarantined':>13}")
     for t in summary.tables:

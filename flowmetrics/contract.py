@@ -7,10 +7,10 @@ reads this one description, so the contract is stated once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class ColumnType(str, Enum):
+class ColumnType(StrEnum):
     """Logical column types of the raw contract (mapped to each engine's type where used)."""
 
     STRING = "string"
@@ -46,7 +46,7 @@ _EXPECTATIONS = {
 }
 
 
-class LoadMode(str, Enum):
+class LoadMode(StrEnum):
     """How a newer export of a table combines with what is already loaded."""
 
     APPEND = "append"  # events: rows with a new key are appended, repeats of a loaded key are skipped

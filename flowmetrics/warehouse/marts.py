@@ -77,7 +77,7 @@ def describe_marts(warehouse: Path) -> str:
     with MartReader.open(warehouse=warehouse) as reader:
         as_of = reader.as_of()
         lines = [f"Built {reader.connection.target.path} (as of {as_of:%Y-%m-%d %H:%M} UTC)." if as_of else ""]
-        lines.append("Marts (schema %s):" % reader.schema)
+        lines.append(f"Marts (schema {reader.schema}):")
         for mart, grain in PUBLIC_MARTS.items():
             n = reader.count(mart) if reader.exists(mart) else 0
             lines.append(f"  {mart:<32}{n:>10,} rows  {grain}")
@@ -89,6 +89,6 @@ def describe_marts(warehouse: Path) -> str:
         "",
         "Next:",
         f"  duckdb {warehouse} \"select * from main.fct_work_items limit 10\"   (or any SQL client)",
-        f"  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve     (lineage and the definitions of every mart)",
+        "  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve     (lineage and the definitions of every mart)",
     ]
     return "\n".join(line for line in lines if line is not None)

@@ -87,7 +87,12 @@ attach_previous_status as (
                 select min(entry_status.raw_status) from status_mappings as entry_status
                 where entry_status.is_entry_status
             )
-        end as previous_status
+        end as previous_status,
+        (
+            order_changes.change_number = 1
+            and order_changes.reported_from_status is null
+            and order_changes.changed_at <= tickets.created_at
+        ) as is_creation_record
     from order_changes
     inner join tickets
         on order_changes.ticket_id = tickets.ticket_id
@@ -106,6 +111,11 @@ final as (
         to_status,
         changed_by,
         coalesce(to_status = previous_status, false) as is_repeat,
+        case
+            when is_creation_record then 'creation'
+            when to_status = previous_status then 'reassignment'
+            else 'transition'
+        end as change_kind,
         coalesce(reported_from_status <> previous_status, false) as is_from_status_mismatch
     from attach_previous_status
 

@@ -51,6 +51,8 @@ initial_intervals as (
             else tickets.created_at
         end as entered_at,
         cast(null as {{ dbt.type_string() }}) as entered_by_change_id,
+        cast(null as {{ dbt.type_string() }}) as reported_from_status,
+        cast(null as {{ dbt.type_string() }}) as changed_by,
         false as is_from_status_mismatch
     from tickets
     left join first_changes
@@ -70,6 +72,8 @@ transition_intervals as (
         to_status as status,
         changed_at as entered_at,
         change_id as entered_by_change_id,
+        reported_from_status,
+        changed_by,
         is_from_status_mismatch
     from status_changes
     where not is_repeat
@@ -113,6 +117,8 @@ map_statuses as (
         attach_exit.exited_at,
         attach_exit.entered_by_change_id,
         attach_exit.exited_by_change_id,
+        attach_exit.reported_from_status,
+        attach_exit.changed_by,
         attach_exit.is_from_status_mismatch
     from attach_exit
     left join status_mappings
@@ -135,6 +141,8 @@ final as (
         exited_at is null as is_current,
         entered_by_change_id,
         exited_by_change_id,
+        reported_from_status,
+        changed_by,
         is_from_status_mismatch
     from map_statuses
 

@@ -6,12 +6,6 @@ status_intervals as (
 
 ),
 
-status_changes as (
-
-    select * from {{ ref('int_status_changes_sequenced') }}
-
-),
-
 attach_previous_interval as (
 
     select
@@ -40,12 +34,10 @@ final as (
         attach_previous_interval.seconds_in_from_status,
         coalesce(attach_previous_interval.stage_order < attach_previous_interval.from_stage_order, false)
             as is_backward,
-        status_changes.reported_from_status,
+        attach_previous_interval.reported_from_status,
         attach_previous_interval.is_from_status_mismatch,
-        status_changes.changed_by
+        attach_previous_interval.changed_by
     from attach_previous_interval
-    inner join status_changes
-        on attach_previous_interval.entered_by_change_id = status_changes.change_id
     where attach_previous_interval.interval_number > 0
 
 )

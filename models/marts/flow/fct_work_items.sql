@@ -72,7 +72,7 @@ reassignments as (
 
     select
         ticket_id,
-        sum(case when is_repeat then 1 else 0 end) as reassignment_count
+        sum(case when change_kind = 'reassignment' then 1 else 0 end) as reassignment_count
     from status_changes
     group by ticket_id
 

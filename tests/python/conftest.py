@@ -1,0 +1,44 @@
+"""Shared pytest fixtures: building the real dbt project into temporary DuckDB files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+def dbt_build_into(warehouse: Path, workdir: Path, *extra: str, as_of: str | None = None) -> None:
+    """`dbt build` of the project into `warehouse`, keeping dbt's target/ and logs/ in `workdir`."""
+    from flowmetrics.warehouse.dbt_runner import run_dbt_build
+
+    run_dbt_build(
+        warehouse=warehouse,
+        as_of=as_of,
+        extra_args=["--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), *extra],
+        capture=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def build_warehouse() -> Callable[..., None]:
+    return dbt_build_into
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """generate → ingest → dbt build of a small demo system, shared by the read-only end-to-end tests."""
+    from flowmetrics.ingest import ingest_directory, write_raw_tables
+    from flowmetrics.simulation import generate_raw_tables
+
+    workdir = tmp_path_factory.mktemp("demo")
+    raw = workdir / "raw"
+    write_raw_tables(generate_raw_tables(items=400, seed=3), raw)
+    warehouse = workdir / "demo.duckdb"
+    ingest_directory(raw, warehouse)
+    dbt_build_into(warehouse, workdir)
+    return warehouse
