@@ -1,20 +1,21 @@
 """The demo delivery system behind `flowmetrics generate`: its constraint is code review.
 
-Backlog (a long commitment delay, with abandonment) -> development (per-team developers; a quarter of
-the work is `Blocked` mid-way for days on an outside party, then queues again to be finished: the
-longest stage, a decoy) -> code review (two reviewers shared by every team: the true constraint) -> QA
--> `Ready to Deploy` until the weekday 14:00 UTC train -> Done. Review and QA send work back to
-development, more often for AI-assisted work. Status names are those of seeds/default_status_map.csv so
-the project's default map applies.
+Backlog (days before anyone commits, some tickets abandoned) -> development (per-team developers; 30% of
+the work is `Blocked` mid-way for about six days on an outside party, then queues again to be finished)
+-> code review (two reviewers shared by every team, a little short of the work that reaches them: rho
+about 1.09, so their queue keeps growing: the true constraint) -> QA -> `Ready to Deploy` until the weekday
+14:00 UTC train -> Done. Review and QA send work back to development, more often for AI-assisted work.
+`Blocked` is the longest status and the backlog the longest wait: the decoys. Being just over capacity,
+the demo shows what the what-if must: capacity at review raises throughput, anywhere else it does not.
+Status names are those of seeds/default_status_map.csv so the project's default map applies.
 """
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from flowmetrics.simulation.config import (
+    HOURS_PER_DAY,
     Blocking,
     Demand,
     DeployTrains,
@@ -56,10 +57,10 @@ def demo_config(items: int = 1500) -> SimulationConfig:
             "backlog",
             10,
             "Backlog",
-            lognormal(36.0, 1.2),
+            lognormal(120.0, 1.0),
             kind="queue",
             abandon_probability=0.08,
-            abandon_after=lognormal(120.0, 1.0),
+            abandon_after=lognormal(240.0, 1.0),
         ),
         WorkStage(
             "development",
@@ -68,7 +69,7 @@ def demo_config(items: int = 1500) -> SimulationConfig:
             gamma(10.0, 0.8),
             queue_status="Ready for Dev",
             team_servers={"web": people(6), "mobile": people(4), "platform": people(2)},
-            blocking=Blocking("Blocked", 0.25, lognormal(72.0, 0.8)),
+            blocking=Blocking("Blocked", 0.3, lognormal(150.0, 0.6)),
         ),
         WorkStage(
             "code_review",
@@ -101,7 +102,8 @@ def demo_config(items: int = 1500) -> SimulationConfig:
         steps=steps,
         items=items,
         experiments=ExperimentConfig(share=share),
-        warmup_hours=min(14 * 24.0, math.ceil(items / (12 * k)) * 24 / 8),
+        # two weeks fill the pipeline (a ticket waits days in the backlog first); short runs keep 2/3
+        warmup_hours=min(14 * HOURS_PER_DAY, items / (12 * k) * HOURS_PER_DAY / 3),
         name="demo",
     )
 

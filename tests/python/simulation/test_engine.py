@@ -36,9 +36,7 @@ def _stage(name: str, order: int, mean: float, **kw: object) -> WorkStage:
     return WorkStage(name, order, f"Doing {name}", exponential(mean), queue_status=f"Ready for {name}", **kw)  # type: ignore[arg-type]
 
 
-def _config(
-    *steps: object, demand: tuple[Demand, ...] = ONE_TEAM, items: int = 400, **kw: object
-) -> SimulationConfig:
+def _config(*steps: object, demand: tuple[Demand, ...] = ONE_TEAM, items: int = 400, **kw: object) -> SimulationConfig:
     return SimulationConfig(demand=demand, steps=tuple(steps), items=items, **kw)  # type: ignore[arg-type]
 
 
@@ -131,9 +129,7 @@ def test_pure_waits_are_delays_whatever_the_load() -> None:
 
 
 def test_blocked_work_queues_again_and_resumes_what_was_left() -> None:
-    cfg = _config(
-        _stage("build", 20, 2.0, servers=3, blocking=Blocking("Blocked", 0.3, lognormal(20.0, 0.5)))
-    )
+    cfg = _config(_stage("build", 20, 2.0, servers=3, blocking=Blocking("Blocked", 0.3, lognormal(20.0, 0.5))))
     r = simulate(cfg, seed=12)
     ch = r.changes
     blocked_items = set(ch.loc[ch["status"] == "Blocked", "item"])
@@ -211,9 +207,7 @@ def test_backlog_abandonment_share() -> None:
 
 
 def test_deploy_trains_leave_on_the_timetable_and_ship_everything_waiting() -> None:
-    cfg = _config(
-        _stage("build", 20, 0.5, servers=3), DeployTrains(failure_probability=0.0, rollback_probability=0.0)
-    )
+    cfg = _config(_stage("build", 20, 0.5, servers=3), DeployTrains(failure_probability=0.0, rollback_probability=0.0))
     r = simulate(cfg, seed=11)
     at = r.deploys["at_hours"].to_numpy()
     assert np.allclose(at % 24, 14.0) and set((at // 24) % 7) <= {0, 1, 2, 3, 4}

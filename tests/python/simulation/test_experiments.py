@@ -23,11 +23,7 @@ def truth() -> pd.DataFrame:
 def _srm_p_values(tables: dict[str, pd.DataFrame]) -> pd.Series:
     units = tables["experiment_exposures"].drop_duplicates(["experiment_id", "unit_id"])
     counts = units.groupby(["experiment_id", "variant"]).size().rename("n").reset_index()
-    plan = (
-        tables["experiment_variants"]
-        .merge(counts, on=["experiment_id", "variant"], how="left")
-        .fillna({"n": 0})
-    )
+    plan = tables["experiment_variants"].merge(counts, on=["experiment_id", "variant"], how="left").fillna({"n": 0})
     out = {}
     for exp_id, g in plan.groupby("experiment_id"):
         total = g["n"].sum()
@@ -36,9 +32,7 @@ def _srm_p_values(tables: dict[str, pd.DataFrame]) -> pd.Series:
     return pd.Series(out)
 
 
-def test_sample_ratio_mismatch_is_planted_and_detectable(
-    tables: dict[str, pd.DataFrame], truth: pd.DataFrame
-) -> None:
+def test_sample_ratio_mismatch_is_planted_and_detectable(tables: dict[str, pd.DataFrame], truth: pd.DataFrame) -> None:
     p = _srm_p_values(tables)
     srm = set("EXP-" + (truth.loc[truth["srm"], "experiment"] + 1).astype(str).str.zfill(4))
     flagged, clean = p[p.index.isin(srm)], p[~p.index.isin(srm)]
@@ -69,9 +63,7 @@ def test_lifecycle_has_undecided_unshipped_abandoned_and_paused_cases(
 def test_events_of_an_experiment_come_in_lifecycle_order(tables: dict[str, pd.DataFrame]) -> None:
     ev = tables["experiment_events"]
     order = ["created", "launched", "stopped", "decided", "shipped"]
-    wide = ev[ev["event_type"].isin(order)].pivot(
-        index="experiment_id", columns="event_type", values="occurred_at"
-    )
+    wide = ev[ev["event_type"].isin(order)].pivot(index="experiment_id", columns="event_type", values="occurred_at")
     for a, b in zip(order[:-1], order[1:], strict=True):
         both = wide[a].notna() & wide[b].notna()
         assert (wide.loc[both, a] <= wide.loc[both, b]).all(), (a, b)

@@ -205,3 +205,16 @@ def test_tiny_runs_still_give_every_table(items: int) -> None:
     assert len(tables["tickets"]) == items
     for name, table in TABLES.items():
         assert tuple(tables[name].columns) == table.column_names
+
+
+def test_rework_shows_as_backward_moves_more_often_for_ai_work(demo_tables: dict[str, pd.DataFrame]) -> None:
+    order = demo_tables["status_map"].set_index("raw_status")["stage_order"]
+    ch = demo_tables["ticket_status_changes"].dropna(subset=["from_status"])
+    backward = ch[ch["to_status"].map(order) < ch["from_status"].map(order)]
+    assert set(backward["from_status"]) <= {"In Review", "In QA"}
+    assert set(backward["to_status"]) == {"Ready for Dev"}
+    done = set(ch.loc[ch["to_status"] == "Done", "ticket_id"])
+    ai = demo_tables["tickets"].set_index("ticket_id")["ai_assisted"]
+    ai = ai[ai.index.isin(done)]
+    reworked = ai.index.isin(backward["ticket_id"])
+    assert reworked[ai.to_numpy()].mean() > reworked[~ai.to_numpy()].mean()  # rates: see test_engine

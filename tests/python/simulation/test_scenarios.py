@@ -52,9 +52,7 @@ def _planted(s: Scenario) -> bool:
 
 
 @pytest.mark.parametrize("name", sorted(n for n, s in SCENARIOS.items() if _planted(s)))
-def test_planted_constraint_is_the_busiest_and_queues_most(
-    name: str, runs: dict[str, SimulationResult]
-) -> None:
+def test_planted_constraint_is_the_busiest_and_queues_most(name: str, runs: dict[str, SimulationResult]) -> None:
     scenario, run = SCENARIOS[name], runs[name]
     start = run.config.warmup_hours
     stages = {s.stage: s for s in stage_summaries(run, start, run.end_hours)}
@@ -81,9 +79,7 @@ def _time_in(run: SimulationResult, stage_or_status: str) -> float:
 
 
 @pytest.mark.parametrize("name", ["decoy_long_wait", "decoy_ample_staff", "deploy_trains"])
-def test_decoys_are_longer_than_the_constraint_yet_never_queue(
-    name: str, runs: dict[str, SimulationResult]
-) -> None:
+def test_decoys_are_longer_than_the_constraint_yet_never_queue(name: str, runs: dict[str, SimulationResult]) -> None:
     scenario, run = SCENARIOS[name], runs[name]
     constraint = scenario.expected.constraint_stage
     assert constraint is not None
@@ -130,11 +126,24 @@ def test_tripled_arrivals_grow_the_queue_until_the_end(runs: dict[str, Simulatio
     run = runs[scenario.name]
     (change,) = run.config.arrival_changes
     end = run.end_hours
-    lengths = [
-        _queue_length(run, "review", change.at_hours + f * (end - change.at_hours)) for f in (0, 0.5, 0.75, 1)
-    ]
+    lengths = [_queue_length(run, "review", change.at_hours + f * (end - change.at_hours)) for f in (0, 0.5, 0.75, 1)]
     assert lengths[0] < 10 and lengths[1] < lengths[2] < lengths[3] and lengths[3] > 100
     before = summarise(run, run.config.warmup_hours)
     review = {s.stage: s for s in stage_summaries(run, change.at_hours + 24, end)}["review"]
     assert review.utilisation > 0.97  # saturated: the reviewers never idle again
     assert before.wip_time_average > 0
+
+
+def test_demo_constraint_is_code_review_and_blocked_is_a_decoy(demo_result: SimulationResult) -> None:
+    run = demo_result
+    assert (run.ground_truth.constraint_stage, run.ground_truth.kind) == ("code_review", "sole")
+    stages = {s.stage: s for s in stage_summaries(run, run.config.warmup_hours, run.end_hours)}
+    assert max(stages, key=lambda s: stages[s].utilisation) == "code_review"
+    assert max(stages, key=lambda s: stages[s].mean_queue_hours) == "code_review"
+    assert max(stages, key=lambda s: stages[s].queue_share) == "code_review"
+    # the decoys: Blocked is the longest status, the backlog as long a wait as the review queue
+    d = status_durations(run)
+    median = d[d["exited_hours"].notna()].groupby("status", observed=True)["hours"].median()
+    assert median.idxmax() == "Blocked"
+    assert _time_in(run, "backlog") > 0.7 * _time_in(run, "code_review")
+    assert {"Blocked", "Backlog", "Ready to Deploy"} <= set(run.ground_truth.wait_statuses)
