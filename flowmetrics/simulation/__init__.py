@@ -48,6 +48,7 @@ from flowmetrics.simulation.scenarios import (
     moving_constraint,
     no_constraint,
     overwhelmed_by_arrivals,
+    plant,
     rework_loops,
     shared_staff,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "moving_constraint",
     "no_constraint",
     "overwhelmed_by_arrivals",
+    "plant",
     "replicate",
     "rework_loops",
     "scale_arrivals",

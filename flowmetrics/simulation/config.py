@@ -169,9 +169,7 @@ class Demand:
     per_day: float
     teams: Mapping[str, float]
     ai_share: float = 0.3
-    ticket_types: Mapping[str, float] = field(
-        default_factory=lambda: {"story": 0.6, "bug": 0.25, "task": 0.15}
-    )
+    ticket_types: Mapping[str, float] = field(default_factory=lambda: {"story": 0.6, "bug": 0.25, "task": 0.15})
 
 
 @dataclass(frozen=True)
@@ -234,9 +232,7 @@ class SimulationConfig:
     arrival_changes: tuple[RateChange, ...] = ()
     capacity_changes: tuple[CapacityChange, ...] = ()
     experiments: ExperimentConfig | None = None
-    reassign_probability: float = (
-        0.05  # per visit to a queue/active status: a same-status change by someone else
-    )
+    reassign_probability: float = 0.05  # per visit to a queue/active status: a same-status change by someone else
     epoch: datetime = DEFAULT_EPOCH
     warmup_hours: float = 0.0  # excluded by the summary metrics
     constraint_threshold: float = 0.8  # ground truth: a pool at or above this utilisation is capacity-bound
@@ -301,9 +297,7 @@ def _validate(cfg: SimulationConfig) -> None:
                 missing = sorted(teams - set(step.team_servers))
                 raise ValueError(f"stage {step.stage!r} has no servers for team(s) {missing}")
             if step.rework is not None and step.rework.to_stage not in names[: names.index(step.stage)]:
-                raise ValueError(
-                    f"stage {step.stage!r} reworks to {step.rework.to_stage!r}, not an earlier stage"
-                )
+                raise ValueError(f"stage {step.stage!r} reworks to {step.rework.to_stage!r}, not an earlier stage")
         if isinstance(step, DeployTrains) and i != len(cfg.steps) - 1:
             raise ValueError("deploy trains must be the last step of the route")
     targets = set(names) | set(cfg.shared_pools)
@@ -320,9 +314,7 @@ def _scaled_servers(servers: int, factor: float) -> int:
     return max(1, math.floor(servers * factor + 1e-9))
 
 
-def scale_capacity(
-    config: SimulationConfig, stage: str, factor: float, team: str | None = None
-) -> SimulationConfig:
+def scale_capacity(config: SimulationConfig, stage: str, factor: float, team: str | None = None) -> SimulationConfig:
     """The config with `stage`'s capacity (people x speed) times `factor`: e.g. 1.3 for "+30% at review".
 
     People are whole, so servers become floor(c x factor) (at least 1) and speed makes up the rest; a shared

@@ -37,9 +37,7 @@ def rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
-_Deploy = tuple[
-    int, float, int, list[int], int
-]  # service, at, status (DEPLOY_STATUSES index), items, redeploy_of
+_Deploy = tuple[int, float, int, list[int], int]  # service, at, status (DEPLOY_STATUSES index), items, redeploy_of
 
 
 class _Pool:
@@ -107,9 +105,7 @@ class _Engine:
         self.wait: list[WaitStep | None] = []
         # blocking per step: probability, delay draws, where in the work it stops (U(0,1) draws), status
         self.blocking: list[tuple[float, Iterator[float], Iterator[float], int] | None] = []
-        self.u: list[Iterator[float]] = [
-            uniform_stream(rng(seed, _ROUTING, j)) for j in range(len(cfg.steps))
-        ]
+        self.u: list[Iterator[float]] = [uniform_stream(rng(seed, _ROUTING, j)) for j in range(len(cfg.steps))]
         stage_step = {s.stage: j for j, s in enumerate(cfg.steps) if isinstance(s, WorkStage)}
         code = self.status_code
         for j, step in enumerate(cfg.steps):
@@ -132,9 +128,7 @@ class _Engine:
                 )
                 r = step.rework
                 self.rework.append(
-                    None
-                    if r is None
-                    else (stage_step[r.to_stage], r.probability, r.probability_for(True), r.max_loops)
+                    None if r is None else (stage_step[r.to_stage], r.probability, r.probability_for(True), r.max_loops)
                 )
                 continue
             self.service.append(None)
@@ -188,9 +182,7 @@ class _Engine:
                 self.pools[shared[name]].stages.append(step.stage)
                 self.pool_of.append([shared[name]] * len(teams))
             elif step.team_servers is not None:
-                ids = [
-                    self._add_pool(f"{t}.{step.stage}", step.stage, t, step.team_servers[t]) for t in teams
-                ]
+                ids = [self._add_pool(f"{t}.{step.stage}", step.stage, t, step.team_servers[t]) for t in teams]
                 for k in ids:
                     self.pools[k].stages.append(step.stage)
                 self.pool_of.append(ids)
@@ -446,9 +438,7 @@ class _Engine:
             {
                 "item": np.frombuffer(self.log_item, dtype=np.int64),
                 "at_hours": np.frombuffer(self.log_hours, dtype=np.float64),
-                "status": pd.Categorical.from_codes(
-                    np.frombuffer(self.log_status, dtype=np.int16), dtype=status_cat
-                ),
+                "status": pd.Categorical.from_codes(np.frombuffer(self.log_status, dtype=np.int16), dtype=status_cat),
                 "actor": pd.Categorical.from_codes(
                     np.frombuffer(self.log_actor, dtype=np.int64),
                     dtype=actor_cat,
@@ -461,9 +451,7 @@ class _Engine:
         visits = pd.DataFrame(
             {
                 "item": np.frombuffer(self.v_item, dtype=np.int64),
-                "stage": pd.Categorical.from_codes(
-                    stage_of_step[np.frombuffer(self.v_stage, dtype=np.int16)], work
-                ),
+                "stage": pd.Categorical.from_codes(stage_of_step[np.frombuffer(self.v_stage, dtype=np.int16)], work),
                 "pool": pd.Categorical.from_codes(
                     np.frombuffer(self.v_pool, dtype=np.int64),
                     pool_names,

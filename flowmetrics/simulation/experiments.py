@@ -51,17 +51,13 @@ class _Builder:
             )
         }
         self.var: dict[str, list] = {k: [] for k in ("experiment", "variant", "weight", "actual_weight")}
-        self.ev: dict[str, list] = {
-            k: [] for k in ("experiment", "event_type", "at_hours", "decision", "variant")
-        }
+        self.ev: dict[str, list] = {k: [] for k in ("experiment", "event_type", "at_hours", "decision", "variant")}
         self.expo: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         names, probs = zip(*cfg.decisions.items(), strict=True)
         self.decision_names: tuple[str, ...] = names
         self.decision_p = np.asarray(probs, dtype=float) / sum(probs)
 
-    def _event(
-        self, e: int, kind: str, at: float, decision: str | None = None, variant: str | None = None
-    ) -> None:
+    def _event(self, e: int, kind: str, at: float, decision: str | None = None, variant: str | None = None) -> None:
         if at <= self.end:
             for k, v in zip(self.ev, (e, kind, at, decision, variant), strict=True):
                 self.ev[k].append(v)
@@ -168,9 +164,7 @@ class _Builder:
             return
         lengths = spans[:, 1] - spans[:, 0]
         rate = cfg.units_per_day * rng.lognormal(0.0, 0.5) * (0.05 if low else 1.0)
-        units = np.unique(
-            rng.integers(0, cfg.unit_population, rng.poisson(rate * lengths.sum() / HOURS_PER_DAY))
-        )
+        units = np.unique(rng.integers(0, cfg.unit_population, rng.poisson(rate * lengths.sum() / HOURS_PER_DAY)))
         if len(units) == 0:
             return
         codes = np.array([VARIANT_NAMES.index(name) for name, _ in variants])

@@ -159,9 +159,7 @@ def _status_changes(result: SimulationResult, rng: np.random.Generator, stamp: _
     rank[np.lexsort((seq, item, seconds))] = np.arange(n)
     # an export is in no particular order: shuffle the integer columns, then spell them out
     perm = rng.permutation(n)
-    item, seconds, status, from_code, actor, rank = (
-        x[perm] for x in (item, seconds, status, from_code, actor, rank)
-    )
+    item, seconds, status, from_code, actor, rank = (x[perm] for x in (item, seconds, status, from_code, actor, rank))
     status_names = pd.array(statuses, dtype="str")
     return pd.DataFrame(
         {
@@ -224,9 +222,7 @@ def _status_map(result: SimulationResult) -> pd.DataFrame:
     )
 
 
-def _deploys(
-    result: SimulationResult, rng: np.random.Generator, stamp: _Stamper
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _deploys(result: SimulationResult, rng: np.random.Generator, stamp: _Stamper) -> tuple[pd.DataFrame, pd.DataFrame]:
     d, di = result.deploys, result.deploy_items
     trains = result.config.deploy_trains
     n = len(d)

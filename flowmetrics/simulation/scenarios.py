@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from flowmetrics.simulation.config import (
     HOURS_PER_DAY,
+    Blocking,
     CapacityChange,
     Demand,
     DeployTrains,
@@ -129,9 +130,7 @@ def _config(
     )
 
 
-def plant(
-    config: SimulationConfig, loads: Mapping[str, float], default: float | None = CALM
-) -> SimulationConfig:
+def plant(config: SimulationConfig, loads: Mapping[str, float], default: float | None = CALM) -> SimulationConfig:
     """Scale service means so each pool (named as in the ground truth) has its planted load at base rates.
 
     Pools not named get `default` (None leaves them alone). A stage is scaled once, by the first pool that
@@ -153,9 +152,7 @@ def plant(
         for s in stages:
             factors[s] = targets[pool] / current
     steps = tuple(
-        replace(s, service=s.service.scaled(factors[s.stage]))
-        if isinstance(s, WorkStage) and s.stage in factors
-        else s
+        replace(s, service=s.service.scaled(factors[s.stage])) if isinstance(s, WorkStage) and s.stage in factors else s
         for s in config.steps
     )
     return replace(config, steps=steps)
@@ -175,9 +172,7 @@ def constraint_at(stage: str = "review", items: int = 800, team: str | None = No
     if team is not None:
         stages[stage] = replace(_work_stage(stage), servers=None, team_servers={"alpha": 2, "beta": 3})
         pool = f"{team}.{stage}"
-    config = plant(
-        _config(f"constraint_at_{stage}" + (f"_{team}" if team else ""), items, stages), {pool: BUSY}
-    )
+    config = plant(_config(f"constraint_at_{stage}" + (f"_{team}" if team else ""), items, stages), {pool: BUSY})
     if team is not None:
         # the other team's head count brings its pool down to CALM at the same service time
         other = "beta" if team == "alpha" else "alpha"
@@ -191,17 +186,19 @@ def constraint_at(stage: str = "review", items: int = 800, team: str | None = No
 
 
 def decoy_long_wait(items: int = 800) -> Scenario:
-    """Review is the constraint; a long wait on customers and a fixed 3-day wait before auto-close are not."""
+    """Review is the constraint; long waits are not: build work put On Hold for days, a wait on customers,
+    and a fixed 3-day wait in Resolved before auto-close."""
+    build = replace(_work_stage("build"), blocking=Blocking("On Hold", 0.3, lognormal(72.0, 0.6)))
     waits = {
         3: WaitStep("customer", 35, "Waiting on Customer", lognormal(96.0, 0.6), probability=0.6),
         5: WaitStep("resolved", 80, "Resolved", fixed(72.0)),
     }
-    config = plant(_config("decoy_long_wait", items, extra=waits), {"review": BUSY})
+    config = plant(_config("decoy_long_wait", items, {"build": build}, extra=waits), {"review": BUSY})
     return Scenario(
         config.name,
         "decoy_long_wait",
         config,
-        Expected("review", acceptable_stages=("review",), decoys=("customer", "resolved")),
+        Expected("review", acceptable_stages=("review",), decoys=("customer", "resolved", "On Hold")),
     )
 
 
@@ -251,9 +248,7 @@ def shared_staff(items: int = 800) -> Scenario:
     }
     config = _config("shared_staff", items, stages, shared_pools={"engineers": 3})
     config = plant(config, {"engineers": BUSY})
-    return Scenario(
-        config.name, "shared_staff", config, Expected("build", acceptable_stages=("build", "test"))
-    )
+    return Scenario(config.name, "shared_staff", config, Expected("build", acceptable_stages=("build", "test")))
 
 
 def moving_constraint(items: int = 1200) -> Scenario:
@@ -289,9 +284,7 @@ def overwhelmed_by_arrivals(items: int = 1200) -> Scenario:
     at = round(0.4 * _duration(items))
     config = _config("overwhelmed_by_arrivals", items, arrival_changes=(RateChange(at, 3.0),))
     config = plant(config, {"review": 0.6}, default=0.25)
-    return Scenario(
-        config.name, "overwhelmed_by_arrivals", config, Expected("review", acceptable_stages=("review",))
-    )
+    return Scenario(config.name, "overwhelmed_by_arrivals", config, Expected("review", acceptable_stages=("review",)))
 
 
 FAMILIES: dict[str, Callable[..., Scenario]] = {

@@ -13,9 +13,7 @@ class Timetable:
 
     def __init__(self, trains: DeployTrains, epoch: datetime) -> None:
         # hours of the week (Monday 00:00 = 0) of every departure, sorted
-        self._week = sorted(
-            d * HOURS_PER_DAY + h for d in set(trains.weekdays) for h in set(trains.hours_utc)
-        )
+        self._week = sorted(d * HOURS_PER_DAY + h for d in set(trains.weekdays) for h in set(trains.hours_utc))
         self._offset = epoch.weekday() * HOURS_PER_DAY + epoch.hour + epoch.minute / 60 + epoch.second / 3600
 
     def next_after(self, t: float) -> float:
