@@ -300,6 +300,9 @@ def _validate(cfg: SimulationConfig) -> None:
                 raise ValueError(f"stage {step.stage!r} reworks to {step.rework.to_stage!r}, not an earlier stage")
         if isinstance(step, DeployTrains) and i != len(cfg.steps) - 1:
             raise ValueError("deploy trains must be the last step of the route")
+    for name, p in _probabilities(cfg):
+        if not 0 <= p <= 1:
+            raise ValueError(f"{name} must be a probability in [0, 1], got {p}")
     targets = set(names) | set(cfg.shared_pools)
     for c in cfg.capacity_changes:
         if c.stage not in targets:
@@ -308,6 +311,27 @@ def _validate(cfg: SimulationConfig) -> None:
             raise ValueError("capacity change servers must be >= 0")
     if any(r.factor <= 0 for r in cfg.arrival_changes):
         raise ValueError("arrival rate factors must be > 0")
+
+
+def _probabilities(cfg: SimulationConfig) -> list[tuple[str, float]]:
+    out: list[tuple[str, float]] = []
+    for step in cfg.steps:
+        if isinstance(step, WorkStage):
+            if step.rework is not None:
+                r = step.rework
+                out += [(f"{step.stage} rework", r.probability), (f"{step.stage} rework (AI)", r.probability_for(True))]
+            if step.blocking is not None:
+                out.append((f"{step.stage} blocking", step.blocking.probability))
+        elif isinstance(step, WaitStep):
+            out += [
+                (f"{step.status} probability", step.probability),
+                (f"{step.status} abandon", step.abandon_probability),
+            ]
+    out += [(f"{d.requested_by} ai_share", d.ai_share) for d in cfg.demand]
+    out.append(("reassign_probability", cfg.reassign_probability))
+    if cfg.experiments is not None:
+        out.append(("experiments share", cfg.experiments.share))
+    return out
 
 
 def _scaled_servers(servers: int, factor: float) -> int:

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from flowmetrics.results import Result
 from flowmetrics.simulation.config import HOURS_PER_DAY, SimulationConfig, WaitStep, WorkStage
 
 
 @dataclass(frozen=True)
-class PoolLoad:
+class PoolLoad(Result):
     """Offered utilisation of one pool of people in one segment of time."""
 
     pool: str
@@ -26,7 +27,7 @@ class PoolLoad:
 
 
 @dataclass(frozen=True)
-class Segment:
+class Segment(Result):
     """A stretch of time with constant rates and capacity, and its constraint (None: nothing is bound)."""
 
     start_hours: float
@@ -38,7 +39,7 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class Shift:
+class Shift(Result):
     """The constraint moved from one stage to another at `at_hours`."""
 
     at_hours: float
@@ -47,7 +48,7 @@ class Shift:
 
 
 @dataclass(frozen=True)
-class GroundTruth:
+class GroundTruth(Result):
     """The planted answer: the constraint at the end of the run, where and when it moved, every pool's load.
 
     `kind` is `sole` (one constraint throughout the time something is bound), `shifting` (it moved between
@@ -143,8 +144,8 @@ def ground_truth(config: SimulationConfig, end_hours: float) -> GroundTruth:
     pools = pools_of(config)
     work = offered_work(config)
     cuts = {0.0, float(end_hours)}
-    cuts |= {c.at_hours for c in config.capacity_changes if 0 < c.at_hours < end_hours}
-    cuts |= {r.at_hours for r in config.arrival_changes if 0 < r.at_hours < end_hours}
+    cuts |= {float(c.at_hours) for c in config.capacity_changes if 0 < c.at_hours < end_hours}
+    cuts |= {float(r.at_hours) for r in config.arrival_changes if 0 < r.at_hours < end_hours}
     bounds = sorted(cuts)
     segments: list[Segment] = []
     for start, end in zip(bounds[:-1], bounds[1:], strict=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+from flowmetrics.results import Result
 from flowmetrics.simulation.config import (
     HOURS_PER_DAY,
     Blocking,
@@ -35,7 +36,7 @@ CALM = 0.5  # planted utilisation of every other pool
 
 
 @dataclass(frozen=True)
-class Expected:
+class Expected(Result):
     """What a detector should conclude on a scenario.
 
     `acceptable_stages` are every stage a correct verdict may name (a pool shared by two stages makes
@@ -254,7 +255,7 @@ def shared_staff(items: int = 800) -> Scenario:
 def moving_constraint(items: int = 1200) -> Scenario:
     """Review is the constraint until mid-period, when reviewers double and testers halve: then test is."""
     stages = {"test": _work_stage("test", servers=4)}
-    at = round(_duration(items) / 2)
+    at = float(round(_duration(items) / 2))
     changes = (CapacityChange(at, "review", 4), CapacityChange(at, "test", 2))
     config = _config("moving_constraint", items, stages, capacity_changes=changes)
     config = plant(config, {"review": BUSY, "test": BUSY / 2})
@@ -281,7 +282,7 @@ def no_constraint(items: int = 800) -> Scenario:
 
 def overwhelmed_by_arrivals(items: int = 1200) -> Scenario:
     """Arrivals triple after 40% of the tickets: review (0.6 before) gets 1.8, its queue never drains."""
-    at = round(0.4 * _duration(items))
+    at = float(round(0.4 * _duration(items)))
     config = _config("overwhelmed_by_arrivals", items, arrival_changes=(RateChange(at, 3.0),))
     config = plant(config, {"review": 0.6}, default=0.25)
     return Scenario(config.name, "overwhelmed_by_arrivals", config, Expected("review", acceptable_stages=("review",)))

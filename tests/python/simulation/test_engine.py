@@ -235,5 +235,7 @@ def test_config_validation_names_the_problem() -> None:
         _config(_stage("build", 20, 1.0, team_servers={"alpha": 1}), demand=TWO_TEAMS)
     with pytest.raises(ValueError, match="unknown shared pool"):
         _config(_stage("build", 20, 1.0, shared_pool="x"))
+    with pytest.raises(ValueError, match="probability in"):
+        _config(_stage("build", 20, 1.0, blocking=Blocking("Blocked", 1.5, fixed(1.0))))
     with pytest.raises(ValueError, match="last step"):
         _config(DeployTrains(), _stage("build", 20, 1.0))
