@@ -342,8 +342,8 @@ def scale_capacity(config: SimulationConfig, stage: str, factor: float, team: st
     """The config with `stage`'s capacity (people x speed) times `factor`: e.g. 1.3 for "+30% at review".
 
     People are whole, so servers become floor(c x factor) (at least 1) and speed makes up the rest; a shared
-    pool is scaled for every stage that uses it; `team` scales one team's pool only. Scheduled capacity
-    changes of the stage scale by rounding their head count.
+    pool is scaled for every stage that uses it; `team` scales one team's pool only, in whole people
+    (rounded to the nearest). Scheduled capacity changes of the stage scale by rounding their head count.
     """
     if factor <= 0:
         raise ValueError("capacity factor must be > 0")
