@@ -97,7 +97,7 @@ fill_weeks as (
         aggregate_weeks.not_ai_assisted_median_lead_time_seconds
     from services
     inner join calendar_weeks
-        on calendar_weeks.week_start >= services.first_week_start
+        on services.first_week_start <= calendar_weeks.week_start
     left join aggregate_weeks
         on
             calendar_weeks.week_start = aggregate_weeks.week_start
@@ -135,7 +135,8 @@ final as (
             when not_ai_assisted_deployments > 0
                 then cast(not_ai_assisted_failed_deployments as {{ type_double() }}) / not_ai_assisted_deployments
         end as not_ai_assisted_change_failure_rate,
-        cast(not_ai_assisted_median_lead_time_seconds as {{ type_double() }}) as not_ai_assisted_median_lead_time_seconds,
+        cast(not_ai_assisted_median_lead_time_seconds as {{ type_double() }})
+            as not_ai_assisted_median_lead_time_seconds,
         {{ dbt.dateadd('day', 7, 'week_start') }} <= {{ as_of() }} as is_complete_week
     from fill_weeks
 

@@ -68,7 +68,7 @@ find_loop_ends as (
     left join status_intervals as later
         on
             backward_moves.ticket_id = later.ticket_id
-            and later.interval_number > backward_moves.interval_number
+            and backward_moves.interval_number < later.interval_number
     group by backward_moves.change_id
 
 ),
@@ -124,10 +124,10 @@ count_enclosing_loops as (
     left join attach_loop_end as outer_loop
         on
             inner_loop.ticket_id = outer_loop.ticket_id
-            and outer_loop.interval_number < inner_loop.interval_number
+            and inner_loop.interval_number > outer_loop.interval_number
             and (
                 outer_loop.loop_end_interval_number is null
-                or outer_loop.loop_end_interval_number > inner_loop.interval_number
+                or inner_loop.interval_number < outer_loop.loop_end_interval_number
             )
     group by inner_loop.change_id
 

@@ -66,7 +66,10 @@ stages as (
         stages_visited.stage_order,
         stages_visited.is_terminal_stage
     from stages_visited
-    where not exists (select 1 from stages_in_map where stages_in_map.stage = stages_visited.stage)
+    where not exists (
+        select 1 from stages_in_map
+        where stages_in_map.stage = stages_visited.stage
+    )
 
 ),
 
