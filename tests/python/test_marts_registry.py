@@ -46,3 +46,13 @@ def test_the_python_package_exposure_depends_on_exactly_the_registered_marts():
     assert refs == set(PUBLIC_MARTS)
     for exposure in exposures:
         assert exposure["owner"]["name"] and exposure["depends_on"], exposure["name"]
+
+
+FOUNDATION_MARTS = {"dim_as_of", "fct_stage_transitions", "fct_stage_visits", "fct_work_items"}
+
+
+def test_every_column_of_the_finish_rate_flow_and_dora_marts_is_documented():
+    models = mart_models()
+    for name in set(PUBLIC_MARTS) - FOUNDATION_MARTS:
+        for column in models[name]["columns"]:
+            assert column.get("description", "").strip(), (name, column["name"])
