@@ -1,7 +1,14 @@
-{#- One row per ticket per backward move (a transition to a stage of lower stage_order), with the rework loop it
-    opens: from the move until the ticket is back in a stage at least as far along as the one it left. -#}
+{#- One row per ticket per backward move (fct_stage_transitions.is_backward: a transition to a stage of lower
+    stage_order), with the rework loop it opens: from the move until the ticket is back in a stage at least as far
+    along as the one it left. -#}
 
 with
+
+stage_transitions as (
+
+    select * from {{ ref('fct_stage_transitions') }}
+
+),
 
 status_intervals as (
 
@@ -15,33 +22,34 @@ tickets as (
 
 ),
 
-attach_previous_interval as (
-
-    select
-        *,
-        lag(status) over (partition by ticket_id order by interval_number) as from_status,
-        lag(stage) over (partition by ticket_id order by interval_number) as from_stage,
-        lag(stage_order) over (partition by ticket_id order by interval_number) as from_stage_order
-    from status_intervals
-
-),
-
+-- the backward transitions, placed in the ticket's intervals: the one they open and the one they leave
 backward_moves as (
 
     select
-        entered_by_change_id as change_id,
-        ticket_id,
-        interval_number,
-        entered_at as moved_at,
-        from_status,
-        status as to_status,
-        from_stage,
-        stage as to_stage,
-        from_stage_order,
-        stage_order as to_stage_order,
-        row_number() over (partition by ticket_id order by interval_number) as rework_number
-    from attach_previous_interval
-    where stage_order < from_stage_order
+        stage_transitions.change_id,
+        stage_transitions.ticket_id,
+        entered_interval.interval_number,
+        stage_transitions.changed_at as moved_at,
+        stage_transitions.from_status,
+        stage_transitions.to_status,
+        stage_transitions.from_stage,
+        stage_transitions.to_stage,
+        left_interval.stage_order as from_stage_order,
+        entered_interval.stage_order as to_stage_order,
+        row_number() over (
+            partition by stage_transitions.ticket_id
+            order by entered_interval.interval_number
+        ) as rework_number
+    from stage_transitions
+    inner join status_intervals as entered_interval
+        on
+            stage_transitions.ticket_id = entered_interval.ticket_id
+            and stage_transitions.change_id = entered_interval.entered_by_change_id
+    inner join status_intervals as left_interval
+        on
+            entered_interval.ticket_id = left_interval.ticket_id
+            and entered_interval.interval_number = left_interval.interval_number + 1
+    where stage_transitions.is_backward
 
 ),
 
