@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 import pandas as pd
@@ -19,6 +19,8 @@ class Connection(Protocol):
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None: ...
 
     def relation_exists(self, schema: str, name: str) -> bool: ...
+
+    def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]: ...
 
     def close(self) -> None: ...
 
@@ -39,6 +41,22 @@ class DuckDBConnection:
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._con.execute(sql, list(params) if params else None)
+
+    def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The rows of a query as data frames of at most ``chunk_rows`` rows (one empty frame for no rows)."""
+        cursor = self._con.cursor()  # its own cursor: other queries may run between the chunks
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")
+            reader = cursor.sql(sql).to_arrow_reader(chunk_rows)
+            empty = True
+            for batch in reader:
+                if batch.num_rows:
+                    empty = False
+                    yield batch.to_pandas()
+            if empty:
+                yield reader.schema.empty_table().to_pandas()
+        finally:
+            cursor.close()
 
     def relation_exists(self, schema: str, name: str) -> bool:
         row = self._con.execute(
@@ -87,6 +105,29 @@ class PostgresConnection:
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         with self._con.cursor() as cur:
             cur.execute(sql.replace("?", "%s"), list(params) if params else None)
+
+    def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The rows of a query in data frames of at most ``chunk_rows`` rows, through a server-side cursor."""
+        self._con.set_session(autocommit=False)
+        try:
+            with self._con.cursor(name="flowmetrics_chunks") as cur:
+                cur.itersize = chunk_rows
+                cur.execute(sql)
+                columns: list[str] | None = None
+                yielded = False
+                while True:
+                    rows = cur.fetchmany(chunk_rows)
+                    if columns is None:
+                        columns = [d[0] for d in cur.description or []]
+                    if not rows:
+                        break
+                    yielded = True
+                    yield pd.DataFrame(rows, columns=columns)
+                if not yielded:
+                    yield pd.DataFrame(columns=columns or [])
+        finally:
+            self._con.rollback()
+            self._con.set_session(autocommit=True)
 
     def relation_exists(self, schema: str, name: str) -> bool:
         df = self.query_df(
