@@ -118,6 +118,7 @@ class QualityReport(Result):
     seconds: float
     json_path: str | None = None
     docs_path: str | None = None
+    row_counts: dict[str, int] = field(default_factory=dict)  # layer.relation -> rows when checked
 
     @property
     def failures(self) -> tuple[CheckResult, ...]:

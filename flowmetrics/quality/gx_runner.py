@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from flowmetrics.quality.suite import Check, CheckContext, Suite
+from flowmetrics.quality.suite import Check, Suite
 
 GX_SEVERITY = {"error": "critical", "warn": "warning"}
 

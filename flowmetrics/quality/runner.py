@@ -69,6 +69,7 @@ def run_checks(
     try:
         reader = GateReader(con, target.schema)
         ctx = build_context(reader, config, ingest_run_id)
+        counts = row_counts(reader, registry)
         say("loading great-expectations")
         gx = GxRunner(run_dir / "data_docs" if run_dir else None, config.sample_rows)
         results: list[CheckResult] = []
@@ -91,6 +92,7 @@ def run_checks(
         seconds=round(time.perf_counter() - clock, 2),
         json_path=str(run_dir / "quality.json") if run_dir else None,
         docs_path=str(run_dir / "data_docs" / "index.html") if run_dir else None,
+        row_counts=counts,
     )
     if run_dir is not None:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +126,17 @@ def build_context(reader: GateReader, config: QualityConfig, ingest_run_id: str 
         ingest_run_id=ingest_run_id,
         last_publish=published,
     )
+
+
+def row_counts(reader: GateReader, registry: SuiteRegistry) -> dict[str, int]:
+    """Rows of every existing relation the suites read, as checked (publish verifies its copy against them)."""
+    counts: dict[str, int] = {}
+    for suite in registry.suites:
+        for layer, name in suite.needs:
+            key = f"{layer.value}.{name}"
+            if key not in counts and reader.exists(layer, name):
+                counts[key] = int(reader.scalar(f"select count(*) from {reader.qualified(layer, name)}") or 0)
+    return counts
 
 
 def _ts(value: Any) -> datetime | None:
