@@ -164,17 +164,22 @@ def evaluate_suite(
     outcomes: dict[str, Outcome] = {}
     expectations = []
     skipped: list[CheckResult] = []
+    unbuildable: list[CheckResult] = []
     for check in suite.checks:
         severity = ctx.config.severity_of(check.id, check.severity)
         if severity == "off":
             skipped.append(_skipped(suite, check.id, check.description, "off in the quality config"))
             continue
-        expectation = check.expectation(ctx)
         outcome = Outcome(check, severity)
+        try:
+            expectations.append((outcome, check.expectation(ctx)))
+        except Exception as exc:  # e.g. a mart timestamp check without an as-of to compare with
+            outcome.errors.append(f"cannot build the expectation: {exc}".replace("\n", " "))
+            unbuildable.append(_from_outcome(suite, outcome, ctx))
+            continue
         outcomes[check.id] = outcome
-        expectations.append((outcome, expectation))
     if not expectations:
-        return skipped
+        return skipped + unbuildable
     say(f"checking {suite.label}")
     try:
         checkpoint = gx.checkpoint(suite, expectations)
@@ -187,7 +192,7 @@ def evaluate_suite(
         for outcome in outcomes.values():
             outcome.success = False
             outcome.errors.append(message)
-    return skipped + [_from_outcome(suite, o, ctx) for o in outcomes.values()]
+    return skipped + unbuildable + [_from_outcome(suite, o, ctx) for o in outcomes.values()]
 
 
 def _frames(suite: Suite, reader: GateReader, ctx: CheckContext):

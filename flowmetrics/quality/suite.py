@@ -193,10 +193,16 @@ def not_after_as_of(prefix: str, column: str, severity: str = "error") -> Check:
     return Check(
         f"{prefix}.{column}.not_after_as_of",
         f"{column} is not after the build's as-of",
-        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, max_value=ctx.as_of),
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, max_value=_require_as_of(ctx)),
         severity,
         threshold=lambda ctx: f"<= as-of {ctx.as_of:%Y-%m-%d %H:%M:%S}" if ctx.as_of else "<= as-of",
     )
+
+
+def _require_as_of(ctx: CheckContext) -> datetime:
+    if ctx.as_of is None:
+        raise ValueError("no as-of to compare with: dim_as_of is not built")
+    return ctx.as_of
 
 
 def duration(prefix: str, column: str, severity: str = "error") -> Check:
