@@ -246,7 +246,7 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def nightly(raw_dir, warehouse, target, as_of, config_path, now, report_dir, lock_timeout, log_file, run_id,
             as_json, dbt_args) -> None:
-    """ingest → dbt build → check → detect → publish; exit 0 published, 1 a step or check failed, 2 usage."""
+    """ingest → check raw → dbt build → check → detect → publish; exit 0 published, 1 failed, 2 usage."""
     from flowmetrics.nightly import run_nightly
 
     result = run_nightly(

@@ -1,4 +1,4 @@
-"""`flowmetrics nightly`: ingest → dbt build → check → detect → publish, under one run id, with a log file.
+"""`flowmetrics nightly`: ingest → check raw → dbt build → check → detect → publish, under one run id, with a log.
 
 Exit codes: 0 published; 1 a step failed or the checks failed (nothing was published); 2 usage or configuration.
 The steps are a registry (STEPS); a step that the installed package does not provide (detect, before
@@ -140,19 +140,32 @@ def _die_with_parent() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def _check_raw(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    """The raw suites before dbt builds on the data: a bad export fails here, without a build."""
+    return _gate(ctx, raw_only=True)
+
+
 def _check(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    return _gate(ctx, raw_only=False)
+
+
+def _gate(ctx: NightlyContext, raw_only: bool) -> tuple[str, dict[str, Any]]:
+    from flowmetrics.quality.registry import default_registry
     from flowmetrics.quality.runner import raise_for_failures, run_checks, summary_text
 
+    registry = default_registry()
     report = run_checks(
         ctx.target,
         config=ctx.config,
         run_id=ctx.run_id,
         ingest_run_id=ctx.ingest_run_id,
-        report_dir=ctx.report_dir,
+        report_dir=ctx.report_dir / "raw" if raw_only else ctx.report_dir,
+        registry=registry.raw_only() if raw_only else registry,
         progress=ctx.log.write,
         lock_timeout=ctx.lock_timeout,
     )
-    ctx.report = report
+    if not raw_only:
+        ctx.report = report
     ctx.log.write(summary_text(report))
     raise_for_failures(report)
     counts = report.counts()
@@ -204,6 +217,7 @@ def _publish(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
 STEPS: tuple[Step, ...] = (
     Step("ingest", "load the raw files into schema raw",
          _ingest, lambda ctx: None if ctx.raw_dir else "no --raw: using the raw tables as they are"),
+    Step("check-raw", "the gate's raw suites, before building on the data", _check_raw),
     Step("build", "dbt build (models and data tests)", _build),
     Step("check", "the quality gate (great-expectations)", _check),
     Step("detect", "constraint detection", _detect, detect_skip_reason),

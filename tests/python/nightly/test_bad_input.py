@@ -22,8 +22,14 @@ def write_changes(raw: Path, frame: pd.DataFrame) -> None:
     frame.to_csv(raw / "ticket_status_changes.csv", index=False)
 
 
+RAW_GATE = "[2/6] check-raw: FAILED"  # refused before dbt builds on the data
+GATE = "[4/6] check: FAILED"
+
+
 def assert_refused(result, baseline: Baseline, warehouse: Path, *needles: str) -> None:
     output = result.stdout + result.stderr
+    if RAW_GATE in needles:
+        assert "[3/6] build" not in output
     assert result.returncode == 1, output[-4000:]
     assert "NOT published" in output
     for needle in needles:
@@ -40,7 +46,7 @@ def test_missing_required_column(baseline: Baseline, tmp_path: Path, dbt_dir: Pa
     raw, warehouse = copy_baseline(baseline, tmp_path)
     write_changes(raw, changes(raw).drop(columns=["changed_at"]))
     result = nightly(tmp_path, warehouse, raw, dbt_dir)
-    assert_refused(result, baseline, warehouse, "ticket_status_changes.csv", "changed_at", "[1/5] ingest: FAILED")
+    assert_refused(result, baseline, warehouse, "ticket_status_changes.csv", "changed_at", "[1/6] ingest: FAILED")
 
 
 def test_wrong_types(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
@@ -65,7 +71,7 @@ def test_null_keys(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
     frame.loc[frame.index % 10 == 0, "change_id"] = ""
     write_changes(raw, frame)
     result = nightly(tmp_path, warehouse, raw, dbt_dir)
-    assert_refused(result, baseline, warehouse, "ingest.quarantine_share", "ticket_status_changes")
+    assert_refused(result, baseline, warehouse, "ingest.quarantine_share", "ticket_status_changes", RAW_GATE)
 
 
 def test_duplicated_events(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
@@ -73,7 +79,7 @@ def test_duplicated_events(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
     frame = changes(raw)
     write_changes(raw, pd.concat([frame, frame.iloc[::8]], ignore_index=True))
     result = nightly(tmp_path, warehouse, raw, dbt_dir)
-    assert_refused(result, baseline, warehouse, "ingest.quarantine_share", "ticket_status_changes")
+    assert_refused(result, baseline, warehouse, "ingest.quarantine_share", "ticket_status_changes", RAW_GATE)
 
 
 def test_truncated_csv(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
@@ -83,7 +89,7 @@ def test_truncated_csv(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
     cut = data.index(b"\n", int(len(data) * 0.7)) + 15  # inside a line: the last line has too few fields
     path.write_bytes(data[:cut])
     result = nightly(tmp_path, warehouse, raw, dbt_dir)
-    assert_refused(result, baseline, warehouse, "ingest.unreadable_lines", "ticket_status_changes")
+    assert_refused(result, baseline, warehouse, "ingest.unreadable_lines", "ticket_status_changes", RAW_GATE)
 
 
 def test_timestamps_in_the_future(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
@@ -94,7 +100,8 @@ def test_timestamps_in_the_future(baseline: Baseline, tmp_path: Path, dbt_dir: P
     late["changed_at"] = "2027-06-01T12:00:00Z"
     write_changes(raw, pd.concat([frame, late], ignore_index=True))
     result = nightly(tmp_path, warehouse, raw, dbt_dir)
-    assert_refused(result, baseline, warehouse, "raw.ticket_status_changes.changed_at.not_future", "2027-06-01")
+    assert_refused(result, baseline, warehouse, "raw.ticket_status_changes.changed_at.not_future", "2027-06-01",
+                   RAW_GATE)
 
 
 def test_unknown_status_flood(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
@@ -111,7 +118,7 @@ def test_unknown_status_flood(baseline: Baseline, tmp_path: Path, dbt_dir: Path)
     })
     write_changes(raw, pd.concat([frame, flood], ignore_index=True))
     result = nightly(tmp_path, warehouse, raw, dbt_dir)
-    assert_refused(result, baseline, warehouse, "flow.unmapped_share", "Waiting For Godot")
+    assert_refused(result, baseline, warehouse, "flow.unmapped_share", "Waiting For Godot", GATE)
 
 
 def test_a_day_of_events_missing(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
@@ -124,4 +131,5 @@ def test_a_day_of_events_missing(baseline: Baseline, tmp_path: Path, dbt_dir: Pa
     con.execute("delete from raw.ticket_status_changes where cast(changed_at as date) = ?", [day])
     con.close()
     result = nightly(tmp_path, warehouse, None, dbt_dir)
-    assert_refused(result, baseline, warehouse, "volume.daily_events", str(day), "[1/5] ingest: skipped")
+    assert_refused(result, baseline, warehouse, "volume.daily_events", str(day), "[1/6] ingest: skipped",
+                   RAW_GATE)

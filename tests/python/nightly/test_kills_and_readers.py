@@ -57,7 +57,7 @@ def test_killed_in_the_middle_of_dbt_build_then_the_next_run_recovers(baseline: 
         proc.wait()
     # the orphaned dbt is killed by the kernel at once, so no process keeps the warehouse locked
     wait_for(lambda: not any(Path(f"/proc/{c}").exists() for c in children), 10, "the dbt child to die")
-    assert "[5/5] publish" not in log.read_text()
+    assert "[6/6] publish" not in log.read_text()
     assert published_contents(warehouse) == baseline.published
 
     again = run(nightly_args(tmp_path / "next", warehouse, raw, tmp_path / "dbt-next", "--run-id", "after-kill"))
