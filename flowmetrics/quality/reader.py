@@ -37,7 +37,7 @@ class GateReader:
     def qualified(self, layer: Layer, name: str) -> str:
         if layer is Layer.MART:
             self.marts.relation(name)  # only registered marts are read
-        return f"{quote(self.schema(layer))}.{quote(name)}"
+        return self.connection.qualify(self.schema(layer), name)
 
     def exists(self, layer: Layer, name: str) -> bool:
         return self.connection.relation_exists(self.schema(layer), name)

@@ -287,7 +287,7 @@ def _write_rows(con: Connection, report: QualityReport, ctx: CheckContext) -> No
     con.execute("begin transaction")
     try:
         ensure_package_tables(con)
-        con.execute(f'delete from "{PACKAGE_SCHEMA}"."quality_runs" where run_id = ?', [report.run_id])
+        con.execute(f"delete from {con.qualify(PACKAGE_SCHEMA, 'quality_runs')} where run_id = ?", [report.run_id])
         insert_rows(con, "quality_runs", QUALITY_RUNS_COLUMNS, rows)
         con.execute("commit")
     except BaseException:
@@ -321,8 +321,14 @@ def raise_for_failures(report: QualityReport) -> None:
 def summary_text(report: QualityReport) -> str:
     """A readable summary for people: counts, failures, warnings, what was not built, where the docs are."""
     counts = report.counts()
-    head = ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in ("passed", "failed", "error",
-                                                                           "not_built", "skipped") if counts.get(k))
+    parts = {
+        "passed": counts.get("passed", 0),
+        "failed (blocking)": len(report.failures),
+        "warning(s)": len(report.warnings),
+        "not built": counts.get("not_built", 0),
+        "skipped": counts.get("skipped", 0),
+    }
+    head = ", ".join(f"{n} {label}" for label, n in parts.items() if n or label == "passed")
     lines = [f"quality run {report.run_id} on {report.target} (as of {report.as_of or 'n/a'}, "
              f"reference time {report.reference_time}): {head} in {report.seconds:.1f}s"]
     if report.failures:

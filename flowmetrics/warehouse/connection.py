@@ -22,7 +22,13 @@ class Connection(Protocol):
 
     def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]: ...
 
+    def qualify(self, schema: str, name: str | None = None) -> str: ...
+
     def close(self) -> None: ...
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckDBConnection:
@@ -35,12 +41,19 @@ class DuckDBConnection:
             raise ConfigError(f"DuckDB target {target.name!r} has no path")
         self.target = target
         self._con = connect(target.path, read_only=read_only)
+        row = self._con.execute("select current_database()").fetchone()
+        self.catalog = str(row[0]) if row else ""
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self._con.execute(sql, list(params) if params else None).df()
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._con.execute(sql, list(params) if params else None)
+
+    def qualify(self, schema: str, name: str | None = None) -> str:
+        """catalog.schema[.name]: a file named like a schema (flowmetrics.duckdb) makes 2-part names ambiguous."""
+        parts = [self.catalog, schema] + ([name] if name else [])
+        return ".".join(_quote(p) for p in parts)
 
     def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         """The rows of a query as data frames of at most ``chunk_rows`` rows (one empty frame for no rows)."""
@@ -105,6 +118,9 @@ class PostgresConnection:
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         with self._con.cursor() as cur:
             cur.execute(sql.replace("?", "%s"), list(params) if params else None)
+
+    def qualify(self, schema: str, name: str | None = None) -> str:
+        return ".".join(_quote(p) for p in [schema] + ([name] if name else []))
 
     def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         """The rows of a query in data frames of at most ``chunk_rows`` rows, through a server-side cursor."""

@@ -71,22 +71,18 @@ DAILY_EVENTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def qualified(schema: str, name: str) -> str:
-    return f'"{schema}"."{name}"'
-
-
 def ensure_package_tables(con: Connection) -> None:
-    con.execute(f'create schema if not exists "{PACKAGE_SCHEMA}"')
+    con.execute(f"create schema if not exists {con.qualify(PACKAGE_SCHEMA)}")
     for name, columns in TABLES.items():
         spec = ", ".join(f'"{c}" {t}' for c, t in columns)
-        con.execute(f"create table if not exists {qualified(PACKAGE_SCHEMA, name)} ({spec})")
+        con.execute(f"create table if not exists {con.qualify(PACKAGE_SCHEMA, name)} ({spec})")
 
 
 def insert_rows(con: Connection, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
     names = ", ".join(f'"{c}"' for c, _ in columns)
     marks = ", ".join("?" for _ in columns)
     for row in rows:
-        con.execute(f"insert into {qualified(PACKAGE_SCHEMA, table)} ({names}) values ({marks})", list(row))
+        con.execute(f"insert into {con.qualify(PACKAGE_SCHEMA, table)} ({names}) values ({marks})", list(row))
 
 
 def open_writer(target: Target, lock_timeout: float = 60.0, poll: float = 0.2) -> Connection:
@@ -123,7 +119,7 @@ def daily_event_counts(con: Connection) -> pd.DataFrame:
         frames.append(
             con.query_df(
                 f"select '{table}' as relation, cast({column} as date) as day, count(*) as n "
-                f"from {qualified(RAW_SCHEMA, table)} group by cast({column} as date)"
+                f"from {con.qualify(RAW_SCHEMA, table)} group by cast({column} as date)"
             )
         )
     frames = [f for f in frames if not f.empty]
@@ -142,18 +138,18 @@ def last_publish(con: Connection) -> dict[str, Any] | None:
         return None
     runs = con.query_df(
         f"select run_id, published_at, as_of, snapshot_schema, relations_json "
-        f"from {qualified(PACKAGE_SCHEMA, 'publish_runs')} order by published_at desc, run_id desc limit 1"
+        f"from {con.qualify(PACKAGE_SCHEMA, 'publish_runs')} order by published_at desc, run_id desc limit 1"
     )
     if runs.empty:
         return None
     row = runs.iloc[0]
     run_id = str(row["run_id"])
     counts = con.query_df(
-        f"select relation, row_count from {qualified(PACKAGE_SCHEMA, 'published_counts')} where run_id = ?",
+        f"select relation, row_count from {con.qualify(PACKAGE_SCHEMA, 'published_counts')} where run_id = ?",
         [run_id],
     )
     daily = con.query_df(
-        f"select relation, day, row_count as n from {qualified(PACKAGE_SCHEMA, 'published_daily_counts')} "
+        f"select relation, day, row_count as n from {con.qualify(PACKAGE_SCHEMA, 'published_daily_counts')} "
         "where run_id = ?",
         [run_id],
     )

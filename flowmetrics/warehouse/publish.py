@@ -187,14 +187,15 @@ def _present(
 def _copy(con: Connection, target: Target, present: dict[str, Publishable], snapshot: str) -> dict[str, int]:
     con.execute("begin transaction")
     try:
-        con.execute(f"create schema {q(snapshot)}")
+        con.execute(f"create schema {con.qualify(snapshot)}")
         for name, p in present.items():
             con.execute(
-                f"create table {q(snapshot)}.{q(name)} as select * from {q(_source_schema(target, p))}.{q(name)}"
+                f"create table {con.qualify(snapshot, name)} as "
+                f"select * from {con.qualify(_source_schema(target, p), name)}"
             )
             faultpoints.reached("publish.copying")
         counts = {
-            name: int(con.query_df(f"select count(*) as n from {q(snapshot)}.{q(name)}")["n"].iloc[0])
+            name: int(con.query_df(f"select count(*) as n from {con.qualify(snapshot, name)}")["n"].iloc[0])
             for name in present
         }
         con.execute("commit")
@@ -208,7 +209,7 @@ def _raw_counts(con: Connection) -> dict[str, int]:
     out = {}
     for name in TABLES:
         if con.relation_exists(RAW_SCHEMA, name):
-            n = con.query_df(f"select count(*) as n from {q(RAW_SCHEMA)}.{q(name)}")["n"].iloc[0]
+            n = con.query_df(f"select count(*) as n from {con.qualify(RAW_SCHEMA, name)}")["n"].iloc[0]
             out[f"raw.{name}"] = int(n)
     return out
 
@@ -232,17 +233,18 @@ def _swap(
     run = _literal(run_id)
     con.execute("begin transaction")
     try:
-        con.execute(f"create schema if not exists {q(PUBLISHED_SCHEMA)}")
+        con.execute(f"create schema if not exists {con.qualify(PUBLISHED_SCHEMA)}")
         for name in [*existing, INFO_VIEW]:
-            con.execute(f"drop view if exists {q(PUBLISHED_SCHEMA)}.{q(name)}")
+            con.execute(f"drop view if exists {con.qualify(PUBLISHED_SCHEMA, name)}")
         for name in present:
+            # the view body names schema.relation without the catalog, so a reader may ATTACH the file by any alias
             con.execute(
-                f"create view {q(PUBLISHED_SCHEMA)}.{q(name)} as "
+                f"create view {con.qualify(PUBLISHED_SCHEMA, name)} as "
                 f"select *, {run} as {RUN_ID_COLUMN} from {q(snapshot)}.{q(name)}"
             )
         as_of_sql = f"cast({_literal(as_of)} as timestamp)" if as_of else "cast(null as timestamp)"
         con.execute(
-            f"create view {q(PUBLISHED_SCHEMA)}.{q(INFO_VIEW)} as select {run} as {RUN_ID_COLUMN}, "
+            f"create view {con.qualify(PUBLISHED_SCHEMA, INFO_VIEW)} as select {run} as {RUN_ID_COLUMN}, "
             f"cast({_literal(published_at.isoformat(sep=' '))} as timestamp) as published_at, "
             f"{as_of_sql} as as_of, {_literal(snapshot)} as snapshot_schema, "
             f"{_literal(', '.join(present))} as relations"
@@ -278,6 +280,7 @@ def _drop_snapshots(con: Connection, keep: set[str]) -> list[str]:
     for schema in sorted(set(schemas)):
         if schema in keep or not schema.startswith(SNAPSHOT_PREFIX):
             continue
+        # unqualified: DuckDB 2.0 refuses catalog.schema in DROP SCHEMA when a schema is named like the catalog
         con.execute(f"drop schema if exists {q(schema)} cascade")
         dropped.append(schema)
     return dropped
