@@ -111,13 +111,13 @@ class PostgresConnection:
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         with self._con.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), list(params) if params else None)
+            cur.execute(_pg_sql(sql, params), list(params) if params else None)
             columns = [d[0] for d in cur.description or []]
             return pd.DataFrame(cur.fetchall(), columns=columns)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         with self._con.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), list(params) if params else None)
+            cur.execute(_pg_sql(sql, params), list(params) if params else None)
 
     def qualify(self, schema: str, name: str | None = None) -> str:
         return ".".join(_quote(p) for p in [schema] + ([name] if name else []))
@@ -158,6 +158,13 @@ class PostgresConnection:
 
     def close(self) -> None:
         self._con.close()
+
+
+def _pg_sql(sql: str, params: Sequence[Any] | None) -> str:
+    """The package's ?-placeholders as psycopg2's %s (a literal % is doubled when parameters are bound)."""
+    if not params:
+        return sql
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def open_connection(target: Target, read_only: bool = True) -> Connection:
