@@ -119,6 +119,7 @@ class QualityReport(Result):
     json_path: str | None = None
     docs_path: str | None = None
     row_counts: dict[str, int] = field(default_factory=dict)  # layer.relation -> rows when checked
+    html_path: str | None = None  # a self-contained page of this run, linking to the GX Data Docs
 
     @property
     def failures(self) -> tuple[CheckResult, ...]:

@@ -93,10 +93,14 @@ def run_checks(
         json_path=str(run_dir / "quality.json") if run_dir else None,
         docs_path=str(run_dir / "data_docs" / "index.html") if run_dir else None,
         row_counts=counts,
+        html_path=str(run_dir / "quality.html") if run_dir else None,
     )
     if run_dir is not None:
+        from flowmetrics.quality.html import render
+
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "quality.json").write_text(json.dumps(report.to_dict(), indent=2, default=str))
+        (run_dir / "quality.html").write_text(render(report, run_dir / "data_docs"), encoding="utf-8")
     if record:
         record_quality_run(target, report, ctx, lock_timeout)
     return report
@@ -337,13 +341,14 @@ def summary_text(report: QualityReport) -> str:
     if report.warnings:
         lines.append(f"warnings ({len(report.warnings)}):")
         for r in report.warnings:
+            example = ("; e.g. " + ", ".join(f"{k}={v}" for k, v in r.sample[0].items())) if r.sample else ""
             lines.append(f"  - {r.check_id}: {r.description}; observed {r.observed or r.message}"
-                         + (f"; expected {r.threshold}" if r.threshold else ""))
+                         + (f"; expected {r.threshold}" if r.threshold else "") + example)
     not_built = [r for r in report.results if r.status == "not_built"]
     if not_built:
         lines.append("not built (info): " + ", ".join(r.relation for r in not_built))
-    if report.docs_path:
-        lines.append(f"data docs: {report.docs_path}")
+    if report.html_path:
+        lines.append(f"report: {report.html_path} (GX Data Docs: {report.docs_path})")
     if report.json_path:
         lines.append(f"json: {report.json_path}")
     lines.append("verdict: " + ("PASS (nothing blocks publishing)" if report.passed else "FAIL (publishing blocked)"))
