@@ -192,6 +192,7 @@ def _detect(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     module_name, function = DETECT_HOOK
     hook = getattr(importlib.import_module(module_name), function)
     summary = hook(target=ctx.target, run_id=ctx.run_id, log=ctx.log.write)
+    ctx.facts["detect_ran"] = True
     return str(summary), {}
 
 
@@ -199,10 +200,13 @@ def _publish(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     from flowmetrics.warehouse.publish import publish
 
     assert ctx.report is not None and ctx.report.passed
+    checked = dict(ctx.report.row_counts)
+    if ctx.facts.get("detect_ran"):
+        checked.update(_check_findings(ctx))
     result = publish(
         ctx.target,
         run_id=ctx.run_id,
-        checked_counts=ctx.report.row_counts,
+        checked_counts=checked,
         as_of=ctx.report.as_of,
         quality_run_id=ctx.report.run_id,
         lock_timeout=ctx.lock_timeout,
@@ -212,6 +216,27 @@ def _publish(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     if result.recovered:
         text += f"; recovered from an interrupted run: dropped {', '.join(result.recovered)}"
     return text, result.to_dict()
+
+
+def _check_findings(ctx: NightlyContext) -> dict[str, int]:
+    """Detect wrote its findings after the gate ran: their suites run now, and a failure blocks the publish."""
+    from flowmetrics.quality.registry import default_registry
+    from flowmetrics.quality.runner import raise_for_failures, run_checks, summary_text
+    from flowmetrics.quality.suite import Layer
+
+    report = run_checks(
+        ctx.target,
+        config=ctx.config,
+        run_id=ctx.run_id,
+        ingest_run_id=ctx.ingest_run_id,
+        report_dir=ctx.report_dir / "findings",
+        registry=default_registry().only(Layer.PACKAGE),
+        progress=ctx.log.write,
+        lock_timeout=ctx.lock_timeout,
+    )
+    ctx.log.write(summary_text(report))
+    raise_for_failures(report)
+    return report.row_counts
 
 
 STEPS: tuple[Step, ...] = (

@@ -291,7 +291,11 @@ def _write_rows(con: Connection, report: QualityReport, ctx: CheckContext) -> No
     con.execute("begin transaction")
     try:
         ensure_package_tables(con)
-        con.execute(f"delete from {con.qualify(PACKAGE_SCHEMA, 'quality_runs')} where run_id = ?", [report.run_id])
+        for r in report.results:  # a re-run of a check in the same run replaces its row, nothing else
+            con.execute(
+                f"delete from {con.qualify(PACKAGE_SCHEMA, 'quality_runs')} where run_id = ? and check_id = ?",
+                [report.run_id, r.check_id],
+            )
         insert_rows(con, "quality_runs", QUALITY_RUNS_COLUMNS, rows)
         con.execute("commit")
     except BaseException:

@@ -131,11 +131,14 @@ class SuiteRegistry:
                 return suite
         raise KeyError(f"no quality suite {name!r}; known: {', '.join(s.name for s in self.suites)}")
 
-    def raw_only(self) -> SuiteRegistry:
-        """The suites that read schema raw only: the gate that runs before dbt builds on the raw data."""
+    def only(self, layer: Layer) -> SuiteRegistry:
+        """The suites that read one layer only: raw before dbt builds on it; the package's schema after detect."""
         return SuiteRegistry(
-            [s for s in self.suites if s.layer is Layer.RAW and all(layer is Layer.RAW for layer, _ in s.needs)]
+            [s for s in self.suites if s.layer is layer and all(lay is layer for lay, _ in s.needs)]
         )
+
+    def raw_only(self) -> SuiteRegistry:
+        return self.only(Layer.RAW)
 
     def check_ids(self) -> list[str]:
         return [c.id for s in self.suites for c in s.checks]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flowmetrics import faultpoints
-from flowmetrics.contract import RAW_SCHEMA, TABLES
+from flowmetrics.contract import RAW_SCHEMA, TABLES, LoadMode
 from flowmetrics.errors import PublishError
 from flowmetrics.results import PublishResult
 from flowmetrics.warehouse.connection import Connection
@@ -207,7 +207,9 @@ def _copy(con: Connection, target: Target, present: dict[str, Publishable], snap
 
 def _raw_counts(con: Connection) -> dict[str, int]:
     out = {}
-    for name in TABLES:
+    for name, table in TABLES.items():
+        if table.load_mode is LoadMode.REPLACE:
+            continue  # configuration (status_map): a shorter new map is not lost data
         if con.relation_exists(RAW_SCHEMA, name):
             n = con.query_df(f"select count(*) as n from {con.qualify(RAW_SCHEMA, name)}")["n"].iloc[0]
             out[f"raw.{name}"] = int(n)

@@ -81,3 +81,34 @@ def test_a_missing_required_mart_or_a_vanished_published_relation_is_refused(bas
     with pytest.raises(PublishError, match="no longer exist: fct_work_items"):
         publish(target, run_id="r2", checked_counts={}, relations=optional)
     assert published_contents(warehouse) == baseline.published
+
+
+def test_constraint_findings_written_by_detect_are_checked_before_they_are_published(baseline: Baseline,
+                                                                                      tmp_path: Path):
+    """Detect runs after the gate: the publish step checks what it wrote, and publishes it only when it passes."""
+    from flowmetrics import nightly
+    from flowmetrics.errors import DataQualityError
+
+    warehouse = copy(baseline, tmp_path)
+    target = resolve_target(None, warehouse)
+    config = QualityConfig(reference_time=baseline_now())
+    log = nightly.RunLog(tmp_path / "run.log", None)
+    ctx = nightly.NightlyContext(target, "f-run", None, None, config, tmp_path / "q", (), 30, log)
+    ctx.report = run_checks(target, config=config, run_id="f-run")  # the gate, before detect
+    con = duckdb.connect(str(warehouse))  # what detect writes, with a confidence out of range
+    con.execute("create table flowmetrics.constraint_findings as select 'f-run' as run_id, "
+                "timestamp '2026-01-30 13:42:29' as as_of, 1.7 as confidence")
+    con.execute("create table flowmetrics.constraint_stage_signals as select 'f-run' as run_id, 'code_review' as stage")
+    con.close()
+    ctx.facts["detect_ran"] = True
+    with pytest.raises(DataQualityError, match="constraint_findings.confidence.rate_range"):
+        nightly._publish(ctx)
+    assert published_contents(warehouse) == baseline.published
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("update flowmetrics.constraint_findings set confidence = 0.97")
+    con.close()
+    summary, detail = nightly._publish(ctx)
+    log.close()
+    assert detail["relations"]["constraint_findings"] == 1
+    assert published_contents(warehouse)["constraint_findings"][0][-1] == "f-run"
