@@ -4,11 +4,21 @@ add a new mart's suite to its module's SUITES (or a new module here) and the gat
 from __future__ import annotations
 
 from flowmetrics.quality.suite import SuiteRegistry
-from flowmetrics.quality.suites import constraints, dora, experiments, finish_rate, flow, gate, raw, staging
+from flowmetrics.quality.suites import (
+    constraints,
+    dora,
+    experiments,
+    finish_rate,
+    flow,
+    gate,
+    raw,
+    staging,
+    wip_and_rework,
+)
 
 
 def default_registry() -> SuiteRegistry:
     registry = SuiteRegistry()
-    for module in (raw, staging, flow, finish_rate, experiments, dora, constraints, gate):
+    for module in (raw, staging, flow, wip_and_rework, finish_rate, experiments, dora, constraints, gate):
         registry.add(*module.SUITES)
     return registry

@@ -14,6 +14,7 @@ from flowmetrics.quality.suite import (
     not_null,
     rate,
     unique,
+    zero,
 )
 
 D = "fct_deployments"
@@ -34,20 +35,34 @@ FCT_DEPLOYMENTS = Suite(
 )
 
 W = "fct_dora_weekly"
-KEY = ("week_start", "service", "ai_assisted")
+
+
+def _derive(frame, ctx):
+    frame = frame.copy()
+    failures = frame["failed_deployments"].fillna(0) + frame["rolled_back_deployments"].fillna(0)
+    frame["failures_above_deployments"] = (failures - frame["deployments"].fillna(0)).clip(lower=0)
+    return frame
+
+
+KEY = ("week_start", "service", "environment")
 FCT_DORA_WEEKLY = Suite(
     name=W,
     layer=Layer.MART,
     relation=W,
     key=KEY,
-    columns=(*KEY, "deployments", "deployment_days", "median_lead_time_seconds", "change_failure_rate",
-             "median_time_to_restore_seconds"),
+    columns=(*KEY, "deployments", "deployment_days", "failed_deployments", "rolled_back_deployments",
+             "median_lead_time_seconds", "change_failure_rate", "median_time_to_restore_seconds",
+             "ai_assisted_change_failure_rate", "not_ai_assisted_change_failure_rate"),
+    derive=_derive,
     checks=(
         not_null(W, "week_start"),
         unique(W, KEY),
         non_negative(W, "deployments"),
         at_least(W, "deployments", "deployment_days"),
         rate(W, "change_failure_rate"),
+        rate(W, "ai_assisted_change_failure_rate"),
+        rate(W, "not_ai_assisted_change_failure_rate"),
+        zero(W, "failures_above_deployments", "failed + rolled-back deploys never exceed the deploys of the week"),
         duration(W, "median_lead_time_seconds"),
         duration(W, "median_time_to_restore_seconds"),
     ),

@@ -1,7 +1,7 @@
 """fct_experiments and fct_experiment_finish_rate (issue 3), run by the gate when the marts exist.
 
-Every launched experiment has a computed SRM p-value or a stated reason why not (column ``srm_reason``, read
-when the mart has it); an experiment measured cleanly has an SRM p-value of at least 0.001.
+Every launched experiment has a computed SRM p-value or a stated reason why not (``measurement_issue``: the
+first rule of "measured cleanly" that fails); an experiment measured cleanly has an SRM p-value of at least 0.001.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from flowmetrics.quality.suite import (
     CheckContext,
     Layer,
     Suite,
+    accepted,
     at_least,
     non_negative,
     not_after_as_of,
@@ -24,7 +25,9 @@ from flowmetrics.quality.suite import (
 from flowmetrics.quality.suites._derived import identities
 
 SRM_CLEAN_MIN_P = 0.001
-SRM_REASON = "srm_reason"
+SRM_REASON = "measurement_issue"
+MEASUREMENT_ISSUES = ("fewer_than_two_variants", "missing_variant", "too_few_units", "sample_ratio_mismatch",
+                      "below_min_sample")
 
 E = "fct_experiments"
 
@@ -54,12 +57,13 @@ FCT_EXPERIMENTS = Suite(
     key=("experiment_id",),
     columns=("experiment_id", "team", "launched_at", "decided_at", "units_exposed", "srm_p_value",
              "measured_cleanly", "is_finished", "state"),
-    optional_columns=(SRM_REASON,),
+    optional_columns=(SRM_REASON,),  # read when present, so the rule still says "no reason" without it
     derive=_derive_experiments,
     checks=(
         not_null(E, "experiment_id"),
         unique(E, ("experiment_id",)),
         rate(E, "srm_p_value"),
+        accepted(E, SRM_REASON, MEASUREMENT_ISSUES),
         non_negative(E, "units_exposed"),
         not_after_as_of(E, "launched_at"),
         at_least(E, "decided_at", "launched_at"),

@@ -75,7 +75,7 @@ def experiments(**changes) -> pd.DataFrame:
         "measured_cleanly": [True, False, False, False],
         "is_finished": [True, False, False, False],
         "state": ["finished", "running", "running", "created"],
-        "srm_reason": [None, None, "fewer than 8 units in a variant", None],
+        "measurement_issue": [None, "sample_ratio_mismatch", "too_few_units", None],
     })
     for column, values in changes.items():
         frame[column] = values
@@ -85,7 +85,8 @@ def experiments(**changes) -> pd.DataFrame:
 def test_experiments_launched_without_srm_p_value_or_reason(make_warehouse):
     good = make_warehouse({"main.fct_experiments": experiments()})
     assert not failed(gate(good, "fct_experiments"))
-    bad = make_warehouse({"main.fct_experiments": experiments(srm_reason=[None] * 4)})
+    no_reason = experiments(measurement_issue=[None, "sample_ratio_mismatch", None, None])
+    bad = make_warehouse({"main.fct_experiments": no_reason})
     report = gate(bad, "fct_experiments")
     assert failed(report) == {"fct_experiments.launched_without_srm_p_value_or_reason"}
     result = next(r for r in report.results if r.check_id == "fct_experiments.launched_without_srm_p_value_or_reason")
@@ -119,12 +120,17 @@ def test_experiment_finish_rate_and_launch_cohorts(make_warehouse):
 def test_dora_change_failure_rate_at_most_one(make_warehouse):
     weekly = pd.DataFrame({
         "week_start": pd.to_datetime(["2026-01-05", "2026-01-12"]), "service": ["api", "api"],
-        "ai_assisted": [False, False], "deployments": [4, 2], "deployment_days": [3, 2],
+        "environment": ["prod", "prod"], "deployments": [4, 2], "deployment_days": [3, 2],
+        "failed_deployments": [1, 2], "rolled_back_deployments": [0, 1],
         "median_lead_time_seconds": [3600.0, 7200.0], "change_failure_rate": [0.25, 1.5],
-        "median_time_to_restore_seconds": [600.0, None],
+        "median_time_to_restore_seconds": [600.0, None], "ai_assisted_change_failure_rate": [0.5, None],
+        "not_ai_assisted_change_failure_rate": [0.0, 1.0],
     })
     report = gate(make_warehouse({"main.fct_dora_weekly": weekly}), "fct_dora_weekly")
-    assert failed(report) == {"fct_dora_weekly.change_failure_rate.rate_range"}
+    assert failed(report) == {
+        "fct_dora_weekly.change_failure_rate.rate_range",
+        "fct_dora_weekly.failures_above_deployments",
+    }
 
 
 def test_a_mart_that_is_not_built_is_reported_as_not_built_not_as_a_pass(make_warehouse):

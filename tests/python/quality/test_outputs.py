@@ -19,9 +19,10 @@ from tests.python.quality.helpers import NOW
 
 def test_json_html_data_docs_and_quality_runs(make_warehouse, tmp_path: Path):
     weekly = pd.DataFrame({
-        "week_start": pd.to_datetime(["2026-01-05"]), "service": ["api"], "ai_assisted": [False],
-        "deployments": [2], "deployment_days": [3], "median_lead_time_seconds": [60.0],
-        "change_failure_rate": [0.5], "median_time_to_restore_seconds": [None],
+        "week_start": pd.to_datetime(["2026-01-05"]), "service": ["api"], "environment": ["prod"],
+        "deployments": [2], "deployment_days": [3], "failed_deployments": [1], "rolled_back_deployments": [0],
+        "median_lead_time_seconds": [60.0], "change_failure_rate": [0.5], "median_time_to_restore_seconds": [None],
+        "ai_assisted_change_failure_rate": [None], "not_ai_assisted_change_failure_rate": [0.5],
     })
     warehouse = make_warehouse({"main.fct_dora_weekly": weekly})
     registry = SuiteRegistry()
