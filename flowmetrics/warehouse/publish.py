@@ -135,7 +135,7 @@ def publish(
 
         say(f"swapping schema {PUBLISHED_SCHEMA} to {snapshot} in one transaction")
         raw_counts = _raw_counts(con)
-        _swap(con, run_id, snapshot, present, copied, raw_counts, as_of, quality_run_id)
+        _swap(con, run_id, snapshot, present, copied, raw_counts, as_of, quality_run_id, lock_timeout)
         faultpoints.reached("publish.after_swap")
 
         dropped = _drop_snapshots(con, keep={snapshot})
@@ -230,6 +230,7 @@ def _swap(
     raw_counts: dict[str, int],
     as_of: str | None,
     quality_run_id: str | None,
+    lock_timeout: float,
 ) -> None:
     published_at = datetime.now(UTC).replace(tzinfo=None)
     daily = daily_event_counts(con)
@@ -238,7 +239,7 @@ def _swap(
         [PUBLISHED_SCHEMA],
     )["table_name"].tolist()
     run = _literal(run_id)
-    con.execute("begin transaction")
+    _begin_with_view_locks(con, [con.qualify(PUBLISHED_SCHEMA, v) for v in existing], lock_timeout)
     try:
         con.execute(f"create schema if not exists {con.qualify(PUBLISHED_SCHEMA)}")
         for name in [*existing, INFO_VIEW]:
@@ -275,6 +276,31 @@ def _swap(
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _begin_with_view_locks(con: Connection, views: list[str], lock_timeout: float) -> None:
+    """Begin the swap transaction. On Postgres, first take every published view's lock at once, without waiting
+    (NOWAIT): a swap that waited for one view while holding another would deadlock with a reader that holds the
+    one and wants the other. When a reader is busy, let go of everything, pause, try again. DuckDB has no
+    relation locks (its catalog is versioned in-process; across processes the file lock already excludes readers).
+    """
+    con.execute("begin transaction")
+    if con.target.is_duckdb or not views:
+        return
+    deadline = time.monotonic() + lock_timeout
+    while True:
+        try:
+            con.execute(f"lock table {', '.join(views)} in access exclusive mode nowait")
+            return
+        except Exception as exc:  # psycopg2's LockNotAvailable: a reader holds a view right now
+            con.execute("rollback")
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise PublishError(
+                    f"could not swap schema {PUBLISHED_SCHEMA}: readers kept its views busy for {lock_timeout:g}s "
+                    f"({exc}); nothing was published"
+                ) from exc
+            time.sleep(0.05)
+            con.execute("begin transaction")
 
 
 def _drop_snapshots(con: Connection, keep: set[str]) -> list[str]:
