@@ -31,16 +31,6 @@ PUBLIC_MARTS: dict[str, str] = {
 """Every mart the package reads, with its grain. Other modules add theirs here, never read unlisted relations."""
 
 EXPECTED_MARTS: dict[str, str] = {
-    "fct_work_item_finish_rate": "One row per start cohort month x team x requested_by x ai_assisted (issue 3).",
-    "fct_experiments": "One row per experiment, with its SRM p-value and whether it was measured cleanly (issue 3).",
-    "fct_experiment_finish_rate": "One row per launch cohort month x team (issue 3).",
-    "fct_shipped_decisions": "One row per ISO week x team: finished decisions and launches (issue 3).",
-    "fct_stage_daily": "One row per stage per UTC day: arrivals, departures, WIP and its age (issue 3).",
-    "fct_open_work_items": "One row per open ticket: current stage, age in stage (issue 3).",
-    "fct_rework": "One row per ticket per backward move (issue 3).",
-    "fct_rework_rate": "One row per team x ai_assisted: rework of started work items (issue 3).",
-    "fct_deployments": "One row per deploy, with lead time and time to restore (issue 3).",
-    "fct_dora_weekly": "One row per ISO week x service x environment: the DORA measures (issue 3).",
     "fct_constraint_queue": "The items waiting in front of the constraint, oldest first (issue 4).",
 }
 """Marts other branches add: the quality gate and publishing handle them when they exist in the warehouse (a
