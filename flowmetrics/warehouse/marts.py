@@ -16,7 +16,9 @@ PUBLIC_MARTS: dict[str, str] = {
     "dim_as_of": "The as-of time of the build (one row).",
     "fct_stage_transitions": "One row per status change that changes the status.",
     "fct_stage_visits": "One row per ticket per stage visit, with queue/active/wait seconds.",
+    "fct_status_intervals": "One row per ticket per status interval (stage, kind, entered/exited).",
     "fct_work_items": "One row per ticket: state, lead and cycle time, flow efficiency, rework.",
+    "fct_constraint_queue": "One row per item waiting in front of the latest detected constraint, oldest first.",
 }
 """Every mart the package reads, with its grain. Other modules add theirs here, never read unlisted relations."""
 
