@@ -174,7 +174,8 @@ class _Detector:
         out = []
         for s in np.argsort(rank):
             arrivals_per_second = p.arrivals_per_week[s] / (7 * DAY)
-            littles = p.mean_wip[s] / (arrivals_per_second * extra["mean_seconds"][s])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                littles = p.mean_wip[s] / (arrivals_per_second * extra["mean_seconds"][s])
             sig = StageSignals(
                 waiting_share=float(p.waiting_share[s]),
                 wait_share=float(p.wait_share[s]),

@@ -82,10 +82,24 @@ class Flow:
         return np.bincount(self.i_stage[self.i_kind == QUEUE], minlength=len(self.stages)) > 0
 
     def intervals(self, stage: int, kinds: tuple[int, ...], team: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        mask = (self.i_stage == stage) & np.isin(self.i_kind, kinds)
+        """Start and end of the intervals of `stage` in one of `kinds` (and of one team's items)."""
+        groups = self._groups()
+        idx = np.concatenate([groups.get((stage, k), np.zeros(0, dtype=np.int64)) for k in kinds])
         if team is not None:
-            mask &= self.i_team == team
-        return self.i_start[mask], self.i_end[mask]
+            idx = idx[self.i_team[idx] == team]
+        return self.i_start[idx], self.i_end[idx]
+
+    def _groups(self) -> dict[tuple[int, int], np.ndarray]:
+        """Interval indices per (stage, kind), computed once."""
+        cached = self.__dict__.get("_group_cache")
+        if cached is None:
+            key = self.i_stage * 8 + self.i_kind
+            order = np.argsort(key, kind="stable")
+            keys, first = np.unique(key[order], return_index=True)
+            parts = np.split(order, first[1:])
+            cached = {(int(k) // 8, int(k) % 8): part for k, part in zip(keys, parts, strict=True)}
+            object.__setattr__(self, "_group_cache", cached)
+        return cached
 
 
 def prepare_flow(intervals: pd.DataFrame, as_of: datetime | pd.Timestamp) -> Flow:

@@ -14,6 +14,7 @@ METRICS = (
     ("wip_time_average", "WIP (items)"),
 )
 BARELY = 0.02  # a relative throughput change smaller than this "barely moves" it
+SATURATED = 0.97  # a stage busy at least this share of the time after the change caps throughput
 WARMUP_WEEKS = 4.0  # the calibrated system starts empty: the first weeks fill it and are left out
 
 
@@ -37,13 +38,14 @@ def _summary(c: Comparison, stage: str | None, capacity_factor: float, arrivals_
     lead = c.change["lead_time_mean_hours"].mean / c.before.metrics["lead_time_mean_hours"].mean
     wip = c.change["wip_time_average"].mean / c.before.metrics["wip_time_average"].mean
     util = {k: v.mean for k, v in c.after.stage_utilisation.items()}
-    busiest = max(util, key=lambda k: util[k]) if util else None
+    saturated = [k for k, u in util.items() if u >= SATURATED] or ([max(util, key=lambda k: util[k])] if util else [])
     text = f"Throughput {rel:+.1%}, mean lead time {lead:+.0%}, WIP {wip:+.0%}."
     if arrivals_factor != 1.0 and (stage is None or capacity_factor == 1.0):
         if arrivals_factor > 1 and rel < 0.5 * (arrivals_factor - 1):
             text += (
-                f" More intake mostly grows WIP and lead time, not throughput: {busiest} (utilisation "
-                f"{util[busiest]:.2f}) caps what the system finishes."
+                " More intake mostly grows WIP and lead time, not throughput: "
+                f"{', '.join(saturated)} (busy {min(util[k] for k in saturated):.0%} of the time or more) cap what "
+                "the system finishes."
             )
         return text
     if stage is not None and capacity_factor != 1.0:

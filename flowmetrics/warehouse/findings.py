@@ -196,14 +196,14 @@ def write_findings(target: Target, finding: ConstraintFinding, run_id: str | Non
 
 
 def read_status_intervals(reader: MartReader, columns: Sequence[str], since: datetime | None = None) -> pd.DataFrame:
-    """fct_status_intervals of every ticket that is in the flow at or after `since` (all its intervals, so its
-    visits are whole), or of every ticket."""
+    """fct_status_intervals of every ticket still in the flow at or after `since` (in a status that is not done or
+    abandoned then; all of its intervals, so its visits are whole), or of every ticket."""
     if since is None:
         return reader.read("fct_status_intervals", columns)
     relation = reader.relation("fct_status_intervals")
     stamp = since.strftime("%Y-%m-%d %H:%M:%S")
     where = (
-        f"ticket_id in (select ticket_id from {relation} "
-        f"where exited_at is null or exited_at >= cast('{stamp}' as timestamp))"
+        f"ticket_id in (select ticket_id from {relation} where stage_kind not in ('done', 'abandoned') "
+        f"and (exited_at is null or exited_at >= cast('{stamp}' as timestamp)))"
     )
     return reader.read("fct_status_intervals", columns, where=where)
