@@ -3,8 +3,6 @@ not change when the windows move by a day."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
