@@ -97,9 +97,9 @@ def finding_table(f: ConstraintFinding) -> str:
                 f"{t.team} {t.mean_queue_hours:.1f} h{' (bound)' if t.capacity_bound else ''}" for t in f.teams[:8]
             )
         )
-    lines.append(
-        "Windows: " + " · ".join(f"{w.start:%m-%d} {w.constraint_stage or '—'} ({w.confidence:.2f})" for w in f.windows)
-    )
+    cells = [f"{w.start:%m-%d} {w.constraint_stage or '—'} ({w.confidence:.2f})" for w in f.windows]
+    lines.append("Windows (start, constraint, confidence):")
+    lines += ["  " + " · ".join(cells[i : i + 4]) for i in range(0, len(cells), 4)]
     if f.shifts:
         lines.append("Shifts: " + "; ".join(f"{s.at:%Y-%m-%d} {s.from_stage} → {s.to_stage}" for s in f.shifts))
     return "\n".join(lines)

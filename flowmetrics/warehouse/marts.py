@@ -90,6 +90,9 @@ def describe_marts(warehouse: Path) -> str:
     lines += [
         "",
         "Next:",
+        f"  .venv/bin/flowmetrics detect --warehouse {warehouse}   (the constraint, its evidence; --json for machines)",
+        f"  .venv/bin/flowmetrics whatif --warehouse {warehouse} --stage code_review --capacity +30%  (--arrivals x3)",
+        f"  duckdb {warehouse} \"select * from main.fct_constraint_queue\"   (who waits in front of it, oldest first)",
         f"  duckdb {warehouse} \"select * from main.fct_work_items limit 10\"   (or any SQL client)",
         "  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve     (lineage and the definitions of every mart)",
     ]
