@@ -232,17 +232,21 @@ class _Detector:
                 )
         final = segments[-1]
         stage = self.flow.stages[final.verdict] if final.verdict >= 0 else None
+        # the teams at the constraint (or, without one, at the work stage ranked first): is the limit one team's?
+        focus = final.verdict
+        if focus < 0 and self.work.any():
+            rank = final.point.ranking()
+            focus = int(min(np.flatnonzero(self.work), key=lambda s: rank[s]))
         teams: tuple[TeamSignals, ...] = ()
-        team = None
-        if final.verdict >= 0:
+        if focus >= 0:
             teams = team_signals(
                 self.flow,
-                final.verdict,
+                focus,
                 self.edges[final.lo],
                 self.edges[final.hi],
                 self.edges[load_context(final.lo, final.hi)],
             )
-            team = attribute_team(teams)
+        team = attribute_team(teams) if final.verdict >= 0 else None
         kind = "none" if stage is None else ("shifting" if shifts else "sole")
         return ConstraintFinding(
             as_of=timestamp(self.flow.as_of),

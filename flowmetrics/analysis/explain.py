@@ -90,7 +90,7 @@ def finding_table(f: ConstraintFinding) -> str:
             f"{_num(s.median_hours, '.1f'):>10}"
         )
     if f.teams:
-        lines.append(f"Teams at {f.teams[0].stage} (queue hours a visit, capacity-bound):")
+        lines.append(f"Teams at {f.teams[0].stage} (queue hours a visit; bound: that team's share is capacity-bound):")
         lines.append(
             "  "
             + ", ".join(
