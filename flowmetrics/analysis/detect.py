@@ -13,7 +13,7 @@ changes; the verdict pools the latest segment, and a change of constraint betwee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -52,6 +52,8 @@ from flowmetrics.results import (
 REPLICATES = 200
 CHANGE_LEVEL = 0.999  # a change point must be this unlikely under "no change" (chi-square on the features)
 SE_FLOOR = 0.05  # the smallest standard error a window's share is given (days are not independent)
+CLEAR_AFTER_WINDOWS = 2  # hysteresis: a constraint clears only after this many calm windows (a queue near
+# saturation drains for a week by chance as often as for good), while a new or moved constraint counts at once
 MIN_TEAM_VISITS = 20
 TEAM_WAIT_RATIO = 2.0  # a team's items wait at least this many times longer than the other teams' at the stage
 CLASSES = ("healthy", "delay", "constraint")
@@ -147,11 +149,27 @@ class _Detector:
             merged = False
             for j in range(len(evaluated) - 1):
                 a, b = evaluated[j], evaluated[j + 1]
-                if a.verdict == b.verdict or a.shares_constraint_with(b):
+                clears_too_soon = (
+                    j + 2 == len(evaluated)
+                    and a.verdict >= 0
+                    and b.verdict < 0
+                    and b.hi - b.lo < CLEAR_AFTER_WINDOWS * self.window_days
+                )
+                if a.verdict == b.verdict or self.same_limit(a, b) or clears_too_soon:
                     evaluated[j : j + 2] = [self.evaluate(a.lo, b.hi)]
                     merged = True
                     break
         return evaluated
+
+    def same_limit(self, a: _Evaluation, b: _Evaluation) -> bool:
+        """Two segments naming different stages see one limit from two sides (e.g. people shared by both stages)
+        rather than a shift: each one's constraint is capacity-bound in the other too, or over both segments the
+        two stages' queues fill together more than chance (a shift makes one active while the other is not)."""
+        if a.verdict < 0 or b.verdict < 0 or a.verdict == b.verdict:
+            return False
+        if a.shares_constraint_with(b):
+            return True
+        return self.stats.co_activity(a.verdict, b.verdict, a.lo, b.hi) > 0
 
     def shift_day(self, before: int, after: int, lo: int, hi: int) -> int:
         """The day in [lo, hi] where the bottleneck share moves from stage `before` to `after` most clearly."""
@@ -215,25 +233,53 @@ class _Detector:
             stages=self.stage_verdicts(ev),
         )
 
-    def run(self) -> ConstraintFinding:
+    def judge(self) -> tuple[list[_Evaluation], list[_Evaluation], list[tuple[_Evaluation, _Evaluation, int]]]:
+        """Every window, the segments of windows (the last one is the verdict) and the shifts between named
+        segments (with the day each happened)."""
         windows = [self.evaluate(lo, hi) for lo, hi in self.bounds]
         segments = self.segments(windows)
         named = [s for s in segments if s.verdict >= 0]
         shifts = []
         for a, b in zip(named[:-1], named[1:], strict=True):
-            if a.verdict != b.verdict and not a.shares_constraint_with(b):
+            if a.verdict != b.verdict and not self.same_limit(a, b):
                 lo = max(a.lo, b.lo - self.window_days)
                 hi = min(b.hi, b.lo + self.window_days)
-                day = self.shift_day(a.verdict, b.verdict, lo, hi)
-                shifts.append(
-                    ConstraintShift(
-                        timestamp(self.edges[day]), self.flow.stages[a.verdict], self.flow.stages[b.verdict]
-                    )
-                )
+                shifts.append((a, b, self.shift_day(a.verdict, b.verdict, lo, hi)))
+        return windows, segments, shifts
+
+    def run(self) -> ConstraintFinding:
+        windows, segments, shifts = self.judge()
         final = segments[-1]
-        stage = self.flow.stages[final.verdict] if final.verdict >= 0 else None
+        stages = self.stage_verdicts(final)
+        verdict, confidence = final.verdict, final.confidence
+        team = None
+        found_shifts = [
+            ConstraintShift(timestamp(self.edges[day]), self.flow.stages[a.verdict], self.flow.stages[b.verdict])
+            for a, b, day in shifts
+        ]
+        team_evidence: tuple[TeamSignals, ...] = ()
+        if verdict < 0:
+            # the stage as a whole is not capacity-bound; one team's share of a stage may be: named when that
+            # share is capacity-bound in most replicates and the team's items wait far longer than the others'
+            by_team = _TeamDetector.of(self)
+            if by_team is not None:
+                g_verdict, g_team, g_confidence, g_shifts = by_team.verdict()
+                if g_verdict >= 0:
+                    team_evidence = team_signals(
+                        self.flow,
+                        g_verdict,
+                        self.edges[final.lo],
+                        self.edges[final.hi],
+                        self.edges[load_context(final.lo, final.hi)],
+                    )
+                if g_verdict >= 0 and g_confidence >= 0.5 and attribute_team(team_evidence, bound=False) == g_team:
+                    verdict, team, confidence, found_shifts = g_verdict, g_team, g_confidence, g_shifts
+                    stages = _promote(stages, self.flow.stages[verdict], confidence)
+                else:
+                    confidence = max(confidence, g_confidence)  # evidence for a constraint at either level
+        stage = self.flow.stages[verdict] if verdict >= 0 else None
         # the teams at the constraint (or, without one, at the work stage ranked first): is the limit one team's?
-        focus = final.verdict
+        focus = verdict
         if focus < 0 and self.work.any():
             rank = final.point.ranking()
             focus = int(min(np.flatnonzero(self.work), key=lambda s: rank[s]))
@@ -246,22 +292,104 @@ class _Detector:
                 self.edges[final.hi],
                 self.edges[load_context(final.lo, final.hi)],
             )
-        team = attribute_team(teams) if final.verdict >= 0 else None
-        kind = "none" if stage is None else ("shifting" if shifts else "sole")
+        if verdict >= 0 and team is None:
+            team = attribute_team(teams)
+        kind = "none" if stage is None else ("shifting" if found_shifts else "sole")
         return ConstraintFinding(
             as_of=timestamp(self.flow.as_of),
             window_days=self.window_days,
             period_start=timestamp(self.edges[final.lo]),
             constraint_stage=stage,
             constraint_team=team,
-            confidence=final.confidence,
+            confidence=confidence,
             kind=kind,
-            stages=self.stage_verdicts(final),
+            stages=stages,
             windows=tuple(self.window_verdict(w) for w in windows),
-            shifts=tuple(shifts),
+            shifts=tuple(found_shifts),
             teams=teams,
             replicates=self.replicates,
         )
+
+
+def _promote(stages: tuple[StageVerdict, ...], name: str, confidence: float) -> tuple[StageVerdict, ...]:
+    """The stage whose team share is the constraint, ranked first and classified as such."""
+    top = next(v for v in stages if v.stage == name)
+    rest = [v for v in stages if v.stage != name]
+    promoted = replace(top, rank=1, classification="constraint", confidence=confidence)
+    return (promoted, *(replace(v, rank=k + 2) for k, v in enumerate(rest)))
+
+
+class _TeamDetector:
+    """The detector run on (work stage, team) groups: each team's share of a stage judged as a stage of its own."""
+
+    def __init__(self, parent: _Detector, detector: _Detector, groups: list[tuple[int, int]]) -> None:
+        self.parent = parent
+        self.detector = detector
+        self.groups = groups  # group index -> (stage, team) of the parent flow
+
+    @classmethod
+    def of(cls, parent: _Detector) -> _TeamDetector | None:
+        flow = parent.flow
+        lo_t = parent.edges[0]
+        entering = flow.v_start >= lo_t
+        groups: list[tuple[int, int]] = []
+        for s in np.flatnonzero(parent.work):
+            teams, counts = np.unique(flow.v_team[entering & (flow.v_stage == s)], return_counts=True)
+            if len(teams) < 2:
+                continue  # one team: the stage's verdict is already that team's
+            # a team's share is judged like a stage: it needs enough visits in every window on average
+            enough = max(MIN_TEAM_VISITS, MIN_VISITS * len(parent.bounds))
+            groups += [(int(s), int(t)) for t, n in zip(teams, counts, strict=True) if n >= enough]
+        if not groups:
+            return None
+        code = {g: k for k, g in enumerate(groups)}
+
+        def regroup(stage: np.ndarray, team: np.ndarray) -> np.ndarray:
+            return np.array([code.get((int(a), int(b)), -1) for a, b in zip(stage, team, strict=True)], dtype=np.int64)
+
+        i_group = regroup(flow.i_stage, flow.i_team)
+        v_group = regroup(flow.v_stage, flow.v_team)
+        i_keep, v_keep = i_group >= 0, v_group >= 0
+        grouped = Flow(
+            as_of=flow.as_of,
+            stages=tuple(f"{flow.stages[s]}/{flow.teams[t]}" for s, t in groups),
+            teams=flow.teams,
+            first_at=flow.first_at,
+            i_stage=i_group[i_keep],
+            i_kind=flow.i_kind[i_keep],
+            i_team=flow.i_team[i_keep],
+            i_start=flow.i_start[i_keep],
+            i_end=flow.i_end[i_keep],
+            v_stage=v_group[v_keep],
+            v_team=flow.v_team[v_keep],
+            v_start=flow.v_start[v_keep],
+            v_end=flow.v_end[v_keep],
+            v_open=flow.v_open[v_keep],
+            v_queue=flow.v_queue[v_keep],
+            v_active=flow.v_active[v_keep],
+            v_wait=flow.v_wait[v_keep],
+        )
+        windows = len(parent.bounds)
+        detector = _Detector(grouped, parent.window_days, windows, parent.replicates, parent.seed)
+        return cls(parent, detector, groups)
+
+    def verdict(self) -> tuple[int, str | None, float, list[ConstraintShift]]:
+        """The parent's stage index and team of the constraining group (-1, None when there is none), the
+        confidence, and the shifts between stages."""
+        _, segments, shifts = self.detector.judge()
+        final = segments[-1]
+        if final.verdict < 0:
+            return -1, None, final.confidence, []
+        stage, team = self.groups[final.verdict]
+        names = self.parent.flow.stages
+        moved = [
+            ConstraintShift(
+                timestamp(self.detector.edges[day]), names[self.groups[a.verdict][0]], names[self.groups[b.verdict][0]]
+            )
+            for a, b, day in shifts
+            if self.groups[a.verdict][0] != self.groups[b.verdict][0]
+        ]
+        return stage, self.parent.flow.teams[team], final.confidence, moved
 
 
 def load_context(lo: int, hi: int) -> int:
@@ -340,14 +468,15 @@ def team_signals(
     return tuple(sorted(out, key=lambda ts: -ts.mean_queue_hours))
 
 
-def attribute_team(teams: tuple[TeamSignals, ...]) -> str | None:
-    """The team whose share of the stage is the capacity limit: it alone is capacity-bound there and its items
-    wait TEAM_WAIT_RATIO times longer than everyone else's (in a pool shared by all teams, waits are alike)."""
+def attribute_team(teams: tuple[TeamSignals, ...], bound: bool = True) -> str | None:
+    """The team whose share of the stage is the capacity limit: its items wait TEAM_WAIT_RATIO times longer than
+    everyone else's (in a pool shared by all teams, waits are alike) and, with `bound`, its share is capacity-bound
+    over the verdict's period."""
     if len(teams) < 2:
         return None
     top, rest = teams[0], teams[1:]
     others = sum(t.mean_queue_hours * t.visits for t in rest) / sum(t.visits for t in rest)
-    if top.capacity_bound and top.mean_queue_hours >= TEAM_WAIT_RATIO * others:
+    if (top.capacity_bound or not bound) and top.mean_queue_hours >= TEAM_WAIT_RATIO * others:
         return top.team
     return None
 

@@ -15,7 +15,8 @@ def _queue_trend(per_week: float) -> str:
     if math.isnan(per_week) or abs(per_week) < 0.5:
         return "its queue held steady"
     verb = "grew" if per_week > 0 else "shrank"
-    return f"its queue {verb} by {abs(per_week):.0f} items a week"
+    n = round(abs(per_week))
+    return f"its queue {verb} by {n} item{'s' if n != 1 else ''} a week"
 
 
 def why_not_constraint(v: StageVerdict) -> str:
@@ -50,11 +51,19 @@ def verdict_sentence(f: ConstraintFinding) -> str:
             last = f.shifts[-1]
             since = f" since {last.at:%Y-%m-%d} (it moved there from {last.from_stage})"
         trend = _queue_trend(s.queue_growth_per_week)
-        lines.append(
-            f"{who} is the constraint{since}: work waits {s.waiting_share:.0%} of its time in its queue, "
-            f"its time grows with load (rank correlation {s.load_dependence:.2f}), {trend}; "
-            f"{f.confidence:.2f} confidence."
-        )
+        mine = next((t for t in f.teams if t.team == f.constraint_team), None)
+        if mine is not None:
+            evidence = (
+                f"team {mine.team}'s work waits {mine.waiting_share:.0%} of its time in the queue, "
+                f"{mine.mean_queue_hours:.0f} h a visit (other teams' far less), its time grows with load "
+                f"(rank correlation {mine.load_dependence:.2f})"
+            )
+        else:
+            evidence = (
+                f"work waits {s.waiting_share:.0%} of its time in its queue, its time grows with load "
+                f"(rank correlation {s.load_dependence:.2f})"
+            )
+        lines.append(f"{who} is the constraint{since}: {evidence}, {trend}; {f.confidence:.2f} confidence.")
         others = [x.stage for x in f.stages if x.classification == "constraint" and x.stage != f.constraint_stage]
         if others:
             lines.append(f"Also capacity-bound, less often the bottleneck: {', '.join(others)}.")

@@ -45,6 +45,21 @@ class DayStats:
     stats: dict[str, np.ndarray]  # name -> (n_days, n_stages)
     has_work: np.ndarray  # (n_stages,)
     has_queue: np.ndarray
+    active_periods: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # per stage: when work waits in its queue
+
+    def co_activity(self, a: int, b: int, lo: int, hi: int) -> float:
+        """The phi coefficient of stages a and b being active (work waiting in their queues) over days [lo, hi):
+        above 0 they are active together more than chance (people shared between them), below 0 one is active
+        when the other is not (the limit moved from one to the other)."""
+        edges = self.edges[[lo, hi]]
+        span = edges[1] - edges[0]
+        (sa, ea), (sb, eb) = self.active_periods[a], self.active_periods[b]
+        pa = StepFunction.indicator(sa, ea).integrals(edges)[0] / span
+        pb = StepFunction.indicator(sb, eb).integrals(edges)[0] / span
+        either = StepFunction.indicator(np.concatenate([sa, sb]), np.concatenate([ea, eb])).integrals(edges)[0] / span
+        both = pa + pb - either
+        denom = np.sqrt(pa * (1 - pa) * pb * (1 - pb))
+        return float((both - pa * pb) / denom) if denom > 0 else 0.0
 
     @property
     def days(self) -> int:
@@ -59,6 +74,7 @@ def day_stats(flow: Flow, edges: np.ndarray) -> DayStats:
     has_work, has_queue = flow.has_work, flow.has_queue
     out = {name: np.zeros((n, k)) for name in ADDITIVE}
     periods: list[tuple[np.ndarray, np.ndarray]] = []
+    active: list[tuple[np.ndarray, np.ndarray]] = []
     for s in range(k):
         queue = StepFunction.count(*flow.intervals(s, (QUEUE,)))
         out["queue"][:, s] = queue.integrals(edges)
@@ -67,6 +83,7 @@ def day_stats(flow: Flow, edges: np.ndarray) -> DayStats:
         level = queue.before(edges)  # left limits: open intervals end at the as-of, not before it
         out["queue_net"][:, s] = np.diff(level)
         starts, ends = queue.positive_periods()
+        active.append((starts, ends))
         out["nonempty"][:, s] = StepFunction.indicator(starts, ends).integrals(edges)
         # only stages with people can be the momentary bottleneck: a queue nobody works from is a delay
         periods.append((starts, ends) if has_work[s] and has_queue[s] else (np.zeros(0), np.zeros(0)))
@@ -81,7 +98,7 @@ def day_stats(flow: Flow, edges: np.ndarray) -> DayStats:
     day_of_end = np.searchsorted(edges, flow.v_end[ended], side="right") - 1
     ok = (day_of_end >= 0) & (day_of_end < n)
     np.add.at(out["departures"], (day_of_end[ok], flow.v_stage[ended][ok]), 1.0)
-    return DayStats(edges, out, has_work, has_queue)
+    return DayStats(edges, out, has_work, has_queue, tuple(active))
 
 
 @dataclass(frozen=True)
