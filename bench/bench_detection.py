@@ -11,7 +11,7 @@ the bootstrap share that found no constraint either).
 Scale: the demo system generated with enough tickets for `--changes` status changes, ingested and built, then
 `flowmetrics detect` timed phase by phase (read the marts, detect, write the findings, rebuild the queue).
 
-    .venv/bin/python bench/bench_detection.py                       # sweep (8 seeds x 13 scenarios)
+    .venv/bin/python bench/bench_detection.py                       # sweep (12 seeds x 13 scenarios)
     .venv/bin/python bench/bench_detection.py --changes 10000000    # and the 10M detection time
 """
 
@@ -37,7 +37,9 @@ from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint  # noqa: E4
 from flowmetrics.simulation import all_scenarios  # noqa: E402
 from tests.python.detection.scenario_warehouse import build_scenario_warehouse, judge, read_intervals  # noqa: E402
 
-DEFAULT_SEEDS = tuple(range(1000, 1008))  # held out: the method was developed on seeds 100-111, the tests use 21
+# Held out: the method was developed on seeds 100-111 (the tests use 21); a first held-out sweep on 1000-1007 gave
+# 94.8% and its failures were studied (so those seeds are development data now); 2000-2011 are the final sweep.
+DEFAULT_SEEDS = tuple(range(2000, 2012))
 CHANGES_PER_TICKET = 10.9
 
 
@@ -103,8 +105,11 @@ def _run(cmd: list[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - started
 
 
-def scale(changes: int, work: Path) -> None:
+def scale(changes: int, work: Path, built: Path | None = None) -> None:
     bin_dir = Path(sys.executable).parent
+    if built is not None:
+        print(f"\nscale: detection on the already built warehouse {built}")
+        return time_detection(built, work)
     items = int(changes / CHANGES_PER_TICKET)
     raw, warehouse = work / "raw", work / "scale.duckdb"
     print(f"\nscale: demo system with {items:,} tickets (~{changes:,} status changes)")
@@ -139,8 +144,14 @@ def scale(changes: int, work: Path) -> None:
         ]
     )
     print(f"  dbt build {t:.0f}s")
+    time_detection(warehouse, work)
 
+
+def time_detection(warehouse: Path, work: Path) -> None:
+    """`flowmetrics detect` on `warehouse`, phase by phase."""
     import pandas as pd
+
+    bin_dir = Path(sys.executable).parent
 
     from flowmetrics.warehouse.findings import read_status_intervals, write_findings
     from flowmetrics.warehouse.marts import MartReader
@@ -187,14 +198,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=list(DEFAULT_SEEDS))
     parser.add_argument("--changes", type=int, default=0, help="also time detection on marts of this many changes")
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--warehouse", type=Path, default=None, help="time detection on this built warehouse")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-detection-"))
     ok = True
     try:
         if not args.skip_sweep:
             ok = sweep(tuple(args.seeds), work / "sweep")
-        if args.changes:
-            scale(args.changes, work / "scale")
+        if args.changes or args.warehouse:
+            scale(args.changes, work / "scale", args.warehouse)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(0 if ok else 1)

@@ -33,6 +33,8 @@ LOAD_CONTEXT_DAYS = 28  # load dependence is measured over at least this many da
 # WIP needs room to vary (in a saturated queue it hardly moves within a week, and chance in the service rate
 # then dominates the correlation)
 
+MAX_LOAD_SAMPLE = 20_000  # visits per stage the load dependence of one period is measured on, at most
+
 ADDITIVE = ("queue", "active", "wait", "nonempty", "sole", "shifting", "arrivals", "departures", "queue_net")
 RANK_SUMS = ("n", "sx", "sy", "sxx", "syy", "sxy")
 
@@ -141,8 +143,14 @@ def rank_sums(sample: LoadSample, day_lo: int, day_hi: int, n_stages: int) -> np
     sel = (sample.day >= day_lo) & (sample.day < day_hi)
     for s in range(n_stages):
         mine = sel & (sample.stage == s)
-        if mine.sum() < 2:
+        n = int(mine.sum())
+        if n < 2:
             continue
+        if n > MAX_LOAD_SAMPLE:  # a deterministic random subset: the correlation is already precise to ~0.01
+            keep = np.random.default_rng([day_lo, day_hi, s]).choice(n, MAX_LOAD_SAMPLE, replace=False)
+            subset = np.zeros(n, dtype=bool)
+            subset[keep] = True
+            mine[np.flatnonzero(mine)[~subset]] = False
         rx = rankdata(sample.wip[mine])
         ry = rankdata(sample.seconds[mine])
         d = sample.day[mine] - day_lo
