@@ -117,8 +117,9 @@ def finding_table(f: ConstraintFinding) -> str:
 def whatif_text(r: WhatIfResult) -> str:
     """Before/after of a what-if, with intervals."""
     lines = [f"What if {r.change}? ({r.replications} replications of {r.weeks:g} weeks, 95% intervals)"]
-    lines.append(f"  {'':<22}{'before':>22}{'after':>22}{'change':>24}")
+    lines.append(f"  {'':<20}{'before':>26}{'after':>26}{'change':>28}")
     for m in r.metrics:
-        lines.append(f"  {m.label:<22}{m.before.text():>22}{m.after.text():>22}{m.change.text(signed=True):>24}")
+        lines.append(f"  {m.label:<20}{m.before.text():>26}{m.after.text():>26}{m.change.text(signed=True):>28}")
+
     lines.append(r.summary)
     return "\n".join(lines)

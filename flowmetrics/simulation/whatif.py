@@ -44,8 +44,8 @@ def _summary(c: Comparison, stage: str | None, capacity_factor: float, arrivals_
         if arrivals_factor > 1 and rel < 0.5 * (arrivals_factor - 1):
             text += (
                 " More intake mostly grows WIP and lead time, not throughput: "
-                f"{', '.join(saturated)} (busy {min(util[k] for k in saturated):.0%} of the time or more) cap what "
-                "the system finishes."
+                f"{', '.join(saturated)} (each busy at least {min(util[k] for k in saturated):.0%} of the time) cap "
+                "what the system finishes."
             )
         return text
     if stage is not None and capacity_factor != 1.0:
