@@ -14,11 +14,12 @@
     assert_no_late_changes_missed counts such tickets. Anything that changes every ticket (an as-of moved back, a
     changed status map) stops the run with a message asking for `--full-refresh`.
 
-    Each incremental model sets, in its config:
-      materialized='incremental', unique_key='ticket_id', incremental_strategy=flowmetrics.ticket_incremental_strategy(),
-      meta={'rebuild': {'watermark': <the model's time column>, 'open_when': <predicate or absent>,
-                        'attributes': [<ticket columns it carries>]}}
-    and filters its inputs with flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental()). -#}
+    Each incremental model declares its settings once,
+      {%- set rebuild = {'watermark': <the model's latest-time column>, 'open_when': <predicate on `built`, optional>,
+                         'attributes': [<ticket columns it carries, optional>]} %}
+    sets in its config materialized='incremental', unique_key='ticket_id',
+    incremental_strategy=flowmetrics.ticket_incremental_strategy(), meta={'rebuild': rebuild}, and filters its inputs
+    with flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild). -#}
 
 
 {#- The lookback window for late-arriving changes, in days (var incremental_lookback_days, default 3). -#}
@@ -36,7 +37,7 @@
 {#- The predicate that keeps the tickets to recompute: `column in (...)` in an incremental run, `true` otherwise
     (full refresh, first build, or an engine whose incremental strategy rewrites the whole table). The model passes
     its own is_incremental(), so that dbt unit tests see the model as incremental and can override it. -#}
-{% macro ticket_rebuild_filter(column, incremental) -%}
+{% macro ticket_rebuild_filter(column, incremental, settings) -%}
     {#- At parse time, resolve the refs the scope reads so dbt records them as dependencies (an incremental run
         reads them); at run time only an incremental run does, so unit tests need them only then. -#}
     {%- if not execute -%}
@@ -45,21 +46,31 @@
         {%- do ref('int_as_of_resolved') -%}
     {%- endif -%}
     {%- if incremental and not flowmetrics.rebuilds_whole_table() -%}
-        {%- do flowmetrics.assert_as_of_not_moved_back() -%}
-        {{ column }} in ({{ flowmetrics.tickets_to_rebuild() }})
+        {%- do flowmetrics.assert_as_of_not_moved_back(settings) -%}
+        {{ column }} in ({{ flowmetrics.tickets_to_rebuild(settings) }})
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- The rebuild settings of the model being built (config meta rebuild), checked. -#}
-{% macro rebuild_settings() -%}
+{#- The rebuild settings of the model being built: the model passes them (dbt unit tests do not see the model's
+    config), else config meta rebuild (the replace_tickets strategy). -#}
+{% macro rebuild_settings(settings=none) -%}
+    {%- if settings is not none -%}
+        {{ return(flowmetrics.checked_rebuild_settings(settings)) }}
+    {%- endif -%}
     {%- set meta = config.get('meta') or {} -%}
     {%- set settings = meta.get('rebuild') or {} -%}
-    {%- if not settings.get('watermark') -%}
+    {{ return(flowmetrics.checked_rebuild_settings(settings)) }}
+{%- endmacro %}
+
+{% macro checked_rebuild_settings(settings) -%}
+    {%- set unknown = settings.keys() | reject('in', ['watermark', 'open_when', 'attributes']) | list -%}
+    {%- if not settings.get('watermark') or unknown -%}
         {{ exceptions.raise_compiler_error(
-            "incremental model " ~ this ~ " needs config meta rebuild.watermark (its latest-time column)") }}
+            "incremental model " ~ this ~ ": rebuild settings need a watermark (the model's latest-time column) "
+            ~ "and may have open_when and attributes; got " ~ settings) }}
     {%- endif -%}
     {{ return(settings) }}
 {%- endmacro %}
@@ -67,8 +78,8 @@
 
 {#- A subquery of the ticket_ids to recompute in this run (see the top of this file). It reads {{ this }}: the model
     as the previous run left it. The replace_tickets strategy deletes exactly this set before inserting. -#}
-{% macro tickets_to_rebuild() -%}
-    {%- set settings = flowmetrics.rebuild_settings() -%}
+{% macro tickets_to_rebuild(settings=none) -%}
+    {%- set settings = flowmetrics.rebuild_settings(settings) -%}
     {%- set changes = ref('stg_tickets__status_changes') -%}
     {%- set tickets = ref('stg_tickets__tickets') -%}
     {%- set cutoff -%}
@@ -140,11 +151,11 @@
 
 {#- An incremental run only recomputes tickets that changed; an as-of earlier than rows already built would leave
     rows from after it, so it needs a full refresh. (`flowmetrics build --as-of` adds --full-refresh itself.) -#}
-{% macro assert_as_of_not_moved_back() -%}
+{% macro assert_as_of_not_moved_back(settings) -%}
     {%- if not execute or model.resource_type != 'model' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set watermark = flowmetrics.rebuild_settings().watermark -%}
+    {%- set watermark = flowmetrics.rebuild_settings(settings).watermark -%}
     {%- set check -%}
         select count(*) as rows_after_as_of
         from {{ this }} as built

@@ -1,10 +1,11 @@
+{%- set rebuild = {'watermark': 'entered_at', 'open_when': 'built.is_open'} %}
 {{
     config(
         materialized='incremental',
         unique_key='ticket_id',
         incremental_strategy=flowmetrics.ticket_incremental_strategy(),
         on_schema_change='fail',
-        meta={'rebuild': {'watermark': 'entered_at', 'open_when': 'built.is_open'}},
+        meta={'rebuild': rebuild},
     )
 }}
 
@@ -17,7 +18,7 @@ with
 status_intervals as (
 
     select * from {{ ref('int_status_intervals_mapped') }}
-    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental()) }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 

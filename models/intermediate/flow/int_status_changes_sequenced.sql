@@ -1,10 +1,11 @@
+{%- set rebuild = {'watermark': 'changed_at'} %}
 {{
     config(
         materialized='incremental',
         unique_key='ticket_id',
         incremental_strategy=flowmetrics.ticket_incremental_strategy(),
         on_schema_change='fail',
-        meta={'rebuild': {'watermark': 'changed_at'}},
+        meta={'rebuild': rebuild},
     )
 }}
 
@@ -41,7 +42,7 @@ keep_known_tickets_up_to_as_of as (
     where
         status_changes.changed_at <= {{ as_of() }}
         and tickets.created_at <= {{ as_of() }}
-        and {{ flowmetrics.ticket_rebuild_filter('status_changes.ticket_id', is_incremental()) }}
+        and {{ flowmetrics.ticket_rebuild_filter('status_changes.ticket_id', is_incremental(), rebuild) }}
 
 ),
 

@@ -1,10 +1,11 @@
+{%- set rebuild = {'watermark': 'entered_at'} %}
 {{
     config(
         materialized='incremental',
         unique_key='ticket_id',
         incremental_strategy=flowmetrics.ticket_incremental_strategy(),
         on_schema_change='fail',
-        meta={'rebuild': {'watermark': 'entered_at'}},
+        meta={'rebuild': rebuild},
     )
 }}
 
@@ -23,14 +24,14 @@ with
 status_changes as (
 
     select * from {{ ref('int_status_changes_sequenced') }}
-    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental()) }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 
 tickets as (
 
     select * from {{ ref('stg_tickets__tickets') }}
-    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental()) }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 

@@ -1,10 +1,11 @@
+{%- set rebuild = {'watermark': 'changed_at'} %}
 {{
     config(
         materialized='incremental',
         unique_key='ticket_id',
         incremental_strategy=flowmetrics.ticket_incremental_strategy(),
         on_schema_change='fail',
-        meta={'rebuild': {'watermark': 'changed_at'}},
+        meta={'rebuild': rebuild},
     )
 }}
 
@@ -13,7 +14,7 @@ with
 status_intervals as (
 
     select * from {{ ref('int_status_intervals_mapped') }}
-    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental()) }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 
