@@ -10,8 +10,8 @@
       3. the model measures it up to the as-of, which moves every night (config meta rebuild.open_when: an open
          visit, an open work item);
       4. the ticket attributes the model carries changed in raw.tickets (config meta rebuild.attributes).
-    A late change older than the cutoff is not picked up until a `--full-refresh`; the warn-level test
-    assert_no_late_changes_missed counts such tickets. Anything that changes every ticket (an as-of moved back, a
+    A late change older than the cutoff is not picked up (unless its ticket is recomputed for another reason) until
+    a `--full-refresh`; the warn-level test assert_no_late_changes_missed lists such tickets. Anything that changes every ticket (an as-of moved back, a
     changed status map) stops the run with a message asking for `--full-refresh`.
 
     Each incremental model declares its settings once,
