@@ -62,7 +62,7 @@ pytest: setup
 # The project on PostgreSQL: a throwaway server in a temp dir (stopped whatever happens), the demo data through the
 # raw contract, a full and a nightly incremental dbt build, every keyed relation compared with DuckDB.
 test-postgres: setup
-	tests/harness/with_postgres.sh $(PY) -m tests.harness.engine_check --target postgres
+	PYTHON=$(PY) tests/harness/with_postgres.sh $(PY) -m tests.harness.engine_check --target postgres
 
 # The project on Spark (a local session, Parquet tables) from its own venv: pyspark is large and slow to start.
 SPARK_VENV  := .venv-spark

@@ -56,7 +56,7 @@ stop_server() {
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$("${PYTHON:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U flowmetrics --auth=trust --encoding=UTF8 --locale=C >"$PG_DIR/initdb.log" \
     || { cat "$PG_DIR/initdb.log" >&2; exit 1; }
 as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
