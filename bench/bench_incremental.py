@@ -49,12 +49,26 @@ def write_exports(changes: int, workdir: Path) -> tuple[int, int, int]:
     return len(status_changes), last_day, len(late)
 
 
-def dbt_seconds(target: Path) -> tuple[float, float]:
-    """Seconds dbt spent executing models and tests (unit and data) in its last run."""
+def dbt_seconds(target: Path) -> dict[str, float]:
+    """Seconds dbt spent executing the incremental models, the other models, and tests (unit and data) in its last
+    run (summed over threads)."""
     results = json.loads((target / "run_results.json").read_text())["results"]
-    models = sum(r["execution_time"] for r in results if r["unique_id"].startswith("model."))
-    tests = sum(r["execution_time"] for r in results if r["unique_id"].split(".")[0] in ("test", "unit_test"))
-    return models, tests
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    seconds = {"incremental models": 0.0, "other models": 0.0, "tests": 0.0}
+    for r in results:
+        kind = r["unique_id"].split(".")[0]
+        if kind == "model":
+            incremental = nodes[r["unique_id"]]["config"]["materialized"] == "incremental"
+            seconds["incremental models" if incremental else "other models"] += r["execution_time"]
+        elif kind in ("test", "unit_test"):
+            seconds["tests"] += r["execution_time"]
+    return seconds
+
+
+def slowest_models(target: Path, n: int = 6) -> str:
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    models = sorted((r for r in results if r["unique_id"].startswith("model.")), key=lambda r: -r["execution_time"])
+    return ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f}" for r in models[:n])
 
 
 def bench(changes: int, workdir: Path) -> None:
@@ -70,8 +84,9 @@ def bench(changes: int, workdir: Path) -> None:
 
     def build(name: str, *extra: str) -> Phase:
         phase = run_phase(name, [str(BIN / "dbt"), "build", *dbt_args, *extra], total, env)
-        models, tests = dbt_seconds(workdir / "target")
-        print(f"{phase.line()}   (models {models:.1f} s, tests {tests:.1f} s)")
+        split = ", ".join(f"{k} {v:.1f} s" for k, v in dbt_seconds(workdir / "target").items())
+        print(f"{phase.line()}   ({split})")
+        print(f"      slowest models (s): {slowest_models(workdir / 'target')}")
         return phase
 
     ingest = [str(BIN / "flowmetrics"), "ingest"]
