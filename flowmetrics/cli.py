@@ -137,5 +137,141 @@ def next_steps(warehouse: Path | None) -> None:
     click.echo(describe_marts(path))
 
 
+TARGET_OPTION = click.option(
+    "--target", default=None, help="dbt target of the profile (default: --warehouse, else the profile's default)."
+)
+QUALITY_OPTIONS = [
+    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="Quality config (YAML): thresholds and per-check severities."),
+    click.option("--now", "now", default=None,
+                 help="Reference time of the checks (ISO-8601, UTC); default: the wall clock of the run."),
+    click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("logs/quality"),
+                 show_default=True, help="Where each run writes quality.json and its GX Data Docs."),
+    click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+                 help="Seconds to wait while readers or another writer hold a DuckDB file."),
+]
+
+
+def _quality_options(func):
+    for option in reversed(QUALITY_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _target(target: str | None, warehouse: Path | None):
+    from flowmetrics.warehouse.profile import resolve_target
+
+    if target and target != "duckdb" and warehouse is None:
+        return resolve_target(target, None)
+    return resolve_target(target, _warehouse_path(warehouse))
+
+
+def _quality_config(config_path: Path | None, now: str | None):
+    from flowmetrics.quality.config import load_config
+
+    return load_config(config_path, reference_time=now)
+
+
+@main.command()
+@WAREHOUSE_OPTION
+@TARGET_OPTION
+@_quality_options
+@click.option("--no-record", is_flag=True, help="Do not write flowmetrics.quality_runs.")
+@JSON_OPTION
+def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_record, as_json) -> None:
+    """Run the quality gate (great-expectations) over raw, staging and the marts; exit 1 if an error check fails."""
+    from flowmetrics.quality.runner import run_checks, summary_text
+
+    report = run_checks(
+        _target(target, warehouse),
+        config=_quality_config(config_path, now),
+        report_dir=report_dir,
+        record=not no_record,
+        progress=_progress(as_json),
+        lock_timeout=lock_timeout,
+    )
+    _emit(report.to_dict(), as_json, summary_text(report))
+    if not report.passed:
+        sys.exit(1)
+
+
+@main.command()
+@WAREHOUSE_OPTION
+@TARGET_OPTION
+@_quality_options
+@JSON_OPTION
+def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_json) -> None:
+    """Check, then make the checked marts visible in schema published in one atomic swap (exit 1: nothing published)."""
+    from flowmetrics.quality.runner import failure_lines, run_checks, summary_text
+    from flowmetrics.warehouse.publish import publish as publish_marts
+
+    resolved = _target(target, warehouse)
+    report = run_checks(resolved, config=_quality_config(config_path, now), report_dir=report_dir,
+                        progress=_progress(as_json), lock_timeout=lock_timeout)
+    if not report.passed:
+        if as_json:
+            _emit({"published": False, "quality": report.to_dict()}, True, "")
+        else:
+            click.echo(summary_text(report), err=True)
+        click.secho(
+            f"error: {len(report.failures)} check(s) failed; schema published was left as it was:\n"
+            + "\n".join(f"  - {line}" for line in failure_lines(report)),
+            fg="red",
+            err=True,
+        )
+        sys.exit(1)
+    result = publish_marts(resolved, run_id=report.run_id, checked_counts=report.row_counts, as_of=report.as_of,
+                           quality_run_id=report.run_id, lock_timeout=lock_timeout, progress=_progress(as_json))
+    lines = [summary_text(report), f"published run {result.run_id} ({result.seconds:.1f}s): "
+             f"{len(result.relations)} relations in schema published, snapshot {result.snapshot_schema}"]
+    lines += [f"  published.{name:<30}{n:>10,} rows" for name, n in result.relations.items()]
+    if result.not_built:
+        lines.append("  not built (not published): " + ", ".join(result.not_built))
+    if result.recovered:
+        lines.append("  recovered: dropped " + ", ".join(result.recovered))
+    _emit({"published": True, "quality": report.to_dict(), "publish": result.to_dict()}, as_json, "\n".join(lines))
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of raw files to ingest first (omit when an EL tool lands schema raw).")
+@WAREHOUSE_OPTION
+@TARGET_OPTION
+@click.option("--as-of", "as_of", default=None, help="As-of of the build (ISO-8601, UTC); default: the latest event.")
+@_quality_options
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Log of the run (default: logs/flowmetrics-<run id>.log).")
+@click.option("--run-id", default=None, help="Run id shared by every step (default: UTC time and a random suffix).")
+@JSON_OPTION
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def nightly(raw_dir, warehouse, target, as_of, config_path, now, report_dir, lock_timeout, log_file, run_id,
+            as_json, dbt_args) -> None:
+    """ingest → check raw → dbt build → check → detect → publish; exit 0 published, 1 failed, 2 usage."""
+    from flowmetrics.nightly import run_nightly
+
+    result = run_nightly(
+        _target(target, warehouse),
+        raw_dir=raw_dir,
+        config=_quality_config(config_path, now),
+        log_file=log_file,
+        report_dir=report_dir,
+        as_of=as_of,
+        dbt_args=tuple(dbt_args),
+        run_id=run_id,
+        lock_timeout=lock_timeout,
+        echo=None if as_json else (lambda m: click.echo(m, err=True)),
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        for step in result.steps:
+            click.echo(f"  {step.name:<8} {step.status:<8} {step.seconds:>7.1f}s  {step.summary}")
+        if result.error and result.exit_code:
+            click.secho(f"error: {result.error}", fg="red", err=True)
+        click.echo(("published" if result.published else "NOT published: schema published is unchanged")
+                   + f" (run {result.run_id}, log {result.log_file})")
+    sys.exit(result.exit_code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -57,13 +57,20 @@ class DataQualityError(FlowmetricsError):
 
     exit_code = 1
 
-    def __init__(self, failures: list[str]):
+    def __init__(self, failures: list[str], report: object | None = None):
         self.failures = list(failures)
+        self.report = report  # the QualityReport with every result, when the gate produced one
         lines = "\n".join(f"  - {f}" for f in self.failures)
         super().__init__(f"{len(self.failures)} data quality check(s) failed:\n{lines}")
 
 
 class AnalysisError(FlowmetricsError):
     """The analysis cannot run on the data given (e.g. no stage visits at all)."""
+
+    exit_code = 1
+
+
+class PublishError(FlowmetricsError):
+    """Publishing refused or failed; schema published was left as it was."""
 
     exit_code = 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 import pandas as pd
@@ -20,7 +20,15 @@ class Connection(Protocol):
 
     def relation_exists(self, schema: str, name: str) -> bool: ...
 
+    def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]: ...
+
+    def qualify(self, schema: str, name: str | None = None) -> str: ...
+
     def close(self) -> None: ...
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckDBConnection:
@@ -33,12 +41,35 @@ class DuckDBConnection:
             raise ConfigError(f"DuckDB target {target.name!r} has no path")
         self.target = target
         self._con = connect(target.path, read_only=read_only)
+        row = self._con.execute("select current_database()").fetchone()
+        self.catalog = str(row[0]) if row else ""
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self._con.execute(sql, list(params) if params else None).df()
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._con.execute(sql, list(params) if params else None)
+
+    def qualify(self, schema: str, name: str | None = None) -> str:
+        """catalog.schema[.name]: a file named like a schema (flowmetrics.duckdb) makes 2-part names ambiguous."""
+        parts = [self.catalog, schema] + ([name] if name else [])
+        return ".".join(_quote(p) for p in parts)
+
+    def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The rows of a query as data frames of at most ``chunk_rows`` rows (one empty frame for no rows)."""
+        cursor = self._con.cursor()  # its own cursor: other queries may run between the chunks
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")
+            reader = cursor.sql(sql).to_arrow_reader(chunk_rows)
+            empty = True
+            for batch in reader:
+                if batch.num_rows:
+                    empty = False
+                    yield batch.to_pandas()
+            if empty:
+                yield reader.schema.empty_table().to_pandas()
+        finally:
+            cursor.close()
 
     def relation_exists(self, schema: str, name: str) -> bool:
         row = self._con.execute(
@@ -80,13 +111,39 @@ class PostgresConnection:
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         with self._con.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), list(params) if params else None)
+            cur.execute(_pg_sql(sql, params), list(params) if params else None)
             columns = [d[0] for d in cur.description or []]
             return pd.DataFrame(cur.fetchall(), columns=columns)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         with self._con.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), list(params) if params else None)
+            cur.execute(_pg_sql(sql, params), list(params) if params else None)
+
+    def qualify(self, schema: str, name: str | None = None) -> str:
+        return ".".join(_quote(p) for p in [schema] + ([name] if name else []))
+
+    def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The rows of a query in data frames of at most ``chunk_rows`` rows, through a server-side cursor."""
+        self._con.set_session(autocommit=False)
+        try:
+            with self._con.cursor(name="flowmetrics_chunks") as cur:
+                cur.itersize = chunk_rows
+                cur.execute(sql)
+                columns: list[str] | None = None
+                yielded = False
+                while True:
+                    rows = cur.fetchmany(chunk_rows)
+                    if columns is None:
+                        columns = [d[0] for d in cur.description or []]
+                    if not rows:
+                        break
+                    yielded = True
+                    yield pd.DataFrame(rows, columns=columns)
+                if not yielded:
+                    yield pd.DataFrame(columns=columns or [])
+        finally:
+            self._con.rollback()
+            self._con.set_session(autocommit=True)
 
     def relation_exists(self, schema: str, name: str) -> bool:
         df = self.query_df(
@@ -101,6 +158,13 @@ class PostgresConnection:
 
     def close(self) -> None:
         self._con.close()
+
+
+def _pg_sql(sql: str, params: Sequence[Any] | None) -> str:
+    """The package's ?-placeholders as psycopg2's %s (a literal % is doubled when parameters are bound)."""
+    if not params:
+        return sql
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def open_connection(target: Target, read_only: bool = True) -> Connection:

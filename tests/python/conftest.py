@@ -42,3 +42,33 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ingest_directory(raw, warehouse)
     dbt_build_into(warehouse, workdir)
     return warehouse
+
+
+def dbt_compile_inline(sql: str, workdir: Path, warehouse: Path | None = None) -> str:
+    """Jinja SQL rendered with the project's macros (`dbt compile --inline`) into plain SQL for the DuckDB target."""
+    import json
+    import subprocess
+
+    from flowmetrics.warehouse.dbt_runner import dbt_command
+    from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env
+
+    args = dbt_command(
+        "compile",
+        extra_args=[
+            "--quiet", "--output", "json", "--inline", sql,
+            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+        ],
+    )
+    proc = subprocess.run(
+        args, env=dbt_env(warehouse or workdir / "compile.duckdb"), cwd=PROJECT_DIR,
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(proc.stdout)["compiled"]
+
+
+@pytest.fixture(scope="session")
+def compile_sql(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
+    """Render Jinja SQL (macros, no refs) into the SQL the DuckDB target would run; one dbt process per call."""
+    workdir = tmp_path_factory.mktemp("compile")
+    return lambda sql: dbt_compile_inline(sql, workdir)

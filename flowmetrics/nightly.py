@@ -1,0 +1,368 @@
+"""`flowmetrics nightly`: ingest → check raw → dbt build → check → detect → publish, under one run id, with a log.
+
+Exit codes: 0 published; 1 a step failed or the checks failed (nothing was published); 2 usage or configuration.
+The steps are a registry (STEPS); a step that the installed package does not provide (detect, before
+constraint detection lands) is skipped and says so. One nightly per warehouse at a time: a kernel file lock
+(flock) that a killed run releases by dying; a dbt child dies with its parent (PR_SET_PDEATHSIG), so a kill
+never leaves a writer holding the DuckDB file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from flowmetrics import faultpoints
+from flowmetrics.errors import ConfigError, DbtRunError, FlowmetricsError
+from flowmetrics.quality.config import QualityConfig
+from flowmetrics.results import NightlyResult, QualityReport, StepResult
+from flowmetrics.warehouse.profile import Target
+
+DETECT_HOOK = ("flowmetrics.detection", "run_nightly_detect")
+"""Constraint detection (issue 4) plugs in here: a module with ``run_nightly_detect(target, run_id, log)``
+that writes its findings for this run id and returns a one-line summary. Absent module: the step is skipped."""
+
+NIGHTLY_DBT_ARGS = ("--exclude-resource-type", "unit_test")
+"""dbt unit tests check the SQL, not the data: CI runs them; the nightly build runs models and data tests."""
+
+
+class RunLog:
+    """The run's log file, and progress lines for people (stderr)."""
+
+    def __init__(self, path: Path, echo: Callable[[str], None] | None):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file: TextIO = path.open("a", encoding="utf-8")
+        self._echo = echo
+
+    def write(self, message: str) -> None:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+        for line in message.splitlines() or [""]:
+            self._file.write(f"{stamp} {line}\n")
+        self._file.flush()
+
+    def say(self, message: str) -> None:
+        self.write(message)
+        if self._echo:
+            self._echo(message)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@dataclass
+class NightlyContext:
+    target: Target
+    run_id: str
+    raw_dir: Path | None
+    as_of: str | None
+    config: QualityConfig
+    report_dir: Path
+    dbt_args: tuple[str, ...]
+    lock_timeout: float
+    log: RunLog
+    ingest_run_id: str | None = None
+    report: QualityReport | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    description: str
+    run: Callable[[NightlyContext], tuple[str, dict[str, Any]]]  # -> (one-line summary, detail for JSON)
+    skip_reason: Callable[[NightlyContext], str | None] = lambda ctx: None
+
+
+def _ingest(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    from flowmetrics.ingest import ingest_directory
+
+    assert ctx.raw_dir is not None and ctx.target.path is not None
+    summary = ingest_directory(ctx.raw_dir, ctx.target.path, progress=ctx.log.write, run_id=ctx.run_id)
+    ctx.ingest_run_id = ctx.run_id
+    text = f"{summary.rows_inserted:,} rows inserted, {summary.rows_quarantined:,} quarantined"
+    return text, summary.to_dict()
+
+
+def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    from flowmetrics.warehouse.dbt_runner import dbt_command
+    from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env
+
+    args = dbt_command(
+        "build",
+        target=ctx.target.name if not ctx.target.is_duckdb or ctx.target.path is None else None,
+        as_of=ctx.as_of,
+        extra_args=[*NIGHTLY_DBT_ARGS, *ctx.dbt_args],
+    )
+    ctx.log.write("$ " + " ".join(args))
+    proc = subprocess.Popen(
+        args,
+        env=dbt_env(ctx.target.path if ctx.target.is_duckdb else None),
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=_die_with_parent,
+    )
+    tail: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        ctx.log.write("dbt | " + line.rstrip("\n"))
+        tail = (tail + [line.rstrip("\n")])[-15:]
+        if "Concurrency:" in line:
+            faultpoints.reached("nightly.build_started")
+    code = proc.wait()
+    done = next((t for t in reversed(tail) if "Done." in t), "")
+    if code != 0:
+        raise DbtRunError(f"dbt build failed (exit {code}); its last lines:\n" + "\n".join(tail[-10:]))
+    return done.split("Done.", 1)[-1].strip() or "ok", {"return_code": code}
+
+
+def _die_with_parent() -> None:
+    """In the dbt child: be killed when the nightly dies, so no orphan keeps the warehouse locked."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _check_raw(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    """The raw suites before dbt builds on the data: a bad export fails here, without a build."""
+    return _gate(ctx, raw_only=True)
+
+
+def _check(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    return _gate(ctx, raw_only=False)
+
+
+def _gate(ctx: NightlyContext, raw_only: bool) -> tuple[str, dict[str, Any]]:
+    from flowmetrics.quality.registry import default_registry
+    from flowmetrics.quality.runner import raise_for_failures, run_checks, summary_text
+
+    registry = default_registry()
+    report = run_checks(
+        ctx.target,
+        config=ctx.config,
+        run_id=ctx.run_id,
+        ingest_run_id=ctx.ingest_run_id,
+        report_dir=ctx.report_dir / "raw" if raw_only else ctx.report_dir,
+        registry=registry.raw_only() if raw_only else registry,
+        progress=ctx.log.write,
+        lock_timeout=ctx.lock_timeout,
+    )
+    if not raw_only:
+        ctx.report = report
+    ctx.log.write(summary_text(report))
+    raise_for_failures(report)
+    counts = report.counts()
+    text = (
+        f"{counts.get('passed', 0)} passed, {len(report.warnings)} warning(s), "
+        f"{counts.get('not_built', 0)} not built"
+    )
+    return text, {"docs": report.docs_path, "json": report.json_path, "counts": counts}
+
+
+def detect_skip_reason(ctx: NightlyContext | None = None) -> str | None:
+    """None when the package provides constraint detection; else why the step is skipped. A module that exists
+    but fails to import raises: a broken detect must fail the night, not vanish from it."""
+    module_name, function = DETECT_HOOK
+    if importlib.util.find_spec(module_name) is None:
+        return "constraint detection is not in this package version (issue 4)"
+    module = importlib.import_module(module_name)
+    if not callable(getattr(module, function, None)):
+        raise ConfigError(f"{module_name} has no function {function}(target, run_id, log): cannot run detect")
+    return None
+
+
+def _detect(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    module_name, function = DETECT_HOOK
+    hook = getattr(importlib.import_module(module_name), function)
+    summary = hook(target=ctx.target, run_id=ctx.run_id, log=ctx.log.write)
+    ctx.facts["detect_ran"] = True
+    return str(summary), {}
+
+
+def _publish(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    from flowmetrics.warehouse.publish import publish
+
+    assert ctx.report is not None and ctx.report.passed
+    checked = dict(ctx.report.row_counts)
+    if ctx.facts.get("detect_ran"):
+        checked.update(_check_findings(ctx))
+    result = publish(
+        ctx.target,
+        run_id=ctx.run_id,
+        checked_counts=checked,
+        as_of=ctx.report.as_of,
+        quality_run_id=ctx.report.run_id,
+        lock_timeout=ctx.lock_timeout,
+        progress=ctx.log.write,
+    )
+    text = f"{len(result.relations)} relations in schema published (snapshot {result.snapshot_schema})"
+    if result.recovered:
+        text += f"; recovered from an interrupted run: dropped {', '.join(result.recovered)}"
+    return text, result.to_dict()
+
+
+def _check_findings(ctx: NightlyContext) -> dict[str, int]:
+    """Detect wrote its findings after the gate ran: their suites run now, and a failure blocks the publish."""
+    from flowmetrics.quality.registry import default_registry
+    from flowmetrics.quality.runner import raise_for_failures, run_checks, summary_text
+    from flowmetrics.quality.suite import Layer
+
+    report = run_checks(
+        ctx.target,
+        config=ctx.config,
+        run_id=ctx.run_id,
+        ingest_run_id=ctx.ingest_run_id,
+        report_dir=ctx.report_dir / "findings",
+        registry=default_registry().only(Layer.PACKAGE),
+        progress=ctx.log.write,
+        lock_timeout=ctx.lock_timeout,
+    )
+    ctx.log.write(summary_text(report))
+    raise_for_failures(report)
+    return report.row_counts
+
+
+STEPS: tuple[Step, ...] = (
+    Step("ingest", "load the raw files into schema raw",
+         _ingest, lambda ctx: None if ctx.raw_dir else "no --raw: using the raw tables as they are"),
+    Step("check-raw", "the gate's raw suites, before building on the data", _check_raw),
+    Step("build", "dbt build (models and data tests)", _build),
+    Step("check", "the quality gate (great-expectations)", _check),
+    Step("detect", "constraint detection", _detect, detect_skip_reason),
+    Step("publish", "atomic swap of schema published", _publish),
+)
+
+
+def new_run_id() -> str:
+    from flowmetrics.quality.runner import new_run_id as make
+
+    return make()
+
+
+@contextlib.contextmanager
+def nightly_lock(path: Path) -> Iterator[None]:
+    """One nightly per warehouse: a kernel lock (flock) that the OS releases when the holder dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise FlowmetricsError(f"another nightly run holds {path} ({holder}): wait for it to finish") from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def lock_path(target: Target, log_file: Path) -> Path:
+    if target.is_duckdb and target.path is not None:
+        return target.path.with_name(target.path.name + ".nightly.lock")
+    return log_file.parent / f"flowmetrics-{target.name}.nightly.lock"
+
+
+def run_nightly(
+    target: Target,
+    *,
+    raw_dir: Path | None,
+    config: QualityConfig,
+    log_file: Path | None = None,
+    report_dir: Path = Path("logs/quality"),
+    as_of: str | None = None,
+    dbt_args: tuple[str, ...] = (),
+    run_id: str | None = None,
+    lock_timeout: float = 60.0,
+    echo: Callable[[str], None] | None = None,
+    steps: tuple[Step, ...] = STEPS,
+) -> NightlyResult:
+    """Run every step in order; stop at the first failure (then nothing is published)."""
+    if raw_dir is not None and not target.is_duckdb:
+        raise ConfigError("--raw ingests into a DuckDB file; for other targets land schema raw with your EL tool")
+    if raw_dir is not None and not Path(raw_dir).is_dir():
+        raise ConfigError(f"raw directory {raw_dir} does not exist or is not a directory")
+    run_id = run_id or new_run_id()
+    log_file = Path(log_file or Path("logs") / f"flowmetrics-{run_id}.log")
+    log = RunLog(log_file, echo)
+    ctx = NightlyContext(target, run_id, raw_dir, as_of, config, Path(report_dir), dbt_args, lock_timeout, log)
+    clock = time.perf_counter()
+    results: list[StepResult] = []
+    exit_code, error = 0, None
+    log.say(f"nightly run {run_id} on {target.path or target.name} (log {log_file})")
+    try:
+        with nightly_lock(lock_path(target, log_file)):
+            for number, step in enumerate(steps, start=1):
+                result = _run_step(step, number, len(steps), ctx)
+                results.append(result)
+                if result.status == "failed":
+                    exit_code = int(result.detail.get("exit_code", 1))
+                    error = result.detail.get("error")
+                    break
+    except FlowmetricsError as exc:  # the lock is held by another run
+        exit_code, error = 1, str(exc)
+        log.say(f"error: {exc}")
+    published = exit_code == 0 and any(r.name == "publish" and r.status == "ok" for r in results)
+    seconds = round(time.perf_counter() - clock, 2)
+    verdict = "published" if published else "NOT published: schema published is unchanged"
+    log.say(f"nightly run {run_id} finished in {seconds:.1f}s, exit code {exit_code}: {verdict}")
+    log.close()
+    return NightlyResult(
+        run_id=run_id,
+        target=str(target.path or target.name),
+        exit_code=exit_code,
+        published=published,
+        steps=tuple(results),
+        log_file=str(log_file),
+        seconds=seconds,
+        error=error,
+    )
+
+
+def _run_step(step: Step, number: int, total: int, ctx: NightlyContext) -> StepResult:
+    label = f"[{number}/{total}] {step.name}"
+    started = time.perf_counter()
+    try:
+        reason = step.skip_reason(ctx)
+        if reason:
+            ctx.log.say(f"{label}: skipped ({reason})")
+            return StepResult(step.name, "skipped", 0.0, reason)
+        ctx.log.say(f"{label}: {step.description} ...")
+        summary, detail = step.run(ctx)
+    except FlowmetricsError as exc:
+        seconds = round(time.perf_counter() - started, 2)
+        ctx.log.say(f"{label}: FAILED after {seconds:.1f}s\nerror: {exc}")
+        return StepResult(step.name, "failed", seconds, str(exc).splitlines()[0],
+                          {"exit_code": 2 if isinstance(exc, ConfigError) else 1, "error": str(exc)})
+    except Exception as exc:  # a bug: the night fails with the traceback in the log, never silently
+        seconds = round(time.perf_counter() - started, 2)
+        ctx.log.write(traceback.format_exc())
+        ctx.log.say(f"{label}: FAILED after {seconds:.1f}s (unexpected {type(exc).__name__}: {exc}; see the log)")
+        return StepResult(step.name, "failed", seconds, f"{type(exc).__name__}: {exc}",
+                          {"exit_code": 1, "error": f"{type(exc).__name__}: {exc}"})
+    seconds = round(time.perf_counter() - started, 2)
+    ctx.log.say(f"{label}: ok in {seconds:.1f}s: {summary}")
+    return StepResult(step.name, "ok", seconds, summary, detail)

@@ -1,0 +1,24 @@
+"""Every suite the gate runs, registered in one place. A mart's suite is one small unit in its domain module;
+add a new mart's suite to its module's SUITES (or a new module here) and the gate runs it when the mart exists."""
+
+from __future__ import annotations
+
+from flowmetrics.quality.suite import SuiteRegistry
+from flowmetrics.quality.suites import (
+    constraints,
+    dora,
+    experiments,
+    finish_rate,
+    flow,
+    gate,
+    raw,
+    staging,
+    wip_and_rework,
+)
+
+
+def default_registry() -> SuiteRegistry:
+    registry = SuiteRegistry()
+    for module in (raw, staging, flow, wip_and_rework, finish_rate, experiments, dora, constraints, gate):
+        registry.add(*module.SUITES)
+    return registry

@@ -1,0 +1,359 @@
+"""The gate: run every registered suite over a warehouse, and record the verdict.
+
+Results go three ways: a QualityReport (JSON with ``--json`` and in the report directory), an offline GX Data
+Docs site, and one row per run and check in ``flowmetrics.quality_runs``. Relations are read read-only (many
+readers, no writer); the rows are written afterwards through a short write connection.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flowmetrics.errors import DataQualityError
+from flowmetrics.quality.config import QualityConfig
+from flowmetrics.quality.gx_runner import GxRunner, Outcome, jsonable
+from flowmetrics.quality.reader import GateReader, quote
+from flowmetrics.quality.registry import default_registry
+from flowmetrics.quality.suite import KEY_ROWS, CheckContext, LastPublish, Layer, Suite, SuiteRegistry
+from flowmetrics.results import CheckResult, QualityReport
+from flowmetrics.warehouse.connection import Connection
+from flowmetrics.warehouse.package_tables import (
+    PACKAGE_SCHEMA,
+    QUALITY_RUNS_COLUMNS,
+    ensure_package_tables,
+    insert_rows,
+    last_publish,
+    open_reader,
+    open_writer,
+)
+from flowmetrics.warehouse.profile import Target
+
+Progress = Callable[[str], None]
+
+
+def new_run_id() -> str:
+    """The run id format shared with ingest: UTC start time and a short random suffix."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
+
+
+def run_checks(
+    target: Target,
+    *,
+    config: QualityConfig | None = None,
+    run_id: str | None = None,
+    ingest_run_id: str | None = None,
+    report_dir: Path | None = None,
+    record: bool = True,
+    registry: SuiteRegistry | None = None,
+    progress: Progress | None = None,
+    lock_timeout: float = 60.0,
+) -> QualityReport:
+    """Run the gate over ``target``; never raises on failed checks (see ``raise_for_failures``)."""
+    clock = time.perf_counter()
+    config = config or QualityConfig()
+    registry = registry or default_registry()
+    run_id = run_id or new_run_id()
+    say = progress or (lambda _m: None)
+    checked_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    run_dir = Path(report_dir) / run_id if report_dir is not None else None
+
+    con = open_reader(target, lock_timeout)
+    try:
+        reader = GateReader(con, target.schema)
+        ctx = build_context(reader, config, ingest_run_id)
+        counts = row_counts(reader, registry)
+        say("loading great-expectations")
+        gx = GxRunner(run_dir / "data_docs" if run_dir else None, config.sample_rows)
+        results: list[CheckResult] = []
+        for suite in registry.suites:
+            results += evaluate_suite(suite, reader, ctx, gx, say)
+        if run_dir is not None:
+            say("writing data docs")
+            gx.build_docs()
+    finally:
+        con.close()
+
+    report = QualityReport(
+        run_id=run_id,
+        target=str(target.path or target.name),
+        checked_at=checked_at.isoformat(sep=" "),
+        reference_time=ctx.reference_time.isoformat(sep=" "),
+        as_of=ctx.as_of.isoformat(sep=" ") if ctx.as_of else None,
+        ingest_run_id=ctx.ingest_run_id,
+        results=tuple(results),
+        seconds=round(time.perf_counter() - clock, 2),
+        json_path=str(run_dir / "quality.json") if run_dir else None,
+        docs_path=str(run_dir / "data_docs" / "index.html") if run_dir else None,
+        row_counts=counts,
+        html_path=str(run_dir / "quality.html") if run_dir else None,
+    )
+    if run_dir is not None:
+        from flowmetrics.quality.html import render
+
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "quality.json").write_text(json.dumps(report.to_dict(), indent=2, default=str))
+        (run_dir / "quality.html").write_text(render(report, run_dir / "data_docs"), encoding="utf-8")
+    if record:
+        record_quality_run(target, report, ctx, lock_timeout)
+    return report
+
+
+def build_context(reader: GateReader, config: QualityConfig, ingest_run_id: str | None) -> CheckContext:
+    as_of = latest = None
+    if reader.exists(Layer.MART, "dim_as_of"):
+        row = reader.df(f"select as_of, latest_event_at from {reader.qualified(Layer.MART, 'dim_as_of')}")
+        if not row.empty:
+            as_of = _ts(row["as_of"].iloc[0])
+            latest = _ts(row["latest_event_at"].iloc[0])
+    if ingest_run_id is None and reader.exists(Layer.RAW, "ingest_runs"):
+        ingest_run_id = reader.scalar(
+            f"select ingest_run_id from {reader.qualified(Layer.RAW, 'ingest_runs')} "
+            "order by started_at desc, ingest_run_id desc limit 1"
+        )
+    last = last_publish(reader.connection)
+    published = None
+    if last is not None:
+        published = LastPublish(last["run_id"], last["published_at"], last["row_counts"], last["daily"])
+    return CheckContext(
+        config=config,
+        reference_time=config.now(),
+        as_of=as_of,
+        latest_event_at=latest,
+        ingest_run_id=ingest_run_id,
+        last_publish=published,
+    )
+
+
+def row_counts(reader: GateReader, registry: SuiteRegistry) -> dict[str, int]:
+    """Rows of every existing relation the suites read, as checked (publish verifies its copy against them)."""
+    counts: dict[str, int] = {}
+    for suite in registry.suites:
+        for layer, name in suite.needs:
+            key = f"{layer.value}.{name}"
+            if key not in counts and reader.exists(layer, name):
+                counts[key] = int(reader.scalar(f"select count(*) from {reader.qualified(layer, name)}") or 0)
+    return counts
+
+
+def _ts(value: Any) -> datetime | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def evaluate_suite(
+    suite: Suite, reader: GateReader, ctx: CheckContext, gx: GxRunner, say: Progress = lambda _m: None
+) -> list[CheckResult]:
+    """Every check of one suite: not built when a relation it needs is missing, else validated with GX."""
+    missing = [f"{layer.value}.{name}" for layer, name in suite.needs if not reader.exists(layer, name)]
+    if missing:
+        return [
+            _result(
+                suite,
+                check_id=f"{suite.name}.built",
+                severity="info",
+                status="not_built",
+                description=f"the suite of {suite.label} runs when its relations exist",
+                message=f"not built: {', '.join(missing)} not in this warehouse",
+            )
+        ]
+    outcomes: dict[str, Outcome] = {}
+    expectations = []
+    skipped: list[CheckResult] = []
+    unbuildable: list[CheckResult] = []
+    for check in suite.checks:
+        severity = ctx.config.severity_of(check.id, check.severity)
+        if severity == "off":
+            skipped.append(_skipped(suite, check.id, check.description, "off in the quality config"))
+            continue
+        outcome = Outcome(check, severity)
+        try:
+            expectations.append((outcome, check.expectation(ctx)))
+        except Exception as exc:  # e.g. a mart timestamp check without an as-of to compare with
+            outcome.errors.append(f"cannot build the expectation: {exc}".replace("\n", " "))
+            unbuildable.append(_from_outcome(suite, outcome, ctx))
+            continue
+        outcomes[check.id] = outcome
+    if not expectations:
+        return skipped + unbuildable
+    say(f"checking {suite.label}")
+    try:
+        checkpoint = gx.checkpoint(suite, expectations)
+        for frame in _frames(suite, reader, ctx):
+            if suite.derive is not None:
+                frame = suite.derive(frame, ctx)
+            gx.validate(checkpoint, frame.reset_index(drop=True), outcomes, suite)
+    except Exception as exc:  # a query or GX failure makes every check of the suite an error, loudly
+        message = f"{type(exc).__name__}: {exc}".strip()
+        for outcome in outcomes.values():
+            outcome.success = False
+            outcome.errors.append(message)
+    return skipped + unbuildable + [_from_outcome(suite, o, ctx) for o in outcomes.values()]
+
+
+def _frames(suite: Suite, reader: GateReader, ctx: CheckContext):
+    if suite.frame is not None:
+        yield suite.frame(reader, ctx)
+        return
+    assert suite.relation is not None
+    columns = [quote(c) for c in suite.columns]
+    if suite.optional_columns:
+        present = set(
+            reader.df(
+                f"select * from {reader.qualified(suite.layer, suite.relation)} where 1 = 0"
+            ).columns
+        )
+        columns += [quote(c) for c in suite.optional_columns if c in present]
+    if suite.key:
+        partition = ", ".join(quote(k) for k in suite.key)
+        columns.append(f"count(*) over (partition by {partition}) as {KEY_ROWS}")
+    sql = f"select {', '.join(columns)} from {reader.qualified(suite.layer, suite.relation)}"
+    yield from reader.chunks(sql, ctx.config.chunk_rows)
+
+
+def _from_outcome(suite: Suite, outcome: Outcome, ctx: CheckContext) -> CheckResult:
+    check = outcome.check
+    if outcome.errors:
+        status, message = "error", "could not be evaluated: " + "; ".join(outcome.errors)
+    elif not outcome.evaluated:
+        status, message = "error", "could not be evaluated: no result"
+    else:
+        status, message = ("passed", None) if outcome.success else ("failed", None)
+    observed = None
+    if outcome.element_count is not None:
+        observed = f"{outcome.unexpected_count or 0:,} of {outcome.element_count:,} rows fail"
+    elif outcome.observed is not None:
+        observed = str(jsonable(outcome.observed))
+    return _result(
+        suite,
+        check_id=check.id,
+        severity=outcome.severity,
+        status=status,
+        description=check.description,
+        observed=observed,
+        threshold=check.threshold(ctx) if check.threshold else None,
+        unexpected_count=outcome.unexpected_count,
+        element_count=outcome.element_count,
+        sample=tuple(outcome.sample),
+        message=message,
+    )
+
+
+def _skipped(suite: Suite, check_id: str, description: str, message: str) -> CheckResult:
+    return _result(suite, check_id=check_id, severity="off", status="skipped", description=description,
+                   message=message)
+
+
+def _result(suite: Suite, **fields: Any) -> CheckResult:
+    return CheckResult(suite=suite.name, relation=suite.label, **fields)
+
+
+def record_quality_run(target: Target, report: QualityReport, ctx: CheckContext, lock_timeout: float) -> None:
+    """One row per check in flowmetrics.quality_runs, written in one transaction."""
+    con = open_writer(target, lock_timeout)
+    try:
+        _write_rows(con, report, ctx)
+    finally:
+        con.close()
+
+
+def _write_rows(con: Connection, report: QualityReport, ctx: CheckContext) -> None:
+    rows = [
+        (
+            report.run_id,
+            report.checked_at,
+            ctx.reference_time,
+            ctx.as_of,
+            ctx.ingest_run_id,
+            r.check_id,
+            r.suite,
+            r.relation,
+            r.severity,
+            r.status,
+            r.description,
+            r.observed,
+            r.threshold,
+            r.unexpected_count,
+            r.element_count,
+            r.message,
+            json.dumps(list(r.sample), default=str) if r.sample else None,
+        )
+        for r in report.results
+    ]
+    con.execute("begin transaction")
+    try:
+        ensure_package_tables(con)
+        for r in report.results:  # a re-run of a check in the same run replaces its row, nothing else
+            con.execute(
+                f"delete from {con.qualify(PACKAGE_SCHEMA, 'quality_runs')} where run_id = ? and check_id = ?",
+                [report.run_id, r.check_id],
+            )
+        insert_rows(con, "quality_runs", QUALITY_RUNS_COLUMNS, rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def failure_lines(report: QualityReport, sample_rows: int = 3) -> list[str]:
+    """One paragraph per failed error-severity check: what failed, what was seen, a few failing rows."""
+    lines = []
+    for r in report.failures:
+        text = f"{r.check_id} ({r.relation}): {r.description}"
+        if r.observed:
+            text += f"; observed {r.observed}"
+        if r.threshold:
+            text += f"; expected {r.threshold}"
+        if r.message:
+            text += f"; {r.message}"
+        for row in r.sample[:sample_rows]:
+            text += "\n      e.g. " + ", ".join(f"{k}={v}" for k, v in row.items())
+        lines.append(text)
+    return lines
+
+
+def raise_for_failures(report: QualityReport) -> None:
+    """DataQualityError (exit code 1) naming every failed error check with sample rows, if any failed."""
+    if report.failures:
+        raise DataQualityError(failure_lines(report), report=report)
+
+
+def summary_text(report: QualityReport) -> str:
+    """A readable summary for people: counts, failures, warnings, what was not built, where the docs are."""
+    counts = report.counts()
+    parts = {
+        "passed": counts.get("passed", 0),
+        "failed (blocking)": len(report.failures),
+        "warning(s)": len(report.warnings),
+        "not built": counts.get("not_built", 0),
+        "skipped": counts.get("skipped", 0),
+    }
+    head = ", ".join(f"{n} {label}" for label, n in parts.items() if n or label == "passed")
+    lines = [f"quality run {report.run_id} on {report.target} (as of {report.as_of or 'n/a'}, "
+             f"reference time {report.reference_time}): {head} in {report.seconds:.1f}s"]
+    if report.failures:
+        lines.append(f"FAILED ({len(report.failures)} blocking):")
+        lines += [f"  - {line}" for line in failure_lines(report)]
+    if report.warnings:
+        lines.append(f"warnings ({len(report.warnings)}):")
+        for r in report.warnings:
+            example = ("; e.g. " + ", ".join(f"{k}={v}" for k, v in r.sample[0].items())) if r.sample else ""
+            lines.append(f"  - {r.check_id}: {r.description}; observed {r.observed or r.message}"
+                         + (f"; expected {r.threshold}" if r.threshold else "") + example)
+    not_built = [r for r in report.results if r.status == "not_built"]
+    if not_built:
+        lines.append("not built (info): " + ", ".join(r.relation for r in not_built))
+    if report.html_path:
+        lines.append(f"report: {report.html_path} (GX Data Docs: {report.docs_path})")
+    if report.json_path:
+        lines.append(f"json: {report.json_path}")
+    lines.append("verdict: " + ("PASS (nothing blocks publishing)" if report.passed else "FAIL (publishing blocked)"))
+    return "\n".join(lines)

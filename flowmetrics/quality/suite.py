@@ -1,0 +1,292 @@
+"""What a suite is: one relation (or one small derived frame) and the checks over it, as code.
+
+A check is a great-expectations expectation built from the run's context (thresholds, as-of, reference time)
+with a stable id and a severity (``error`` blocks publishing, ``warn`` is reported). Suites never import
+great_expectations at module level: it takes seconds to import, so only the gate's runner loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from flowmetrics.quality.config import QualityConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flowmetrics.quality.reader import GateReader
+
+
+class Layer(StrEnum):
+    RAW = "raw"  # schema raw (the contract tables, quarantine, ingest_runs)
+    STAGING = "staging"  # dbt's target schema, staging views
+    MART = "mart"  # dbt's target schema, public marts
+    PACKAGE = "flowmetrics"  # schema flowmetrics (what the package writes)
+
+
+@dataclass(frozen=True)
+class LastPublish:
+    """What the last published run recorded: the baseline of the volume checks."""
+
+    run_id: str
+    published_at: datetime
+    row_counts: dict[str, int]  # "layer.relation" -> rows
+    daily: pd.DataFrame  # relation, day, rows
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    config: QualityConfig
+    reference_time: datetime  # "now" of the checks (naive UTC)
+    as_of: datetime | None  # the build's as-of (dim_as_of)
+    latest_event_at: datetime | None
+    ingest_run_id: str | None
+    last_publish: LastPublish | None = None
+
+    @property
+    def future_limit(self) -> datetime:
+        return self.reference_time + timedelta(seconds=self.config.clock_skew_seconds)
+
+    @property
+    def max_duration_seconds(self) -> float:
+        return self.config.max_duration_days * 86400.0
+
+
+ExpectationFactory = Callable[[CheckContext], Any]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: a GX expectation (built per run), its id, what it means, its default severity."""
+
+    id: str
+    description: str
+    expectation: ExpectationFactory
+    severity: str = "error"
+    threshold: Callable[[CheckContext], str] | None = None
+    sample_columns: tuple[str, ...] = ()  # columns shown for a failing row (default: the suite's key + column)
+
+
+FrameBuilder = Callable[["GateReader", CheckContext], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """The checks of one relation, or of one derived frame computed from several (``frame``).
+
+    A relation suite reads ``columns`` (explicitly, in chunks) plus a ``_key_rows`` column (rows sharing the row's
+    key) when ``key`` is set. A derived suite's ``frame`` returns a small data frame (aggregates); its
+    ``requires`` lists the relations it needs: when one is missing the suite reports "not built".
+    """
+
+    name: str
+    layer: Layer
+    checks: tuple[Check, ...]
+    relation: str | None = None  # the relation read (relation suites); derived suites leave it None
+    columns: tuple[str, ...] = ()
+    optional_columns: tuple[str, ...] = ()  # read when the relation has them (the suite's derive copes)
+    key: tuple[str, ...] = ()
+    frame: FrameBuilder | None = None
+    requires: tuple[tuple[Layer, str], ...] = ()
+    derive: Callable[[pd.DataFrame, CheckContext], pd.DataFrame] | None = None
+    description: str = ""
+
+    @property
+    def needs(self) -> tuple[tuple[Layer, str], ...]:
+        if self.relation is not None:
+            return ((self.layer, self.relation), *self.requires)
+        return self.requires
+
+    @property
+    def label(self) -> str:
+        if self.relation is None:
+            return self.name
+        return f"{self.layer.value}.{self.relation}" if self.layer is Layer.RAW else self.relation
+
+
+@dataclass
+class SuiteRegistry:
+    """Every suite the gate runs, registered in one place (``flowmetrics.quality.registry``)."""
+
+    suites: list[Suite] = field(default_factory=list)
+
+    def add(self, *suites: Suite) -> None:
+        known = {s.name for s in self.suites}
+        for suite in suites:
+            if suite.name in known:
+                raise ValueError(f"suite {suite.name!r} is registered twice")
+            ids = [c.id for c in suite.checks]
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"suite {suite.name!r} has duplicate check ids")
+            known.add(suite.name)
+            self.suites.append(suite)
+
+    def get(self, name: str) -> Suite:
+        for suite in self.suites:
+            if suite.name == name:
+                return suite
+        raise KeyError(f"no quality suite {name!r}; known: {', '.join(s.name for s in self.suites)}")
+
+    def only(self, layer: Layer) -> SuiteRegistry:
+        """The suites that read one layer only: raw before dbt builds on it; the package's schema after detect."""
+        return SuiteRegistry(
+            [s for s in self.suites if s.layer is layer and all(lay is layer for lay, _ in s.needs)]
+        )
+
+    def raw_only(self) -> SuiteRegistry:
+        return self.only(Layer.RAW)
+
+    def check_ids(self) -> list[str]:
+        return [c.id for s in self.suites for c in s.checks]
+
+
+# --- check builders: one line per check in the suites ------------------------------------------------------
+
+
+def _gxe() -> Any:
+    import great_expectations.expectations as gxe
+
+    return gxe
+
+
+def not_null(prefix: str, column: str, severity: str = "error") -> Check:
+    return Check(
+        f"{prefix}.{column}.not_null",
+        f"{column} is never null",
+        lambda ctx: _gxe().ExpectColumnValuesToNotBeNull(column=column),
+        severity,
+        sample_columns=(),
+    )
+
+
+def unique(prefix: str, key: Sequence[str], severity: str = "error") -> Check:
+    """Key unique, as a per-row count of rows sharing the key: composes across chunks of a large relation."""
+    name = "_".join(key)
+    return Check(
+        f"{prefix}.{name}.unique",
+        f"({', '.join(key)}) is unique: no two rows share it",
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=KEY_ROWS, max_value=1),
+        severity,
+        threshold=lambda ctx: "at most 1 row per key",
+        sample_columns=(*key, KEY_ROWS),
+    )
+
+
+def accepted(prefix: str, column: str, values: Sequence[str], severity: str = "error") -> Check:
+    return Check(
+        f"{prefix}.{column}.accepted_values",
+        f"{column} is one of {', '.join(values)}",
+        lambda ctx: _gxe().ExpectColumnValuesToBeInSet(column=column, value_set=list(values)),
+        severity,
+        threshold=lambda ctx: ", ".join(values),
+    )
+
+
+def not_future(prefix: str, column: str, severity: str = "error") -> Check:
+    """A raw or staging timestamp not after the reference time (plus the allowed clock skew)."""
+    return Check(
+        f"{prefix}.{column}.not_future",
+        f"{column} is not in the future of the run (reference time + clock skew)",
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, max_value=ctx.future_limit),
+        severity,
+        threshold=lambda ctx: f"<= {ctx.future_limit:%Y-%m-%d %H:%M:%S} UTC",
+    )
+
+
+def not_after_as_of(prefix: str, column: str, severity: str = "error") -> Check:
+    """A mart timestamp not after the build's as-of (the marts leave later events out)."""
+    return Check(
+        f"{prefix}.{column}.not_after_as_of",
+        f"{column} is not after the build's as-of",
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, max_value=_require_as_of(ctx)),
+        severity,
+        threshold=lambda ctx: f"<= as-of {ctx.as_of:%Y-%m-%d %H:%M:%S}" if ctx.as_of else "<= as-of",
+    )
+
+
+def _require_as_of(ctx: CheckContext) -> datetime:
+    if ctx.as_of is None:
+        raise ValueError("no as-of to compare with: dim_as_of is not built")
+    return ctx.as_of
+
+
+def duration(prefix: str, column: str, severity: str = "error") -> Check:
+    return Check(
+        f"{prefix}.{column}.duration_range",
+        f"{column} is non-negative and below the sane maximum",
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(
+            column=column, min_value=0, max_value=ctx.max_duration_seconds
+        ),
+        severity,
+        threshold=lambda ctx: f"0 .. {ctx.max_duration_seconds:,.0f} s ({ctx.config.max_duration_days:g} days)",
+    )
+
+
+def non_negative(prefix: str, column: str, severity: str = "error") -> Check:
+    return Check(
+        f"{prefix}.{column}.non_negative",
+        f"{column} is not negative",
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, min_value=0),
+        severity,
+        threshold=lambda ctx: ">= 0",
+    )
+
+
+def rate(prefix: str, column: str, severity: str = "error") -> Check:
+    return Check(
+        f"{prefix}.{column}.rate_range",
+        f"{column} is a rate within [0, 1]",
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1),
+        severity,
+        threshold=lambda ctx: "0 .. 1",
+    )
+
+
+def at_least(prefix: str, column_a: str, column_b: str, severity: str = "error") -> Check:
+    return Check(
+        f"{prefix}.{column_b}.not_above_{column_a}",
+        f"{column_b} <= {column_a}",
+        lambda ctx: _gxe().ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=column_a, column_B=column_b, or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
+        severity,
+        sample_columns=(column_a, column_b),
+    )
+
+
+def zero(prefix: str, column: str, description: str, severity: str = "error") -> Check:
+    """A derived column that must be 0 on every row (a difference that should not exist)."""
+    return Check(
+        f"{prefix}.{column}",
+        description,
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=0),
+        severity,
+        threshold=lambda ctx: "0 on every row",
+    )
+
+
+def at_most(
+    check_id: str,
+    column: str,
+    description: str,
+    limit: Callable[[CheckContext], float],
+    limit_text: Callable[[CheckContext], str],
+    severity: str = "error",
+    sample_columns: tuple[str, ...] = (),
+) -> Check:
+    """Every row of a derived frame has ``column`` <= a threshold from the config."""
+    return Check(
+        check_id,
+        description,
+        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, max_value=limit(ctx)),
+        severity,
+        threshold=limit_text,
+        sample_columns=sample_columns,
+    )
+
+
+KEY_ROWS = "_key_rows"

@@ -1,0 +1,116 @@
+"""Suites over the flow marts of the foundation: dim_as_of, fct_stage_transitions, fct_stage_visits, fct_work_items."""
+
+from __future__ import annotations
+
+from flowmetrics.quality.suite import (
+    Check,
+    Layer,
+    Suite,
+    _gxe,
+    accepted,
+    at_least,
+    duration,
+    non_negative,
+    not_after_as_of,
+    not_future,
+    not_null,
+    rate,
+    unique,
+)
+
+STAGE_KINDS_MART = ("queue", "active", "wait", "done", "abandoned", "unmapped")
+STATES = ("open", "finished", "abandoned")
+
+A = "dim_as_of"
+DIM_AS_OF = Suite(
+    name=A,
+    layer=Layer.MART,
+    relation=A,
+    columns=("as_of", "latest_event_at"),
+    checks=(
+        Check(
+            f"{A}.one_row",
+            "exactly one row: the as-of of the build",
+            lambda ctx: _gxe().ExpectTableRowCountToEqual(value=1),
+            threshold=lambda ctx: "1 row",
+        ),
+        not_null(A, "as_of"),
+        not_future(A, "as_of"),
+        not_future(A, "latest_event_at"),
+    ),
+)
+
+T = "fct_stage_transitions"
+FCT_STAGE_TRANSITIONS = Suite(
+    name=T,
+    layer=Layer.MART,
+    relation=T,
+    key=("change_id",),
+    columns=("change_id", "ticket_id", "changed_at", "to_stage", "from_stage_kind", "to_stage_kind",
+             "seconds_in_from_status"),
+    checks=(
+        not_null(T, "change_id"),
+        unique(T, ("change_id",)),
+        not_null(T, "ticket_id"),
+        not_null(T, "to_stage"),
+        accepted(T, "to_stage_kind", STAGE_KINDS_MART),
+        accepted(T, "from_stage_kind", STAGE_KINDS_MART),
+        not_after_as_of(T, "changed_at"),
+        duration(T, "seconds_in_from_status"),
+    ),
+)
+
+V = "fct_stage_visits"
+FCT_STAGE_VISITS = Suite(
+    name=V,
+    layer=Layer.MART,
+    relation=V,
+    key=("visit_id",),
+    columns=("visit_id", "ticket_id", "stage", "visit_number", "entered_at", "exited_at", "queue_seconds",
+             "active_seconds", "wait_seconds", "unmapped_seconds"),
+    checks=(
+        not_null(V, "visit_id"),
+        unique(V, ("visit_id",)),
+        not_null(V, "ticket_id"),
+        not_null(V, "stage"),
+        not_after_as_of(V, "entered_at"),
+        not_after_as_of(V, "exited_at"),
+        at_least(V, "exited_at", "entered_at"),
+        duration(V, "queue_seconds"),
+        duration(V, "active_seconds"),
+        duration(V, "wait_seconds"),
+        duration(V, "unmapped_seconds"),
+        non_negative(V, "visit_number"),
+    ),
+)
+
+W = "fct_work_items"
+FCT_WORK_ITEMS = Suite(
+    name=W,
+    layer=Layer.MART,
+    relation=W,
+    key=("ticket_id",),
+    columns=("ticket_id", "team", "created_at", "started_at", "finished_at", "abandoned_at", "state",
+             "lead_time_seconds", "cycle_time_seconds", "flow_efficiency", "rework_count", "current_stage_kind",
+             "age_seconds", "age_in_stage_seconds"),
+    checks=(
+        not_null(W, "ticket_id"),
+        unique(W, ("ticket_id",)),
+        not_null(W, "team"),
+        not_null(W, "state"),
+        accepted(W, "state", STATES),
+        accepted(W, "current_stage_kind", STAGE_KINDS_MART),
+        not_after_as_of(W, "created_at"),
+        not_after_as_of(W, "started_at"),
+        not_after_as_of(W, "finished_at"),
+        at_least(W, "finished_at", "created_at"),
+        duration(W, "lead_time_seconds"),
+        duration(W, "cycle_time_seconds"),
+        duration(W, "age_seconds"),
+        duration(W, "age_in_stage_seconds"),
+        rate(W, "flow_efficiency"),
+        non_negative(W, "rework_count"),
+    ),
+)
+
+SUITES: tuple[Suite, ...] = (DIM_AS_OF, FCT_STAGE_TRANSITIONS, FCT_STAGE_VISITS, FCT_WORK_ITEMS)

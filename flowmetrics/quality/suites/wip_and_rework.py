@@ -1,0 +1,145 @@
+"""fct_stage_daily, fct_open_work_items, fct_rework, fct_rework_rate and fct_shipped_decisions (issue 3), run by
+the gate when the marts exist. Column names as issue 3 built them."""
+
+from __future__ import annotations
+
+from flowmetrics.quality.reader import GateReader
+from flowmetrics.quality.suite import (
+    CheckContext,
+    Layer,
+    Suite,
+    accepted,
+    at_least,
+    duration,
+    non_negative,
+    not_after_as_of,
+    not_null,
+    rate,
+    unique,
+    zero,
+)
+from flowmetrics.quality.suites._derived import identities
+
+D = "fct_stage_daily"
+FCT_STAGE_DAILY = Suite(
+    name=D,
+    layer=Layer.MART,
+    relation=D,
+    key=("date_day", "stage"),
+    columns=("date_day", "stage", "arrivals", "departures", "wip_end_of_day", "queue_wip", "avg_wip_age_seconds",
+             "p85_wip_age_seconds"),
+    checks=(
+        not_null(D, "date_day"),
+        not_null(D, "stage"),
+        unique(D, ("date_day", "stage")),
+        non_negative(D, "arrivals"),
+        non_negative(D, "departures"),
+        non_negative(D, "wip_end_of_day"),
+        non_negative(D, "queue_wip"),
+        at_least(D, "wip_end_of_day", "queue_wip"),
+        duration(D, "avg_wip_age_seconds"),
+        duration(D, "p85_wip_age_seconds"),
+    ),
+)
+
+O = "fct_open_work_items"
+FCT_OPEN_WORK_ITEMS = Suite(
+    name=O,
+    layer=Layer.MART,
+    relation=O,
+    key=("ticket_id",),
+    columns=("ticket_id", "team", "current_stage", "current_stage_kind", "created_at", "entered_current_stage_at",
+             "age_in_stage_seconds", "age_seconds", "age_since_created_seconds"),
+    checks=(
+        not_null(O, "ticket_id"),
+        unique(O, ("ticket_id",)),
+        accepted(O, "current_stage_kind", ("queue", "active", "wait", "unmapped")),
+        not_after_as_of(O, "entered_current_stage_at"),
+        duration(O, "age_in_stage_seconds"),
+        duration(O, "age_seconds"),
+        duration(O, "age_since_created_seconds"),
+    ),
+)
+
+
+def _open_vs_items(reader: GateReader, ctx: CheckContext):
+    opened = reader.qualified(Layer.MART, O)
+    items = reader.qualified(Layer.MART, "fct_work_items")
+    return identities(
+        reader,
+        [("open work items = work items in state open", f"select count(*) from {opened}",
+          f"select count(*) from {items} where state = 'open'")],
+    )
+
+
+C = "flow.open_items_consistent"
+OPEN_ITEMS_CONSISTENT = Suite(
+    name=C,
+    layer=Layer.MART,
+    frame=_open_vs_items,
+    requires=((Layer.MART, O), (Layer.MART, "fct_work_items")),
+    checks=(zero(C, "difference", "the unified backlog holds exactly the open work items"),),
+)
+
+R = "fct_rework"
+FCT_REWORK = Suite(
+    name=R,
+    layer=Layer.MART,
+    relation=R,
+    key=("ticket_id", "rework_number"),
+    columns=("ticket_id", "rework_number", "moved_at", "loop_outcome", "loop_ended_at", "seconds_lost"),
+    checks=(
+        not_null(R, "ticket_id"),
+        unique(R, ("ticket_id", "rework_number")),
+        accepted(R, "loop_outcome", ("returned", "abandoned", "open")),
+        not_after_as_of(R, "moved_at"),
+        at_least(R, "loop_ended_at", "moved_at"),
+        duration(R, "seconds_lost"),
+    ),
+)
+
+RR = "fct_rework_rate"
+FCT_REWORK_RATE = Suite(
+    name=RR,
+    layer=Layer.MART,
+    relation=RR,
+    key=("team", "ai_assisted"),
+    columns=("team", "ai_assisted", "started_work_items", "reworked_work_items", "rework_rate",
+             "finished_work_items", "finished_reworked_work_items", "finished_rework_rate", "seconds_lost_in_rework"),
+    checks=(
+        unique(RR, ("team", "ai_assisted")),
+        non_negative(RR, "started_work_items"),
+        at_least(RR, "started_work_items", "reworked_work_items"),
+        at_least(RR, "finished_work_items", "finished_reworked_work_items"),
+        rate(RR, "rework_rate"),
+        rate(RR, "finished_rework_rate"),
+        non_negative(RR, "seconds_lost_in_rework"),
+    ),
+)
+
+S = "fct_shipped_decisions"
+FCT_SHIPPED_DECISIONS = Suite(
+    name=S,
+    layer=Layer.MART,
+    relation=S,
+    key=("week_start", "team"),
+    columns=("week_start", "team", "experiments_launched", "shipped_decisions", "cleanly_stopped_decisions",
+             "finished_decisions"),
+    checks=(
+        not_null(S, "week_start"),
+        unique(S, ("week_start", "team")),
+        non_negative(S, "experiments_launched"),
+        non_negative(S, "shipped_decisions"),
+        non_negative(S, "cleanly_stopped_decisions"),
+        non_negative(S, "finished_decisions"),
+    ),
+)
+
+SUITES: tuple[Suite, ...] = (
+    FCT_STAGE_DAILY,
+    FCT_OPEN_WORK_ITEMS,
+    OPEN_ITEMS_CONSISTENT,
+    FCT_REWORK,
+    FCT_REWORK_RATE,
+    FCT_SHIPPED_DECISIONS,
+)

@@ -1,0 +1,323 @@
+"""`flowmetrics publish`: make the checked marts visible to readers in schema ``published`` in one atomic step.
+
+1. Recover: drop snapshot schemas that a killed run left behind (never the one ``published`` points at).
+2. Copy every relation of the registry that exists into a new snapshot schema ``published_snapshot_<run>``
+   (one transaction), and verify the copies have the row counts the gate checked.
+3. Swap, in ONE transaction: every view ``published.<relation>`` is re-created over the new snapshot, views of
+   relations no longer published are dropped, and the run is recorded in ``flowmetrics.publish_runs``.
+4. Drop the previous snapshot schema.
+
+Readers only ever see committed states: yesterday's set or today's, never a mix. On DuckDB a reader process
+cannot even open the file while the publish writes (one writer or many readers); in-process readers and
+Postgres readers get the transaction's atomicity. A kill in 1, 2 or 3 leaves ``published`` as it was (the
+transaction never committed); a kill in 4 leaves an extra schema that the next publish drops.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flowmetrics import faultpoints
+from flowmetrics.contract import RAW_SCHEMA, TABLES, LoadMode
+from flowmetrics.errors import PublishError
+from flowmetrics.results import PublishResult
+from flowmetrics.warehouse.connection import Connection
+from flowmetrics.warehouse.package_tables import (
+    PACKAGE_SCHEMA,
+    PUBLISH_RUNS_COLUMNS,
+    PUBLISHED_COUNTS_COLUMNS,
+    PUBLISHED_DAILY_COLUMNS,
+    daily_event_counts,
+    ensure_package_tables,
+    insert_rows,
+    last_publish,
+    open_writer,
+)
+from flowmetrics.warehouse.profile import Target
+
+PUBLISHED_SCHEMA = "published"
+SNAPSHOT_PREFIX = "published_snapshot_"
+INFO_VIEW = "publish_info"
+RUN_ID_COLUMN = "published_run_id"
+
+
+@dataclass(frozen=True)
+class Publishable:
+    """A relation readers get in schema ``published``: where it comes from and whether it must exist."""
+
+    name: str
+    layer: str  # "mart": dbt's target schema; "flowmetrics": the package's schema
+    required: bool
+    origin: str
+
+
+PUBLISHED_RELATIONS: tuple[Publishable, ...] = (
+    Publishable("dim_as_of", "mart", True, "foundation"),
+    Publishable("fct_stage_transitions", "mart", True, "foundation"),
+    Publishable("fct_stage_visits", "mart", True, "foundation"),
+    Publishable("fct_work_items", "mart", True, "foundation"),
+    Publishable("fct_work_item_finish_rate", "mart", True, "issue 3"),
+    Publishable("fct_experiments", "mart", True, "issue 3"),
+    Publishable("fct_experiment_finish_rate", "mart", True, "issue 3"),
+    Publishable("fct_shipped_decisions", "mart", True, "issue 3"),
+    Publishable("fct_stage_daily", "mart", True, "issue 3"),
+    Publishable("fct_open_work_items", "mart", True, "issue 3"),
+    Publishable("fct_rework", "mart", True, "issue 3"),
+    Publishable("fct_rework_rate", "mart", True, "issue 3"),
+    Publishable("fct_deployments", "mart", True, "issue 3"),
+    Publishable("fct_dora_weekly", "mart", True, "issue 3"),
+    Publishable("fct_constraint_queue", "mart", False, "issue 4"),
+    Publishable("constraint_findings", "flowmetrics", False, "issue 4"),
+    Publishable("constraint_stage_signals", "flowmetrics", False, "issue 4"),
+)
+"""The one registry of what is published. Every entry has a quality suite (a test keeps the two in step); an
+optional one is published when it exists, and once published it must keep existing (a vanished relation is
+an error, not a silent removal from readers' schema)."""
+
+Progress = Callable[[str], None]
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def snapshot_schema_for(run_id: str) -> str:
+    return SNAPSHOT_PREFIX + re.sub(r"[^a-z0-9_]", "_", run_id.lower())
+
+
+def publish(
+    target: Target,
+    *,
+    run_id: str,
+    checked_counts: Mapping[str, int],
+    as_of: str | None = None,
+    quality_run_id: str | None = None,
+    lock_timeout: float = 60.0,
+    progress: Progress | None = None,
+    relations: tuple[Publishable, ...] = PUBLISHED_RELATIONS,
+) -> PublishResult:
+    """Publish the relations the gate checked (``checked_counts``: layer.relation -> rows when checked)."""
+    clock = time.perf_counter()
+    say = progress or (lambda _m: None)
+    con = open_writer(target, lock_timeout)
+    try:
+        ensure_package_tables(con)
+        current = last_publish(con)
+        current_snapshot = current["snapshot_schema"] if current else None
+        recovered = _drop_snapshots(con, keep={current_snapshot} if current_snapshot else set())
+        if recovered:
+            say(f"recovered: dropped {', '.join(recovered)} left by an interrupted run")
+        present, not_built = _present(con, target, relations, current)
+        snapshot = snapshot_schema_for(run_id)
+        if snapshot == current_snapshot:
+            raise PublishError(f"run {run_id} is already published (snapshot {snapshot}): use a new run id")
+
+        say(f"copying {len(present)} relations into {snapshot}")
+        copied = _copy(con, target, present, snapshot)
+        mismatched = {
+            name: (checked_counts.get(_key(p)), copied[name])
+            for name, p in present.items()
+            if _key(p) in checked_counts and checked_counts[_key(p)] != copied[name]
+        }
+        if mismatched:
+            _drop_snapshots(con, keep={current_snapshot} if current_snapshot else set())
+            details = ", ".join(f"{n} (checked {a:,} rows, now {b:,})" for n, (a, b) in mismatched.items())
+            raise PublishError(
+                f"the marts changed after they were checked: {details}. Nothing was published; run the "
+                "check again (was a dbt build running at the same time?)"
+            )
+        faultpoints.reached("publish.before_swap")
+
+        say(f"swapping schema {PUBLISHED_SCHEMA} to {snapshot} in one transaction")
+        raw_counts = _raw_counts(con)
+        _swap(con, run_id, snapshot, present, copied, raw_counts, as_of, quality_run_id, lock_timeout)
+        faultpoints.reached("publish.after_swap")
+
+        dropped = _drop_snapshots(con, keep={snapshot})
+    finally:
+        con.close()
+    return PublishResult(
+        run_id=run_id,
+        target=str(target.path or target.name),
+        snapshot_schema=snapshot,
+        relations=copied,
+        not_built=tuple(not_built),
+        previous_run_id=current["run_id"] if current else None,
+        recovered=tuple(recovered),
+        dropped=tuple(dropped),
+        seconds=round(time.perf_counter() - clock, 2),
+    )
+
+
+def _key(p: Publishable) -> str:
+    return f"{p.layer}.{p.name}"
+
+
+def _source_schema(target: Target, p: Publishable) -> str:
+    return target.schema if p.layer == "mart" else PACKAGE_SCHEMA
+
+
+def _present(
+    con: Connection, target: Target, relations: tuple[Publishable, ...], current: dict | None
+) -> tuple[dict[str, Publishable], list[str]]:
+    present: dict[str, Publishable] = {}
+    not_built: list[str] = []
+    missing_required = []
+    for p in relations:
+        if con.relation_exists(_source_schema(target, p), p.name):
+            present[p.name] = p
+        elif p.required:
+            missing_required.append(p.name)
+        else:
+            not_built.append(p.name)
+    previously = set((current or {}).get("relations", {}))
+    vanished = sorted(previously - set(present))
+    problems = []
+    if missing_required:
+        problems.append(f"required relation(s) missing: {', '.join(missing_required)} (run `flowmetrics build`)")
+    if vanished:
+        problems.append(
+            f"relation(s) published by run {current['run_id']} no longer exist: {', '.join(vanished)}"  # type: ignore[index]
+        )
+    if problems:
+        raise PublishError("nothing was published: " + "; ".join(problems))
+    return present, not_built
+
+
+def _copy(con: Connection, target: Target, present: dict[str, Publishable], snapshot: str) -> dict[str, int]:
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create schema {con.qualify(snapshot)}")
+        for name, p in present.items():
+            con.execute(
+                f"create table {con.qualify(snapshot, name)} as "
+                f"select * from {con.qualify(_source_schema(target, p), name)}"
+            )
+            faultpoints.reached("publish.copying")
+        counts = {
+            name: int(con.query_df(f"select count(*) as n from {con.qualify(snapshot, name)}")["n"].iloc[0])
+            for name in present
+        }
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return counts
+
+
+def _raw_counts(con: Connection) -> dict[str, int]:
+    out = {}
+    for name, table in TABLES.items():
+        if table.load_mode is LoadMode.REPLACE:
+            continue  # configuration (status_map): a shorter new map is not lost data
+        if con.relation_exists(RAW_SCHEMA, name):
+            n = con.query_df(f"select count(*) as n from {con.qualify(RAW_SCHEMA, name)}")["n"].iloc[0]
+            out[f"raw.{name}"] = int(n)
+    return out
+
+
+def _swap(
+    con: Connection,
+    run_id: str,
+    snapshot: str,
+    present: dict[str, Publishable],
+    copied: dict[str, int],
+    raw_counts: dict[str, int],
+    as_of: str | None,
+    quality_run_id: str | None,
+    lock_timeout: float,
+) -> None:
+    published_at = datetime.now(UTC).replace(tzinfo=None)
+    daily = daily_event_counts(con)
+    existing = con.query_df(
+        "select table_name from information_schema.tables where table_schema = ? and table_type = 'VIEW'",
+        [PUBLISHED_SCHEMA],
+    )["table_name"].tolist()
+    run = _literal(run_id)
+    _begin_with_view_locks(con, [con.qualify(PUBLISHED_SCHEMA, v) for v in existing], lock_timeout)
+    try:
+        con.execute(f"create schema if not exists {con.qualify(PUBLISHED_SCHEMA)}")
+        for name in [*existing, INFO_VIEW]:
+            con.execute(f"drop view if exists {con.qualify(PUBLISHED_SCHEMA, name)}")
+        for name in present:
+            # the view body names schema.relation without the catalog, so a reader may ATTACH the file by any alias
+            con.execute(
+                f"create view {con.qualify(PUBLISHED_SCHEMA, name)} as "
+                f"select *, {run} as {RUN_ID_COLUMN} from {q(snapshot)}.{q(name)}"
+            )
+        as_of_sql = f"cast({_literal(as_of)} as timestamp)" if as_of else "cast(null as timestamp)"
+        con.execute(
+            f"create view {con.qualify(PUBLISHED_SCHEMA, INFO_VIEW)} as select {run} as {RUN_ID_COLUMN}, "
+            f"cast({_literal(published_at.isoformat(sep=' '))} as timestamp) as published_at, "
+            f"{as_of_sql} as as_of, {_literal(snapshot)} as snapshot_schema, "
+            f"{_literal(', '.join(present))} as relations"
+        )
+        insert_rows(
+            con,
+            "publish_runs",
+            PUBLISH_RUNS_COLUMNS,
+            [(run_id, published_at, as_of, snapshot, json.dumps(copied), quality_run_id)],
+        )
+        counts = {**raw_counts, **{_key(p): copied[n] for n, p in present.items()}}
+        insert_rows(con, "published_counts", PUBLISHED_COUNTS_COLUMNS, [(run_id, k, v) for k, v in counts.items()])
+        insert_rows(
+            con,
+            "published_daily_counts",
+            PUBLISHED_DAILY_COLUMNS,
+            [(run_id, r.relation, r.day, int(r.n)) for r in daily.itertuples()],
+        )
+        faultpoints.reached("publish.in_swap")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _begin_with_view_locks(con: Connection, views: list[str], lock_timeout: float) -> None:
+    """Begin the swap transaction. On Postgres, first take every published view's lock at once, without waiting
+    (NOWAIT): a swap that waited for one view while holding another would deadlock with a reader that holds the
+    one and wants the other. When a reader is busy, let go of everything, pause, try again. DuckDB has no
+    relation locks (its catalog is versioned in-process; across processes the file lock already excludes readers).
+    """
+    con.execute("begin transaction")
+    if con.target.is_duckdb or not views:
+        return
+    deadline = time.monotonic() + lock_timeout
+    while True:
+        try:
+            con.execute(f"lock table {', '.join(views)} in access exclusive mode nowait")
+            return
+        except Exception as exc:  # psycopg2's LockNotAvailable: a reader holds a view right now
+            con.execute("rollback")
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise PublishError(
+                    f"could not swap schema {PUBLISHED_SCHEMA}: readers kept its views busy for {lock_timeout:g}s "
+                    f"({exc}); nothing was published"
+                ) from exc
+            time.sleep(0.05)
+            con.execute("begin transaction")
+
+
+def _drop_snapshots(con: Connection, keep: set[str]) -> list[str]:
+    """Drop every snapshot schema except those in ``keep``; returns what was dropped."""
+    schemas = con.query_df(
+        "select schema_name from information_schema.schemata where schema_name like ?",
+        [SNAPSHOT_PREFIX + "%"],
+    )["schema_name"].tolist()
+    dropped = []
+    for schema in sorted(set(schemas)):
+        if schema in keep or not schema.startswith(SNAPSHOT_PREFIX):
+            continue
+        # unqualified: DuckDB 2.0 refuses catalog.schema in DROP SCHEMA when a schema is named like the catalog
+        con.execute(f"drop schema if exists {q(schema)} cascade")
+        dropped.append(schema)
+    return dropped
+
+
+def _literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"

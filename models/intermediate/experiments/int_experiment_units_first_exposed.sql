@@ -1,0 +1,79 @@
+{#- One row per experiment x unit exposed at or before the as-of: the variant of the unit's first exposure (ties:
+    the variant name), how many distinct variants it was exposed to, and whether its first variant is planned.
+    A unit seen in several variants counts once, in its first variant, and is flagged (variants_seen > 1). -#}
+
+with
+
+exposures as (
+
+    select * from {{ ref('stg_experiments__exposures') }}
+
+),
+
+experiment_variants as (
+
+    select * from {{ ref('stg_experiments__variants') }}
+
+),
+
+keep_exposures_up_to_as_of as (
+
+    select
+        experiment_id,
+        unit_id,
+        variant,
+        exposed_at
+    from exposures
+    where exposed_at <= {{ as_of() }}
+
+),
+
+rank_exposures as (
+
+    select
+        *,
+        row_number() over (
+            partition by experiment_id, unit_id
+            order by exposed_at, variant
+        ) as exposure_rank
+    from keep_exposures_up_to_as_of
+
+),
+
+count_variants_seen as (
+
+    select
+        experiment_id,
+        unit_id,
+        count(distinct variant) as variants_seen,
+        count(*) as exposures
+    from keep_exposures_up_to_as_of
+    group by experiment_id, unit_id
+
+),
+
+final as (
+
+    select
+        rank_exposures.experiment_id,
+        rank_exposures.unit_id,
+        rank_exposures.variant as first_variant,
+        rank_exposures.exposed_at as first_exposed_at,
+        cast(count_variants_seen.variants_seen as {{ dbt.type_bigint() }}) as variants_seen,
+        cast(count_variants_seen.exposures as {{ dbt.type_bigint() }}) as exposures,
+        experiment_variants.variant is not null as is_first_variant_planned
+    from rank_exposures
+    inner join count_variants_seen
+        on
+            rank_exposures.experiment_id = count_variants_seen.experiment_id
+            and rank_exposures.unit_id = count_variants_seen.unit_id
+    left join experiment_variants
+        on
+            rank_exposures.experiment_id = experiment_variants.experiment_id
+            and rank_exposures.variant = experiment_variants.variant
+            and experiment_variants.planned_weight > 0
+    where rank_exposures.exposure_rank = 1
+
+)
+
+select * from final

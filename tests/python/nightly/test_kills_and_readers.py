@@ -1,0 +1,139 @@
+"""Kills in the middle of `dbt build` and of publishing, and a reader looping while a publish happens.
+
+A kill leaves schema published exactly as the previous good run left it (or, after the swap committed, as the
+complete new run); the next run recovers by itself: stale snapshot schemas dropped, locks free, exit 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.python.nightly.helpers import (
+    CLI,
+    NOW,
+    Baseline,
+    copy_baseline,
+    env,
+    nightly_args,
+    published_contents,
+    run,
+    schemas,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+READER = Path(__file__).with_name("reader_loop.py")
+
+
+def publish_args(tmp_path: Path, warehouse: Path) -> list[str]:
+    return [*CLI, "publish", "--warehouse", str(warehouse), "--now", NOW, "--report-dir", str(tmp_path / "q"),
+            "--lock-timeout", "60"]
+
+
+def snapshot_schemas(warehouse: Path) -> list[str]:
+    return [s for s in schemas(warehouse) if s.startswith("published_snapshot_")]
+
+
+def test_killed_in_the_middle_of_dbt_build_then_the_next_run_recovers(baseline: Baseline, tmp_path: Path):
+    raw, warehouse = copy_baseline(baseline, tmp_path)
+    work = tmp_path / "killed"
+    log = work / "nightly.log"
+    proc = subprocess.Popen(nightly_args(work, warehouse, raw, tmp_path / "dbt-killed"), env=env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # dbt has rebuilt some marts and not others: the middle of the build
+        wait_for(lambda: log.exists() and "OK created sql table model main.fct_stage_transitions" in log.read_text(),
+                 240, "dbt to create fct_stage_transitions")
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert children, "dbt should be running as the nightly's child"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # only the nightly: its dbt child dies with it (PR_SET_PDEATHSIG)
+        proc.wait()
+    # the orphaned dbt is killed by the kernel at once, so no process keeps the warehouse locked
+    wait_for(lambda: not any(Path(f"/proc/{c}").exists() for c in children), 10, "the dbt child to die")
+    assert "[6/6] publish" not in log.read_text()
+    assert published_contents(warehouse) == baseline.published
+
+    again = run(nightly_args(tmp_path / "next", warehouse, raw, tmp_path / "dbt-next", "--run-id", "after-kill"))
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    after = published_contents(warehouse)
+    assert after["publish_info"][0][0] == "after-kill"
+    assert {k: len(v) for k, v in after.items()} == {k: len(v) for k, v in baseline.published.items()}
+    assert snapshot_schemas(warehouse) == ["published_snapshot_after_kill"]
+
+
+@pytest.mark.parametrize("point", ["publish.copying", "publish.before_swap", "publish.in_swap"])
+def test_killed_in_the_middle_of_publishing_leaves_published_untouched(baseline: Baseline, tmp_path: Path,
+                                                                       point: str):
+    _, warehouse = copy_baseline(baseline, tmp_path)
+    marker = tmp_path / "reached"
+    proc = subprocess.Popen(publish_args(tmp_path, warehouse), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=env(FLOWMETRICS_FAULTPOINT=point, FLOWMETRICS_FAULTPOINT_MARKER=str(marker)))
+    try:
+        wait_for(marker.exists, 180, f"the publish to reach {point}")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert published_contents(warehouse) == baseline.published
+
+    # the next run drops what the killed one left and publishes
+    again = run(publish_args(tmp_path, warehouse) + ["--json"])
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    result = json.loads(again.stdout)["publish"]
+    if point == "publish.copying":
+        assert result["recovered"] == []  # the copy transaction never committed: nothing was left behind
+    else:
+        assert len(result["recovered"]) == 1  # the committed copy of the killed run
+    assert published_contents(warehouse)["publish_info"][0][0] == result["run_id"]
+    assert snapshot_schemas(warehouse) == [result["snapshot_schema"]]
+
+
+def test_killed_after_the_swap_committed_shows_the_complete_new_run(baseline: Baseline, tmp_path: Path):
+    _, warehouse = copy_baseline(baseline, tmp_path)
+    marker = tmp_path / "reached"
+    proc = subprocess.Popen(publish_args(tmp_path, warehouse) + ["--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True,
+                            env=env(FLOWMETRICS_FAULTPOINT="publish.after_swap",
+                                    FLOWMETRICS_FAULTPOINT_MARKER=str(marker)))
+    try:
+        wait_for(marker.exists, 180, "the publish to commit its swap")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    after = published_contents(warehouse)
+    new_run = after["publish_info"][0][0]
+    assert new_run != baseline.run_id
+    for name, rows in after.items():  # every relation is the new run's, with the same data as checked
+        assert {r[-1] if name != "publish_info" else r[0] for r in rows} == {new_run}, name
+        assert len(rows) == len(baseline.published[name])
+    assert len(snapshot_schemas(warehouse)) == 2  # the old snapshot was not dropped yet
+    again = run(publish_args(tmp_path, warehouse) + ["--json"])
+    assert again.returncode == 0, again.stderr[-3000:]
+    result = json.loads(again.stdout)["publish"]
+    assert result["previous_run_id"] == new_run
+    assert snapshot_schemas(warehouse) == [result["snapshot_schema"]]
+
+
+def test_a_reader_looping_during_a_publish_never_sees_a_mix(baseline: Baseline, tmp_path: Path):
+    _, warehouse = copy_baseline(baseline, tmp_path)
+    out = tmp_path / "reader.json"
+    reader = subprocess.Popen([sys.executable, str(READER), str(warehouse), "45", str(out)],
+                              stderr=subprocess.PIPE, text=True, env=env())
+    try:
+        published = run(publish_args(tmp_path, warehouse) + ["--json"])
+    finally:
+        _, err = reader.communicate(timeout=120)
+    assert reader.returncode == 0, err
+    assert published.returncode == 0, published.stderr[-3000:]
+    new_run = json.loads(published.stdout)["publish"]["run_id"]
+    seen = json.loads(out.read_text())
+    assert seen["runs"][0] == baseline.run_id
+    assert seen["runs"][-1] == new_run  # the reader saw yesterday's complete set, then today's
+    assert seen["reads"] > 10

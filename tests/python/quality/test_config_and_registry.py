@@ -1,0 +1,69 @@
+"""Thresholds and severities from a file and options; the suite and publish registries in step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flowmetrics.errors import ConfigError
+from flowmetrics.quality.config import QualityConfig, load_config
+from flowmetrics.quality.registry import default_registry
+from flowmetrics.warehouse.publish import PUBLISHED_RELATIONS
+from tests.python.quality.helpers import failed, gate, statuses
+
+
+def test_defaults_file_and_overrides(tmp_path: Path):
+    assert load_config() == QualityConfig()
+    path = tmp_path / "quality.yml"
+    path.write_text("max_quarantine_share: 0.05\nseverity:\n  freshness.newest_event_age: error\n")
+    config = load_config(path, reference_time="2026-03-01T10:00:00+01:00")
+    assert config.max_quarantine_share == 0.05
+    assert config.severity_of("freshness.newest_event_age", "warn") == "error"
+    assert config.now().isoformat() == "2026-03-01T09:00:00"
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("max_quarantine_shares: 0.1\n", "max_quarantine_shares"),
+        ("max_unmapped_share: 2\n", "between 0 and 1"),
+        ("max_volume_drop: lots\n", "must be a number"),
+        ("severity:\n  x: fatal\n", "fatal"),
+    ],
+)
+def test_bad_config_is_a_usage_error_naming_the_setting(tmp_path: Path, text: str, needle: str):
+    path = tmp_path / "quality.yml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=needle) as info:
+        load_config(path)
+    assert info.value.exit_code == 2
+
+
+def test_every_published_relation_has_a_suite_and_check_ids_are_unique():
+    registry = default_registry()
+    checked = {name for s in registry.suites for _, name in s.needs}
+    assert {p.name for p in PUBLISHED_RELATIONS} <= checked
+    ids = registry.check_ids()
+    assert len(ids) == len(set(ids))
+
+
+def test_severity_off_and_warn_from_config(make_warehouse):
+    frame = pd.DataFrame({"as_of": pd.to_datetime(["2030-01-01"]), "latest_event_at": pd.to_datetime(["2030-01-01"])})
+    wh = make_warehouse({"main.dim_as_of": frame})
+    assert failed(gate(wh, "dim_as_of")) == {"dim_as_of.as_of.not_future", "dim_as_of.latest_event_at.not_future"}
+    report = gate(wh, "dim_as_of", severity={"dim_as_of.as_of.not_future": "off",
+                                              "dim_as_of.latest_event_at.not_future": "warn"})
+    assert statuses(report)["dim_as_of.as_of.not_future"] == "skipped"
+    assert report.passed and [r.check_id for r in report.warnings] == ["dim_as_of.latest_event_at.not_future"]
+
+
+def test_a_check_that_cannot_run_is_an_error_not_a_pass(make_warehouse):
+    frame = pd.DataFrame({"deploy_id": ["D1"], "service": ["api"]})  # the other columns are missing
+    report = gate(make_warehouse({"main.fct_deployments": frame}, with_as_of=False), "fct_deployments")
+    assert not report.passed
+    assert {r.status for r in report.results} == {"error"}
+    messages = {r.check_id: r.message for r in report.results}
+    assert "deployed_at" in messages["fct_deployments.deploy_id.unique"]
+    assert "dim_as_of is not built" in messages["fct_deployments.deployed_at.not_after_as_of"]

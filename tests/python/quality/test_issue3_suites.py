@@ -1,0 +1,144 @@
+"""The suites of the marts issue 3 adds, on small synthetic frames: they pass on consistent data and name the
+rule a broken row breaks; a mart that is not built is reported as such, never as a pass."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tests.python.quality.helpers import failed, gate, statuses
+
+
+def work_items(n_started: int = 3, n_finished: int = 2) -> pd.DataFrame:
+    ids = [f"T{i}" for i in range(n_started)]
+    return pd.DataFrame({
+        "ticket_id": ids,
+        "started_at": pd.to_datetime(["2026-01-05"] * n_started),
+        "state": ["finished"] * n_finished + ["open"] * (n_started - n_finished),
+    })
+
+
+def finish_rate(**changes) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "cohort_month": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+        "team": ["a", "b"],
+        "requested_by": ["growth", "growth"],
+        "ai_assisted": [True, False],
+        "started": [2, 1],
+        "finished": [1, 1],
+        "abandoned": [0, 0],
+        "still_open": [1, 0],
+        "finish_rate": [0.5, 1.0],
+        "median_cycle_time_seconds": [3600.0, 7200.0],
+    })
+    for column, values in changes.items():
+        frame[column] = values
+    return frame
+
+
+def test_finish_rate_consistent_passes(make_warehouse):
+    wh = make_warehouse({"main.fct_work_item_finish_rate": finish_rate(), "main.fct_work_items": work_items()})
+    report = gate(wh, "fct_work_item_finish_rate", "finish_rate.cohorts_sum_to_work_items")
+    assert not failed(report), [r for r in report.results if r.status != "passed"]
+    assert set(statuses(report).values()) == {"passed"}
+
+
+def test_finish_rate_finished_above_started_rate_out_of_range_and_cohorts_not_summing(make_warehouse):
+    broken = finish_rate(finished=[3, 1], still_open=[0, 0], finish_rate=[1.5, 1.0])
+    wh = make_warehouse({"main.fct_work_item_finish_rate": broken, "main.fct_work_items": work_items()})
+    report = gate(wh, "fct_work_item_finish_rate", "finish_rate.cohorts_sum_to_work_items")
+    assert failed(report) == {
+        "fct_work_item_finish_rate.finished.not_above_started",
+        "fct_work_item_finish_rate.finish_rate.rate_range",
+        "fct_work_item_finish_rate.unaccounted_items",
+        "finish_rate.cohorts_sum_to_work_items.difference",
+    }
+    sample = next(r for r in report.results if r.check_id.endswith("finish_rate.rate_range")).sample
+    assert sample[0]["finish_rate"] == 1.5 and sample[0]["team"] == "a"
+
+
+def test_finish_rate_duplicate_cohort_key(make_warehouse):
+    dup = pd.concat([finish_rate(), finish_rate().iloc[[0]]], ignore_index=True)
+    wh = make_warehouse({"main.fct_work_item_finish_rate": dup})
+    assert "fct_work_item_finish_rate.cohort_month_team_requested_by_ai_assisted.unique" in failed(
+        gate(wh, "fct_work_item_finish_rate")
+    )
+
+
+def experiments(**changes) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "experiment_id": ["E1", "E2", "E3", "E4"],
+        "team": ["a"] * 4,
+        "launched_at": pd.to_datetime(["2026-01-02", "2026-01-03", "2026-01-04", None]),
+        "decided_at": pd.to_datetime(["2026-01-10", None, None, None]),
+        "units_exposed": [1000, 500, 3, 0],
+        "srm_p_value": [0.4, 0.0001, None, None],
+        "measured_cleanly": [True, False, False, False],
+        "is_finished": [True, False, False, False],
+        "state": ["finished", "running", "running", "created"],
+        "measurement_issue": [None, "sample_ratio_mismatch", "too_few_units", None],
+    })
+    for column, values in changes.items():
+        frame[column] = values
+    return frame
+
+
+def test_experiments_launched_without_srm_p_value_or_reason(make_warehouse):
+    good = make_warehouse({"main.fct_experiments": experiments()})
+    assert not failed(gate(good, "fct_experiments"))
+    no_reason = experiments(measurement_issue=[None, "sample_ratio_mismatch", None, None])
+    bad = make_warehouse({"main.fct_experiments": no_reason})
+    report = gate(bad, "fct_experiments")
+    assert failed(report) == {"fct_experiments.launched_without_srm_p_value_or_reason"}
+    result = next(r for r in report.results if r.check_id == "fct_experiments.launched_without_srm_p_value_or_reason")
+    assert [row["experiment_id"] for row in result.sample] == ["E3"]
+
+
+def test_experiments_clean_with_srm_mismatch_and_p_value_out_of_range(make_warehouse):
+    frame = experiments(measured_cleanly=[True, True, False, False], srm_p_value=[1.2, 0.0001, None, None])
+    report = gate(make_warehouse({"main.fct_experiments": frame}), "fct_experiments")
+    assert failed(report) == {
+        "fct_experiments.srm_p_value.rate_range",
+        "fct_experiments.clean_with_sample_ratio_mismatch",
+    }
+
+
+def test_experiment_finish_rate_and_launch_cohorts(make_warehouse):
+    rates = pd.DataFrame({
+        "cohort_month": pd.to_datetime(["2026-01-01"]), "team": ["a"], "launched": [3], "measured_cleanly": [1],
+        "decided": [1], "shipped": [1], "finished": [1], "finish_rate": [1 / 3],
+    })
+    wh = make_warehouse({"main.fct_experiment_finish_rate": rates, "main.fct_experiments": experiments()})
+    assert not failed(gate(wh, "fct_experiment_finish_rate", "experiments.cohorts_sum_to_experiments"))
+    rates["launched"] = [2]
+    rates["finish_rate"] = [0.5]
+    wh = make_warehouse({"main.fct_experiment_finish_rate": rates, "main.fct_experiments": experiments()})
+    assert failed(gate(wh, "experiments.cohorts_sum_to_experiments")) == {
+        "experiments.cohorts_sum_to_experiments.difference"
+    }
+
+
+def test_dora_change_failure_rate_at_most_one(make_warehouse):
+    weekly = pd.DataFrame({
+        "week_start": pd.to_datetime(["2026-01-05", "2026-01-12"]), "service": ["api", "api"],
+        "environment": ["prod", "prod"], "deployments": [4, 2], "deployment_days": [3, 2],
+        "failed_deployments": [1, 2], "rolled_back_deployments": [0, 1],
+        "median_lead_time_seconds": [3600.0, 7200.0], "change_failure_rate": [0.25, 1.5],
+        "median_time_to_restore_seconds": [600.0, None], "ai_assisted_change_failure_rate": [0.5, None],
+        "not_ai_assisted_change_failure_rate": [0.0, 1.0],
+    })
+    report = gate(make_warehouse({"main.fct_dora_weekly": weekly}), "fct_dora_weekly")
+    assert failed(report) == {
+        "fct_dora_weekly.change_failure_rate.rate_range",
+        "fct_dora_weekly.failures_above_deployments",
+    }
+
+
+def test_a_mart_that_is_not_built_is_reported_as_not_built_not_as_a_pass(make_warehouse):
+    wh = make_warehouse({"main.fct_work_items": work_items()})
+    report = gate(wh, "fct_work_item_finish_rate", "fct_experiments", "fct_deployments")
+    assert [(r.check_id, r.status, r.severity) for r in report.results] == [
+        ("fct_work_item_finish_rate.built", "not_built", "info"),
+        ("fct_experiments.built", "not_built", "info"),
+        ("fct_deployments.built", "not_built", "info"),
+    ]
+    assert report.passed and not any(r.status == "passed" for r in report.results)
