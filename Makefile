@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help setup demo test lint dbt-test pytest bench clean
 
 help:
-	@echo "make demo   set up, generate demo data, ingest, dbt build, check + publish, and show what to look at"
+	@echo "make demo   set up, generate demo data, ingest, dbt build, detect the constraint, check + publish, show what to read"
 	@echo "make test   set up, then lint (sqlfluff, ruff, import-linter), dbt build on a temp DuckDB, pytest"
 	@echo "make setup  only create .venv with the pinned dependencies"
 	@echo "make bench  the benchmarks in bench/ (slow; prints figures)"
@@ -38,6 +38,7 @@ demo: setup
 	$(BIN)/flowmetrics generate --out $(DEMO_DIR) --items $(DEMO_ITEMS) --seed $(DEMO_SEED)
 	$(BIN)/flowmetrics ingest $(DEMO_DIR) --warehouse $(DEMO_DB)
 	$(BIN)/flowmetrics build --warehouse $(DEMO_DB)
+	$(BIN)/flowmetrics detect --warehouse $(DEMO_DB)
 	$(BIN)/flowmetrics publish --warehouse $(DEMO_DB)
 	@$(BIN)/flowmetrics next-steps --warehouse $(DEMO_DB)
 
@@ -59,6 +60,7 @@ pytest: setup
 
 bench: setup
 	$(PY) bench/bench_foundation.py
+	$(PY) bench/bench_detection.py --changes 10000000
 
 clean:
 	rm -rf target logs $(DEMO_DIR) $(DEMO_DB) .pytest_cache

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from flowmetrics.errors import FlowmetricsError
+from flowmetrics.errors import ConfigError, FlowmetricsError
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable JSON document.")
 WAREHOUSE_OPTION = click.option(
@@ -125,6 +125,164 @@ def build(warehouse: Path | None, target: str | None, as_of: str | None, dbt_arg
         extra_args=dbt_args,
     )
     click.echo(f"dbt build finished in {result.seconds:.1f}s")
+
+
+def _days(window: str) -> int:
+    """'7d', '14d', '2w' or '7' as whole days."""
+    text = window.strip().lower()
+    unit = 7 if text.endswith("w") else 1
+    number = text.rstrip("dw")
+    if not number.isdigit() or int(number) < 1:
+        raise ConfigError(f"--window {window!r}: give whole days or weeks, e.g. 7d, 14d or 2w")
+    return int(number) * unit
+
+
+def _factor(text: str, option: str) -> float:
+    """'+30%', '-20%', 'x3', '3x' or '1.3' as a multiplier."""
+    t = text.strip().lower().replace(" ", "")
+    try:
+        if t.endswith("%"):
+            value = 1 + float(t[:-1]) / 100
+        elif t.startswith(("x", "*")):
+            value = float(t[1:])
+        elif t.endswith("x"):
+            value = float(t[:-1])
+        else:
+            value = float(t)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise ConfigError(f"{option} {text!r}: give a change like +30%, -20% or a factor like x3")
+    return value
+
+
+def _target_and_path(target: str | None, warehouse: Path | None) -> tuple[str | None, Path | None]:
+    """The dbt target and DuckDB file a command reads (a non-DuckDB target without --warehouse has no file)."""
+    if target and target != "duckdb" and warehouse is None:
+        return target, None
+    return target, _warehouse_path(warehouse)
+
+
+@main.command()
+@WAREHOUSE_OPTION
+@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@click.option("--window", "window", default="7d", show_default=True, help="Window length: 7d, 14d, 2w...")
+@click.option(
+    "--windows", type=click.IntRange(min=1), default=12, show_default=True, help="Windows back from the as-of."
+)
+@click.option("--as-of", "as_of", default=None, help="Judge the flow as of this time (ISO-8601, UTC).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option(
+    "--no-write", is_flag=True, help="Write nothing: no findings in schema flowmetrics, no queue rebuild."
+)
+@JSON_OPTION
+def detect(
+    warehouse: Path | None,
+    target: str | None,
+    window: str,
+    windows: int,
+    as_of: str | None,
+    seed: int,
+    no_write: bool,
+    as_json: bool,
+) -> None:
+    """Name the stage that limits throughput, with its evidence, a confidence and the shifts."""
+    from flowmetrics.analysis import finding_table, verdict_sentence
+    from flowmetrics.detection import run_detection
+    from flowmetrics.warehouse.profile import resolve_target
+
+    target, path = _target_and_path(target, warehouse)
+    result = run_detection(
+        resolve_target(target, path),
+        window_days=_days(window),
+        windows=windows,
+        as_of=as_of,
+        seed=seed,
+        write=not no_write,
+        progress=_progress(as_json),
+    )
+    payload = result.finding.to_dict()
+    footer = []
+    if result.run_id is not None:
+        payload.update({"run_id": result.run_id, "constraint_queue_items": result.queue_items})
+        footer.append(
+            f"Written as run {result.run_id} to flowmetrics.constraint_findings and "
+            f"flowmetrics.constraint_stage_signals; {result.queue_relation} lists the {result.queue_items:,} "
+            "item(s) waiting in front of the constraint, oldest first."
+        )
+    _emit(payload, as_json, "\n\n".join([verdict_sentence(result.finding), finding_table(result.finding), *footer]))
+
+
+@main.command()
+@WAREHOUSE_OPTION
+@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@click.option("--stage", default=None, help="The work stage whose capacity changes.")
+@click.option("--capacity", default=None, help="Capacity change at --stage: +30%, -20%, x2.")
+@click.option("--arrivals", default=None, help="Change of every arrival rate: x3, +50%.")
+@click.option(
+    "--weeks", type=click.FloatRange(min=1), default=12, show_default=True, help="Weeks measured after the warm-up."
+)
+@click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True)
+@click.option(
+    "--calibration-weeks",
+    type=click.FloatRange(min=1),
+    default=12,
+    show_default=True,
+    help="Weeks before the as-of the calibration reads.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@JSON_OPTION
+def whatif(
+    warehouse: Path | None,
+    target: str | None,
+    stage: str | None,
+    capacity: str | None,
+    arrivals: str | None,
+    weeks: float,
+    replications: int,
+    calibration_weeks: float,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Simulate the system calibrated from the marts before and after a change of capacity or arrivals."""
+    import pandas as pd
+
+    from flowmetrics.analysis import CALIBRATION_INTERVAL_COLUMNS, WORK_ITEM_COLUMNS, calibrate, whatif_text
+    from flowmetrics.detection import resolve_as_of
+    from flowmetrics.simulation.whatif import WARMUP_WEEKS, what_if
+    from flowmetrics.warehouse.findings import read_status_intervals
+    from flowmetrics.warehouse.marts import MartReader
+
+    if capacity is None and arrivals is None:
+        raise ConfigError("say what changes: --stage S --capacity +30%, and/or --arrivals x3")
+    if (capacity is None) != (stage is None):
+        raise ConfigError("--capacity and --stage go together: --stage code_review --capacity +30%")
+    capacity_factor = _factor(capacity, "--capacity") if capacity else 1.0
+    arrivals_factor = _factor(arrivals, "--arrivals") if arrivals else 1.0
+    progress = _progress(as_json) or (lambda message: None)
+    target, path = _target_and_path(target, warehouse)
+    progress("reading the marts")
+    with MartReader.open(target=target, warehouse=path) as reader:
+        moment = resolve_as_of(None, reader.as_of())
+        since = (moment - pd.Timedelta(weeks=calibration_weeks)).to_pydatetime()
+        intervals = read_status_intervals(reader, CALIBRATION_INTERVAL_COLUMNS, since)
+        items = reader.read("fct_work_items", WORK_ITEM_COLUMNS)
+    calibration = calibrate(intervals, items, moment, weeks=calibration_weeks)
+    work = [s.stage for s in calibration.stages if s.kind == "work"]
+    if stage is not None and stage not in work:
+        raise ConfigError(f"--stage {stage!r} is not a work stage of this flow; work stages: {', '.join(work)}")
+    progress(f"simulating {replications} replications before and after")
+    result = what_if(
+        calibration,
+        stage=stage,
+        capacity_factor=capacity_factor,
+        arrivals_factor=arrivals_factor,
+        replications=replications,
+        weeks=weeks + WARMUP_WEEKS,
+        warmup_weeks=WARMUP_WEEKS,
+        seed=seed,
+    )
+    _emit(result.to_dict(), as_json, whatif_text(result))
 
 
 @main.command("next-steps")

@@ -219,10 +219,11 @@ def _publish(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
 
 
 def _check_findings(ctx: NightlyContext) -> dict[str, int]:
-    """Detect wrote its findings after the gate ran: their suites run now, and a failure blocks the publish."""
-    from flowmetrics.quality.registry import default_registry
+    """Detect wrote its findings (and rebuilt fct_constraint_queue from them) after the gate ran: the suites of
+    everything it wrote run now, and a failure blocks the publish."""
     from flowmetrics.quality.runner import raise_for_failures, run_checks, summary_text
-    from flowmetrics.quality.suite import Layer
+    from flowmetrics.quality.suite import SuiteRegistry
+    from flowmetrics.quality.suites.constraints import SUITES as DETECT_OUTPUT_SUITES
 
     report = run_checks(
         ctx.target,
@@ -230,7 +231,7 @@ def _check_findings(ctx: NightlyContext) -> dict[str, int]:
         run_id=ctx.run_id,
         ingest_run_id=ctx.ingest_run_id,
         report_dir=ctx.report_dir / "findings",
-        registry=default_registry().only(Layer.PACKAGE),
+        registry=SuiteRegistry(list(DETECT_OUTPUT_SUITES)),
         progress=ctx.log.write,
         lock_timeout=ctx.lock_timeout,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -72,6 +74,308 @@ class BuildResult(Result):
     args: tuple[str, ...]
     return_code: int
     seconds: float
+
+
+# --- constraint detection ------------------------------------------------------------------------------------
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready: NaN/inf become None, floats keep 4 decimals, datetimes become ISO-8601 UTC strings."""
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else round(value, 4)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class StageSignals(Result):
+    """The evidence about one stage over a period (a window or the verdict's period).
+
+    Shares are of time in the period or of time items spent in the stage; `load_dependence` is the Spearman
+    rank correlation of a visit's time in the stage (queue + active) with the items it found there on arrival;
+    `littles_law_ratio` (mean WIP ÷ arrival rate × mean time in stage) is a data-quality signal, not a detector.
+    """
+
+    waiting_share: float  # time in the stage's queue ÷ time in the stage
+    wait_share: float  # time parked in its wait statuses ÷ time in the stage
+    queue_nonempty_share: float  # share of the period with work waiting in its queue (Roser: "active")
+    bottleneck_share: float  # share of the period it is the momentary bottleneck (sole + shifting)
+    sole_bottleneck_share: float
+    shifting_bottleneck_share: float
+    load_dependence: float
+    load_visits: int  # visits the load dependence was measured on
+    arrivals_per_week: float
+    departures_per_week: float
+    queue_growth_per_week: float  # net change of the queue's length
+    mean_wip: float  # items in the stage, time-averaged
+    time_share: float  # of all time items spent in the flow during the period
+    median_hours: float  # time in the stage per visit (visits entering in the period and left since)
+    mean_queue_hours: float  # queue time per visit
+    littles_law_ratio: float
+    has_work: bool  # the stage has people: a queue status and an active one
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class StageVerdict(Result):
+    """One stage's place in the ranking, its classification and the bootstrap agreement with it."""
+
+    stage: str
+    rank: int
+    classification: str  # constraint | delay | healthy
+    confidence: float
+    signals: StageSignals
+
+    def to_dict(self) -> dict[str, Any]:
+        d = _clean(asdict(self))
+        d["signals"] = self.signals.to_dict()
+        return d
+
+
+@dataclass(frozen=True)
+class WindowVerdict(Result):
+    """The constraint of one time window [start, end) and each stage's verdict in it."""
+
+    start: datetime
+    end: datetime
+    constraint_stage: str | None
+    confidence: float
+    stages: tuple[StageVerdict, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(
+            {
+                "start": self.start,
+                "end": self.end,
+                "constraint_stage": self.constraint_stage,
+                "confidence": self.confidence,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ConstraintShift(Result):
+    """The constraint moved from one stage to another at `at`."""
+
+    at: datetime
+    from_stage: str
+    to_stage: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class TeamSignals(Result):
+    """One team's items at a stage: how long they wait and whether that team's share of the stage is capacity-bound."""
+
+    stage: str
+    team: str
+    visits: int
+    waiting_share: float
+    mean_queue_hours: float
+    queue_nonempty_share: float
+    load_dependence: float
+    capacity_bound: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class ConstraintFinding(Result):
+    """Where the constraint is: the verdict over the latest stretch of stable windows (`period_start` to the
+    as-of), each stage's classification, the per-window constraint and the shifts between windows.
+
+    `kind` is `sole` (one constraint throughout), `shifting` (it moved: see `shifts`) or `none` (no stage is
+    capacity-bound; `confidence` is then the bootstrap share of replicates that found one, so it is low).
+    """
+
+    as_of: datetime
+    window_days: int
+    period_start: datetime
+    constraint_stage: str | None
+    constraint_team: str | None
+    confidence: float
+    kind: str
+    stages: tuple[StageVerdict, ...]
+    windows: tuple[WindowVerdict, ...]
+    shifts: tuple[ConstraintShift, ...]
+    teams: tuple[TeamSignals, ...] = ()
+    replicates: int = 0
+
+    def stage(self, name: str) -> StageVerdict:
+        return next(s for s in self.stages if s.stage == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON shape documented in the README."""
+        return _clean(
+            {
+                "as_of": self.as_of,
+                "window_days": self.window_days,
+                "period_start": self.period_start,
+                "constraint": {
+                    "stage": self.constraint_stage,
+                    "team": self.constraint_team,
+                    "confidence": self.confidence,
+                    "kind": self.kind,
+                },
+                "stages": [s.to_dict() for s in self.stages],
+                "windows": [w.to_dict() for w in self.windows],
+                "shifts": [s.to_dict() for s in self.shifts],
+                "teams": [t.to_dict() for t in self.teams],
+            }
+        )
+
+
+# --- what-if -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemandCalibration(Result):
+    """Arrivals of one requesting function, from the tickets it created."""
+
+    requested_by: str
+    per_day: float
+    teams: dict[str, float]  # owning team -> share of this function's tickets
+    ai_share: float
+
+
+@dataclass(frozen=True)
+class StageCalibration(Result):
+    """One stage of the route as the marts show it: a `work` stage (people: a queue, an active status, a
+    service-time distribution and a number of people working in parallel) or a `wait` (a pure delay)."""
+
+    stage: str
+    order: int
+    kind: str  # work | wait
+    visits: int  # visits entering in the calibration period
+    visit_share: float  # visits per created ticket (wait stages: the probability an item passes through)
+    queue_status: str | None = None
+    active_status: str | None = None
+    wait_status: str | None = None  # wait stages: their status; work stages: the status work is blocked in
+    wait_kind: str = "wait"  # a wait stage's status kind (a backlog can be a queue nobody works from)
+    service_mean_hours: float = float("nan")
+    service_cv: float = float("nan")
+    servers: int = 0  # most items in work at once
+    utilisation: float = float("nan")  # time-averaged items in work ÷ servers
+    rework_to: str | None = None
+    rework_probability: float = 0.0
+    rework_probability_ai: float | None = None
+    blocking_probability: float = 0.0
+    blocking_mean_hours: float = float("nan")
+    blocking_cv: float = float("nan")
+    delay_mean_hours: float = float("nan")
+    delay_cv: float = float("nan")
+    abandon_probability: float = 0.0
+    abandon_mean_hours: float = float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class Calibration(Result):
+    """A delivery system estimated from the marts over [start, end): what the what-if simulates."""
+
+    start: datetime
+    end: datetime
+    tickets: int  # created in the period
+    demand: tuple[DemandCalibration, ...]
+    stages: tuple[StageCalibration, ...]
+    done_status: str
+    abandoned_status: str
+
+    def stage(self, name: str) -> StageCalibration:
+        for s in self.stages:
+            if s.stage == name:
+                return s
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class Interval(Result):
+    """A mean over replications with its 95% interval."""
+
+    mean: float
+    low: float
+    high: float
+
+    def text(self, signed: bool = False) -> str:
+        fmt = "+,.1f" if signed else ",.1f"
+        return f"{self.mean:{fmt}} [{self.low:{fmt}}, {self.high:{fmt}}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class MetricChange(Result):
+    """One flow metric before and after the change, and the paired change (same random numbers)."""
+
+    metric: str
+    label: str
+    before: Interval
+    after: Interval
+    change: Interval
+
+    @property
+    def relative(self) -> float:
+        return self.change.mean / self.before.mean if self.before.mean else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = _clean(asdict(self))
+        d["relative_change"] = _clean(self.relative)
+        return d
+
+
+@dataclass(frozen=True)
+class WhatIfResult(Result):
+    """A what-if on the calibrated system: throughput, lead time and WIP before and after, with intervals."""
+
+    change: str
+    stage: str | None
+    capacity_factor: float
+    arrivals_factor: float
+    replications: int
+    weeks: float
+    seed: int
+    metrics: tuple[MetricChange, ...]
+    utilisation_before: dict[str, float]
+    utilisation_after: dict[str, float]
+    summary: str
+    calibration: Calibration
+
+    def metric(self, name: str) -> MetricChange:
+        return next(m for m in self.metrics if m.metric == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(
+            {
+                "change": self.change,
+                "stage": self.stage,
+                "capacity_factor": self.capacity_factor,
+                "arrivals_factor": self.arrivals_factor,
+                "replications": self.replications,
+                "weeks": self.weeks,
+                "seed": self.seed,
+                "metrics": {m.metric: m.to_dict() for m in self.metrics},
+                "utilisation_before": self.utilisation_before,
+                "utilisation_after": self.utilisation_after,
+                "summary": self.summary,
+                "calibration": self.calibration.to_dict(),
+            }
+        )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Backlog (days before anyone commits, some tickets abandoned) -> development (per-team developers; 30% of
 the work is `Blocked` mid-way for about six days on an outside party, then queues again to be finished)
 -> code review (two reviewers shared by every team, a little short of the work that reaches them: rho
-about 1.09, so their queue keeps growing: the true constraint) -> QA -> `Ready to Deploy` until the weekday
+about 1.07, so their queue keeps growing: the true constraint) -> QA -> `Ready to Deploy` until the weekday
 14:00 UTC train -> Done. Review and QA send work back to development, more often for AI-assisted work.
 `Blocked` is the longest status and the backlog the longest wait: the decoys. Being just over capacity,
 the demo shows what the what-if must: capacity at review raises throughput, anywhere else it does not.

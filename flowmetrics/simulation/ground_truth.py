@@ -72,23 +72,37 @@ class GroundTruth(Result):
 
 
 def visit_ratios(config: SimulationConfig, ai_assisted: bool) -> np.ndarray:
-    """Expected visits per arriving item to each step (rework loops and backlog abandonment included)."""
+    """Expected visits per arriving item to each step (rework loops and backlog abandonment included).
+
+    As the engine does, an item is sent back at most `max_loops` times in all (its loops count across stages), so
+    the flow is a Markov chain over (step, loops so far) rather than over steps alone: without the cap, frequent
+    rework (e.g. half of AI-assisted work) would overstate the load it plants.
+    """
     steps = config.steps
     n = len(steps)
     index = {s.stage: j for j, s in enumerate(steps) if isinstance(s, WorkStage)}
-    m = np.zeros((n + 1, n + 1))  # m[to, from]: share of the flow through `from` that goes to `to`
+    loops = max([s.rework.max_loops for s in steps if isinstance(s, WorkStage) and s.rework is not None] or [0])
+    width = loops + 1
+
+    def state(j: int, k: int) -> int:
+        return j * width + k
+
+    size = (n + 1) * width
+    m = np.zeros((size, size))  # m[to, from]: share of the flow through `from` that goes to `to`
     for j, s in enumerate(steps):
-        onward = 1.0
-        if isinstance(s, WaitStep):
-            onward = 1.0 - s.probability * s.abandon_probability
-        elif isinstance(s, WorkStage) and s.rework is not None:
-            p = s.rework.probability_for(ai_assisted)
-            m[index[s.rework.to_stage], j] += p
-            onward = 1.0 - p
-        m[j + 1, j] += onward
-    start = np.zeros(n + 1)
-    start[0] = 1.0
-    return np.linalg.solve(np.eye(n + 1) - m, start)[:n]
+        for k in range(width):
+            onward = 1.0
+            if isinstance(s, WaitStep):
+                onward = 1.0 - s.probability * s.abandon_probability
+            elif isinstance(s, WorkStage) and s.rework is not None and k < s.rework.max_loops:
+                p = s.rework.probability_for(ai_assisted)
+                m[state(index[s.rework.to_stage], k + 1), state(j, k)] += p
+                onward = 1.0 - p
+            m[state(j + 1, k), state(j, k)] += onward
+    start = np.zeros(size)
+    start[state(0, 0)] = 1.0
+    visits = np.linalg.solve(np.eye(size) - m, start)
+    return visits.reshape(n + 1, width).sum(axis=1)[:n]
 
 
 def _arrival_mix(config: SimulationConfig) -> dict[tuple[str, bool], float]:

@@ -16,6 +16,7 @@ PUBLIC_MARTS: dict[str, str] = {
     "dim_as_of": "The as-of time of the build (one row).",
     "fct_stage_transitions": "One row per status change that changes the status.",
     "fct_stage_visits": "One row per ticket per stage visit, with queue/active/wait seconds.",
+    "fct_status_intervals": "One row per ticket per status interval (stage, kind, entered/exited).",
     "fct_work_items": "One row per ticket: state, lead and cycle time, flow efficiency, rework.",
     "fct_work_item_finish_rate": "One row per start cohort month x team x requested_by x ai_assisted.",
     "fct_experiments": "One row per experiment: lifecycle, SRM check, measured cleanly, finished.",
@@ -27,6 +28,7 @@ PUBLIC_MARTS: dict[str, str] = {
     "fct_rework_rate": "One row per team x ai_assisted: rework of started work items.",
     "fct_deployments": "One row per deploy: tickets shipped, lead time for changes, time to restore.",
     "fct_dora_weekly": "One row per ISO week (Monday, UTC) x service x environment: the DORA measures.",
+    "fct_constraint_queue": "One row per item waiting in front of the latest detected constraint, oldest first.",
 }
 """Every mart the package reads, with its grain. Other modules add theirs here, never read unlisted relations."""
 
@@ -58,7 +60,7 @@ class MartReader:
     def relation(self, mart: str) -> str:
         if mart not in PUBLIC_MARTS and mart not in EXPECTED_MARTS:
             raise KeyError(f"{mart!r} is not a registered mart; known: {', '.join(sorted(PUBLIC_MARTS))}")
-        return f"{self.schema}.{mart}"
+        return self.connection.qualify(self.schema, mart)
 
     def exists(self, mart: str) -> bool:
         return self.connection.relation_exists(self.schema, mart)
@@ -118,6 +120,9 @@ def describe_marts(warehouse: Path) -> str:
     lines += [
         "",
         "Next:",
+        f"  .venv/bin/flowmetrics detect --warehouse {warehouse}   (the constraint, its evidence; --json for machines)",
+        f"  .venv/bin/flowmetrics whatif --warehouse {warehouse} --stage code_review --capacity +30%  (--arrivals x3)",
+        f"  duckdb {warehouse} \"select * from main.fct_constraint_queue\"   (who waits in front of it, oldest first)",
         f"  duckdb {warehouse} \"select * from main.fct_work_items limit 10\"   (or any SQL client)",
         "  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve     (lineage and the definitions of every mart)",
     ]

@@ -72,3 +72,21 @@ def compile_sql(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str
     """Render Jinja SQL (macros, no refs) into the SQL the DuckDB target would run; one dbt process per call."""
     workdir = tmp_path_factory.mktemp("compile")
     return lambda sql: dbt_compile_inline(sql, workdir)
+
+
+MAKE_DEMO_ITEMS, MAKE_DEMO_SEED = 1500, 7  # the Makefile's DEMO_ITEMS and DEMO_SEED
+
+
+@pytest.fixture(scope="session")
+def make_demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """generate → ingest → dbt build of exactly the data `make demo` builds; copy it before writing to it."""
+    from flowmetrics.ingest import ingest_directory, write_raw_tables
+    from flowmetrics.simulation import generate_raw_tables
+
+    workdir = tmp_path_factory.mktemp("make-demo")
+    raw = workdir / "raw"
+    write_raw_tables(generate_raw_tables(items=MAKE_DEMO_ITEMS, seed=MAKE_DEMO_SEED), raw)
+    warehouse = workdir / "demo.duckdb"
+    ingest_directory(raw, warehouse)
+    dbt_build_into(warehouse, workdir)
+    return warehouse

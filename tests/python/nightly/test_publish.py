@@ -96,9 +96,8 @@ def test_constraint_findings_written_by_detect_are_checked_before_they_are_publi
     ctx = nightly.NightlyContext(target, "f-run", None, None, config, tmp_path / "q", (), 30, log)
     ctx.report = run_checks(target, config=config, run_id="f-run")  # the gate, before detect
     con = duckdb.connect(str(warehouse))  # what detect writes, with a confidence out of range
-    con.execute("create table flowmetrics.constraint_findings as select 'f-run' as run_id, "
-                "timestamp '2026-01-30 13:42:29' as as_of, 1.7 as confidence")
-    con.execute("create table flowmetrics.constraint_stage_signals as select 'f-run' as run_id, 'code_review' as stage")
+    con.execute("insert into flowmetrics.constraint_findings (run_id, as_of, scope, confidence) "
+                "values ('f-run', timestamp '2026-01-30 13:42:29', 'overall', 1.7)")
     con.close()
     ctx.facts["detect_ran"] = True
     with pytest.raises(DataQualityError, match="constraint_findings.confidence.rate_range"):
@@ -106,9 +105,9 @@ def test_constraint_findings_written_by_detect_are_checked_before_they_are_publi
     assert published_contents(warehouse) == baseline.published
 
     con = duckdb.connect(str(warehouse))
-    con.execute("update flowmetrics.constraint_findings set confidence = 0.97")
+    con.execute("update flowmetrics.constraint_findings set confidence = 0.97 where run_id = 'f-run'")
     con.close()
     summary, detail = nightly._publish(ctx)
     log.close()
-    assert detail["relations"]["constraint_findings"] == 1
-    assert published_contents(warehouse)["constraint_findings"][0][-1] == "f-run"
+    assert detail["relations"]["constraint_findings"] == len(baseline.published["constraint_findings"]) + 1
+    assert {row[-1] for row in published_contents(warehouse)["constraint_findings"]} == {"f-run"}

@@ -1,0 +1,88 @@
+"""Constraint detection as a step: read the marts, detect, write the findings, rebuild the constraint queue.
+
+The I/O edge around the pure `flowmetrics.analysis.detect_constraint`: used by `flowmetrics detect` and by the
+nightly run (its `run_nightly_detect` hook), so both do exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from flowmetrics.errors import ConfigError
+from flowmetrics.results import ConstraintFinding
+from flowmetrics.warehouse.dbt_runner import normalise_as_of, run_dbt_build
+from flowmetrics.warehouse.findings import read_status_intervals, write_findings
+from flowmetrics.warehouse.marts import MartReader
+from flowmetrics.warehouse.profile import Target
+
+QUEUE_MODELS = ("stg_flowmetrics__constraint_findings", "fct_constraint_queue")
+
+
+@dataclass(frozen=True)
+class DetectionRun:
+    finding: ConstraintFinding
+    run_id: str | None  # None when nothing was written
+    queue_items: int | None
+    queue_relation: str | None
+
+
+def resolve_as_of(requested: str | None, built: Any) -> pd.Timestamp:
+    """The moment to judge: the marts' as-of, or an earlier one asked for (a later one needs a rebuild)."""
+    if built is None:
+        raise ConfigError("dim_as_of is empty: the marts hold no events; ingest data and build first")
+    if requested is None:
+        return pd.Timestamp(built)
+    as_of = pd.Timestamp(normalise_as_of(requested))
+    if as_of > pd.Timestamp(built):
+        raise ConfigError(f"--as-of {requested} is after the marts' as-of {built}: rebuild them with that as-of first")
+    return as_of
+
+
+def run_detection(
+    target: Target,
+    *,
+    window_days: int = 7,
+    windows: int = 12,
+    as_of: str | None = None,
+    seed: int = 0,
+    write: bool = True,
+    run_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DetectionRun:
+    from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint
+
+    say = progress or (lambda message: None)
+    with MartReader.open(target=target.name, warehouse=target.path if target.is_duckdb else None) as reader:
+        say(f"reading fct_status_intervals from {target.path or target.name}")
+        moment = resolve_as_of(as_of, reader.as_of())
+        since = (moment - pd.Timedelta(days=window_days * windows)).to_pydatetime()
+        intervals = read_status_intervals(reader, INTERVAL_COLUMNS, since)
+    say(f"detecting over {windows} windows of {window_days} days ({len(intervals):,} status intervals)")
+    finding = detect_constraint(intervals, moment, window_days=window_days, windows=windows, seed=seed)
+    if not write:
+        return DetectionRun(finding, None, None, None)
+    say("writing findings to schema flowmetrics")
+    written = write_findings(target, finding, run_id=run_id)
+    say("dbt build --select fct_constraint_queue")
+    run_dbt_build(
+        warehouse=target.path if target.is_duckdb else None,
+        target=None if target.is_duckdb else target.name,
+        extra_args=["--select", *QUEUE_MODELS],
+        capture=True,
+    )
+    with MartReader.open(target=target.name, warehouse=target.path if target.is_duckdb else None) as reader:
+        waiting = reader.count("fct_constraint_queue")
+        relation = reader.relation("fct_constraint_queue")
+    return DetectionRun(finding, written, waiting, relation)
+
+
+def run_nightly_detect(*, target: Target, run_id: str, log: Callable[[str], None]) -> str:
+    """The nightly's detect step: default windows, findings written under the night's run id; a one-line summary."""
+    from flowmetrics.analysis import verdict_sentence
+
+    result = run_detection(target, run_id=run_id, progress=log)
+    return f"{verdict_sentence(result.finding)} ({result.queue_items:,} item(s) in fct_constraint_queue)"

@@ -1,0 +1,72 @@
+"""Per-day additive statistics and the signals computed from their (re)weighted sums."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flowmetrics.analysis.flow import prepare_flow
+from flowmetrics.analysis.signals import DAY, block_weights, day_stats, load_sample, rank_sums, signals
+from tests.python.analysis.conftest import EPOCH, intervals
+
+
+def test_block_bootstrap_draws_every_day_count_once_per_replicate() -> None:
+    w = block_weights(7, 50, np.random.default_rng(0))
+    assert w.shape == (50, 7)
+    assert (w.sum(axis=1) == 7).all()
+    assert len({tuple(row) for row in w}) > 10  # replicates differ
+    assert (block_weights(7, 5, np.random.default_rng(3)) == block_weights(7, 5, np.random.default_rng(3))).all()
+
+
+def test_shares_of_a_small_flow(tiny_flow: pd.DataFrame) -> None:
+    flow = prepare_flow(tiny_flow, EPOCH + pd.Timedelta(days=1))
+    edges = flow.as_of - DAY * np.arange(1, -1, -1)
+    stats = day_stats(flow, edges)
+    s = {name: v[0, 0] / 3600 for name, v in stats.stats.items()}
+    assert s["queue"] == pytest.approx(2.0)  # A 0-1, B 2-3
+    assert s["active"] == pytest.approx(3.0)
+    assert s["wait"] == pytest.approx(20.0)  # B blocked from hour 4 to the as-of (24)
+    assert s["nonempty"] == pytest.approx(2.0)
+    # its queue is the only active period: review is the momentary bottleneck while work waits
+    assert s["sole"] + s["shifting"] == pytest.approx(2.0)
+    sample = load_sample(flow, edges)
+    assert len(sample.wip) == 1  # B's visit is open: left out of the load dependence
+    sig = signals(stats, rank_sums(sample, 0, 1, 1), np.ones(1), 0, 1)
+    assert sig.waiting_share[0] == pytest.approx(2 / 25)
+    assert sig.wait_share[0] == pytest.approx(20 / 25)
+    assert sig.queue_nonempty_share[0] == pytest.approx(2 / 24)
+    assert not sig.capacity_bound[0]
+    assert np.isnan(sig.load_dependence[0])  # too few visits to correlate
+
+
+def _queue_at_one_server(n: int, gap_hours: float, service_hours: float) -> pd.DataFrame:
+    """n items arriving every gap_hours at one reviewer who takes service_hours each (FIFO, deterministic)."""
+    rows, free = [], 0.0
+    for i in range(n):
+        arrive = i * gap_hours
+        start = max(arrive, free)
+        free = start + service_hours
+        rows += [
+            (f"T{i}", 0, "review", "queue", 40, arrive, start),
+            (f"T{i}", 1, "review", "active", 40, start, free),
+            (f"T{i}", 2, "done", "done", 90, free, None),
+        ]
+    return intervals(rows)
+
+
+def test_an_overloaded_server_is_capacity_bound_and_a_light_one_is_not() -> None:
+    for gap, bound in ((1.0, True), (4.0, False)):
+        frame = _queue_at_one_server(200, gap, 1.2)
+        as_of = EPOCH + pd.Timedelta(hours=199 * gap)  # the last arrival: an overloaded queue is still growing
+        flow = prepare_flow(frame, as_of)
+        n_days = int((flow.as_of - flow.first_at) // DAY)
+        edges = flow.as_of - DAY * np.arange(n_days, -1, -1)
+        stats = day_stats(flow, edges)
+        sig = signals(stats, rank_sums(load_sample(flow, edges), 0, n_days, 1), np.ones(n_days), 0, n_days)
+        assert bool(sig.capacity_bound[0]) is bound
+        if bound:
+            assert sig.load_dependence[0] > 0.9 and sig.queue_growth_per_week[0] > 0
+            assert sig.constraint()[()] == 0
+        else:
+            assert sig.queue_nonempty_share[0] == 0 and sig.constraint()[()] == -1

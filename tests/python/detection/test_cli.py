@@ -1,0 +1,118 @@
+"""`flowmetrics detect` and `flowmetrics whatif` end to end on a copy of the demo warehouse: the verdict, the
+findings written to schema flowmetrics, fct_constraint_queue rebuilt from the latest run, and the what-if."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+CLI = [sys.executable, "-m", "flowmetrics.cli"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, check=False)
+
+
+def read(warehouse: Path, sql: str) -> pd.DataFrame:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def demo_copy(make_demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """detect writes: work on a copy of the `make demo` warehouse."""
+    copy = tmp_path_factory.mktemp("detect") / "demo.duckdb"
+    shutil.copy(make_demo_warehouse, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def detected_twice(demo_copy: Path) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    text = run_cli("detect", "--warehouse", str(demo_copy))
+    as_json = run_cli("detect", "--warehouse", str(demo_copy), "--json")
+    return text, as_json
+
+
+def test_detect_names_code_review_for_people_and_machines(detected_twice) -> None:
+    text, as_json = detected_twice
+    assert text.returncode == 0, text.stderr[-2000:]
+    assert text.stdout.startswith("code_review is the constraint: work waits")
+    assert "fct_constraint_queue lists the" in text.stdout
+    assert "…" not in text.stderr  # progress only on a terminal
+    assert as_json.returncode == 0, as_json.stderr[-2000:]
+    doc = json.loads(as_json.stdout)
+    assert doc["constraint"]["stage"] == "code_review" and doc["constraint"]["kind"] == "sole"
+    assert doc["constraint"]["confidence"] >= 0.9
+    assert doc["constraint_queue_items"] > 0 and doc["run_id"]
+    classes = {s["stage"]: s["classification"] for s in doc["stages"]}
+    assert classes["code_review"] == "constraint" and classes["backlog"] == "delay"
+
+
+def test_findings_are_appended_per_run(demo_copy: Path, detected_twice) -> None:
+    runs = read(
+        demo_copy,
+        "select run_id, count(*) filter (where scope = 'overall') as overall, count(*) as n"
+        " from flowmetrics.constraint_findings group by run_id",
+    )
+    assert len(runs) == 2 and (runs["overall"] == 1).all()
+    signals = read(
+        demo_copy,
+        "select scope, team is null as whole_stage, count(*) as n, count(distinct stage) as stages"
+        " from flowmetrics.constraint_stage_signals group by all order by all",
+    )
+    window_rows = signals[(signals["scope"] == "window") & signals["whole_stage"]]
+    assert int(window_rows["stages"].iloc[0]) == 5  # backlog, development, code_review, qa, deploy
+    assert (signals["scope"] == "overall").any()
+
+
+def test_constraint_queue_lists_the_review_queue_oldest_first(demo_copy: Path, detected_twice) -> None:
+    _, as_json = detected_twice
+    doc = json.loads(as_json.stdout)
+    queue = read(demo_copy, "select * from main.fct_constraint_queue order by queue_position")
+    assert len(queue) == doc["constraint_queue_items"]
+    assert (queue["run_id"] == doc["run_id"]).all()  # the latest run
+    assert (queue["stage"] == "code_review").all() and (queue["status"] == "Ready for Review").all()
+    assert queue["queue_position"].tolist() == list(range(1, len(queue) + 1))
+    assert queue["age_in_queue_seconds"].is_monotonic_decreasing
+    assert queue["requested_by"].notna().all()
+    waiting = read(
+        demo_copy,
+        "select count(*) as n from main.fct_status_intervals"
+        " where is_current and stage = 'code_review' and stage_kind = 'queue'",
+    )
+    assert int(waiting["n"].iloc[0]) == len(queue)
+
+
+def test_no_write_writes_nothing_and_bad_options_are_usage_errors(demo_copy: Path, detected_twice) -> None:
+    before = read(demo_copy, "select count(*) as n from flowmetrics.constraint_findings")["n"].iloc[0]
+    r = run_cli("detect", "--warehouse", str(demo_copy), "--no-write", "--window", "2w", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout)["window_days"] == 14
+    assert read(demo_copy, "select count(*) as n from flowmetrics.constraint_findings")["n"].iloc[0] == before
+    assert run_cli("detect", "--warehouse", str(demo_copy), "--window", "3h").returncode == 2
+    assert run_cli("detect", "--warehouse", str(demo_copy), "--as-of", "2100-01-01").returncode == 2
+    assert run_cli("whatif", "--warehouse", str(demo_copy), "--stage", "backlog", "--capacity", "+30%").returncode == 2
+    assert run_cli("whatif", "--warehouse", str(demo_copy)).returncode == 2
+
+
+def test_whatif_json(demo_copy: Path) -> None:
+    r = run_cli(
+        "whatif", "--warehouse", str(demo_copy), "--stage", "code_review", "--capacity", "+30%",
+        "--replications", "3", "--weeks", "8", "--json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = json.loads(r.stdout)
+    assert doc["capacity_factor"] == pytest.approx(1.3)
+    tp = doc["metrics"]["throughput_per_week"]
+    assert tp["change"]["mean"] > 0 and tp["before"]["low"] <= tp["before"]["mean"] <= tp["before"]["high"]
+    assert doc["calibration"]["stages"][2]["stage"] == "code_review"
