@@ -96,6 +96,29 @@ def _work_items_by_ai(work_items: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
 
 
+def _latest_run(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the newest detection run in a history table (findings accumulate one run after another)."""
+    if frame.empty:
+        return frame
+    latest = frame.loc[frame["detected_at"].idxmax(), "run_id"]
+    return frame[frame["run_id"] == latest].reset_index(drop=True)
+
+
+def read_calibration_inputs(target: str | None = None, warehouse: Path | None = None,
+                            weeks: float = 12.0) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """What the what-if calibrates from: published status intervals and work items, and the as-of."""
+    from flowmetrics.analysis import CALIBRATION_INTERVAL_COLUMNS, WORK_ITEM_COLUMNS
+    from flowmetrics.warehouse.findings import read_status_intervals
+
+    resolved = resolve_target(target, warehouse)
+    with MartReader(open_connection(resolved, read_only=True), schema=PUBLISHED) as reader:
+        as_of = pd.Timestamp(_published_info(reader)["as_of"])
+        since = (as_of - pd.Timedelta(weeks=weeks)).to_pydatetime()
+        intervals = read_status_intervals(reader, CALIBRATION_INTERVAL_COLUMNS, since)
+        items = reader.read("fct_work_items", WORK_ITEM_COLUMNS)
+    return intervals, items, as_of
+
+
 def load_report_data(target: str | None = None, warehouse: Path | None = None) -> ReportData:
     resolved = resolve_target(target, warehouse)
     with MartReader(open_connection(resolved, read_only=True), schema=PUBLISHED) as reader:
@@ -177,12 +200,23 @@ def load_report_data(target: str | None = None, warehouse: Path | None = None) -
              "time_to_restore_seconds"],
         )
         quality = _quality(reader, _quality_run_id(reader, run_id))
-        findings = _optional(
-            reader,
-            "constraint_findings",
-            ["window_start", "window_end", "stage", "rank", "classification", "confidence", "is_constraint"],
+        findings = _latest_run(
+            _optional(
+                reader,
+                "constraint_findings",
+                ["run_id", "detected_at", "scope", "window_start", "window_end", "constraint_stage",
+                 "constraint_team", "kind", "confidence", "shifted_from_stage"],
+            )
         )
-        signals = _optional(reader, "constraint_stage_signals", ["stage"])
+        signals = _latest_run(
+            _optional(
+                reader,
+                "constraint_stage_signals",
+                ["run_id", "detected_at", "scope", "window_start", "stage", "team", "rank", "classification",
+                 "confidence", "waiting_share", "wait_share", "load_dependence", "queue_growth_per_week",
+                 "median_hours", "mean_queue_hours"],
+            )
+        )
     ai = _work_items_by_ai(work_items).merge(rework_ai, on="ai_assisted", how="outer")
     ai = ai.merge(deploys_ai, on="ai_assisted", how="outer")
     ai["finish_rate"] = ai["finished"] / ai["started"].where(ai["started"] > 0)
