@@ -76,7 +76,7 @@ def run_detection(
     )
     with MartReader.open(target=target.name, warehouse=target.path if target.is_duckdb else None) as reader:
         waiting = reader.count("fct_constraint_queue")
-        relation = reader.relation("fct_constraint_queue")
+        relation = f"{reader.schema}.fct_constraint_queue"
     return DetectionRun(finding, written, waiting, relation)
 
 

@@ -60,6 +60,7 @@ PUBLISHED_RELATIONS: tuple[Publishable, ...] = (
     Publishable("dim_as_of", "mart", True, "foundation"),
     Publishable("fct_stage_transitions", "mart", True, "foundation"),
     Publishable("fct_stage_visits", "mart", True, "foundation"),
+    Publishable("fct_status_intervals", "mart", True, "issue 4"),
     Publishable("fct_work_items", "mart", True, "foundation"),
     Publishable("fct_work_item_finish_rate", "mart", True, "issue 3"),
     Publishable("fct_experiments", "mart", True, "issue 3"),

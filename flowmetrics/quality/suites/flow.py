@@ -1,4 +1,5 @@
-"""Suites over the flow marts of the foundation: dim_as_of, fct_stage_transitions, fct_stage_visits, fct_work_items."""
+"""Suites over the flow marts of the foundation: dim_as_of, fct_stage_transitions, fct_stage_visits,
+fct_status_intervals (the input of detection and the what-if), fct_work_items."""
 
 from __future__ import annotations
 
@@ -84,6 +85,28 @@ FCT_STAGE_VISITS = Suite(
     ),
 )
 
+I = "fct_status_intervals"
+FCT_STATUS_INTERVALS = Suite(
+    name=I,
+    layer=Layer.MART,
+    relation=I,
+    key=("status_interval_id",),
+    columns=("status_interval_id", "ticket_id", "interval_number", "stage", "stage_kind", "entered_at", "exited_at",
+             "seconds_in_status"),
+    checks=(
+        not_null(I, "status_interval_id"),
+        unique(I, ("status_interval_id",)),
+        not_null(I, "ticket_id"),
+        not_null(I, "stage"),
+        accepted(I, "stage_kind", STAGE_KINDS_MART),
+        not_after_as_of(I, "entered_at"),
+        not_after_as_of(I, "exited_at"),
+        at_least(I, "exited_at", "entered_at"),
+        duration(I, "seconds_in_status"),
+        non_negative(I, "interval_number"),
+    ),
+)
+
 W = "fct_work_items"
 FCT_WORK_ITEMS = Suite(
     name=W,
@@ -113,4 +136,4 @@ FCT_WORK_ITEMS = Suite(
     ),
 )
 
-SUITES: tuple[Suite, ...] = (DIM_AS_OF, FCT_STAGE_TRANSITIONS, FCT_STAGE_VISITS, FCT_WORK_ITEMS)
+SUITES: tuple[Suite, ...] = (DIM_AS_OF, FCT_STAGE_TRANSITIONS, FCT_STAGE_VISITS, FCT_STATUS_INTERVALS, FCT_WORK_ITEMS)
