@@ -11,6 +11,7 @@ DEMO_DIR    ?= data/demo
 DEMO_DB     ?= flowmetrics.duckdb
 DEMO_ITEMS  ?= 1500
 DEMO_SEED   ?= 7
+DEMO_REPORT ?= report.html
 
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -40,7 +41,9 @@ demo: setup
 	$(BIN)/flowmetrics build --warehouse $(DEMO_DB)
 	$(BIN)/flowmetrics detect --warehouse $(DEMO_DB)
 	$(BIN)/flowmetrics publish --warehouse $(DEMO_DB)
+	$(BIN)/flowmetrics report --warehouse $(DEMO_DB) --out $(DEMO_REPORT)
 	@$(BIN)/flowmetrics next-steps --warehouse $(DEMO_DB)
+	@echo "The flow report: $(CURDIR)/$(DEMO_REPORT)"
 
 test: setup lint dbt-test pytest
 

@@ -92,7 +92,7 @@ def constraint_section(data) -> Section:  # data: ReportData
         else "No detection windows published yet."
     )
     items: list[Chart | Table] = [
-        Chart("stage-time", readings.stage_time(data.stage_time), charts.stage_time(data.stage_time, stage)),
+        Chart("stage-time", readings.stage_time(data.stage_time, stage), charts.stage_time(data.stage_time, stage)),
         Chart("constraint-timeline", timeline_reading, charts.constraint_timeline(windows, shifts)),
     ]
     if not data.constraint_signals.empty:
@@ -160,7 +160,7 @@ def invest_section(table: pd.DataFrame, constraint_stage: str | None) -> Section
             )
     rows = tuple(
         (
-            str(r["change"]) + (" (the constraint)" if r["stage"] is not None and r["stage"] == constraint_stage else ""),
+            str(r["change"]) + (" (the constraint)" if r["stage"] == constraint_stage and r["stage"] else ""),
             f"{r['throughput_before']:.1f}",
             f"{signed_percent(r['throughput_change'], 1)} "
             f"[{r['throughput_interval'][0]:+.1f}, {r['throughput_interval'][1]:+.1f} a week]",

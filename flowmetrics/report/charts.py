@@ -105,8 +105,12 @@ def cumulative_flow(stage_daily: pd.DataFrame) -> go.Figure:
     order = sorted(terminal["stage"].unique()) + list(
         flow.groupby("stage")["stage_order"].min().sort_values(ascending=False).index
     )
-    colours = [palette.GREY, palette.SKY] + palette.SEQUENCE
-    for i, stage in enumerate(order):
+    terminal_colours = {"done": "#C9C9C9", "abandoned": palette.GREY}
+    flow_colours = [palette.BLUE, palette.ORANGE, palette.GREEN, palette.VERMILLION, palette.PURPLE, palette.SKY,
+                    palette.YELLOW]
+    flow_stages = [s for s in order if s not in set(terminal["stage"])]
+    colour_of = {s: flow_colours[i % len(flow_colours)] for i, s in enumerate(reversed(flow_stages))}
+    for stage in order:
         part = df[df["stage"] == stage].sort_values("date_day")
         y = part["cumulative_arrivals"] if stage in set(terminal["stage"]) else part["wip_end_of_day"]
         fig.add_scatter(
@@ -115,7 +119,7 @@ def cumulative_flow(stage_daily: pd.DataFrame) -> go.Figure:
             name=stage,
             stackgroup="cfd",
             mode="lines",
-            line={"width": 0.5, "color": colours[i % len(colours)]},
+            line={"width": 0.5, "color": colour_of.get(stage, terminal_colours.get(stage, palette.GREY))},
             hovertemplate="%{x|%d %b}: " + stage + " %{y:,.0f}<extra></extra>",
         )
     fig.update_yaxes(title_text="work items (cumulative)")
@@ -145,7 +149,7 @@ def aging_wip(open_items: pd.DataFrame, stage_order: dict[str, int]) -> go.Figur
     p85 = df.groupby("current_stage")["stage_p85_seconds"].first().reindex(stages) / DAY
     fig.add_scatter(
         x=p85.index, y=p85.values, mode="markers", name="85th percentile (history)",
-        marker={"symbol": "line-ew-open", "size": 34, "line": {"width": 3, "color": palette.BLACK}},
+        marker={"symbol": "line-ew-open", "size": 34, "color": palette.BLACK, "line": {"width": 3}},
         hovertemplate="%{x}: 85% of past visits left within %{y:.1f} days<extra></extra>",
     )
     fig.update_xaxes(categoryorder="array", categoryarray=stages)
@@ -245,4 +249,6 @@ def ai_comparison(ai: pd.DataFrame) -> go.Figure:
         if fmt.endswith("%"):
             fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=col)
     fig.update_xaxes(showticklabels=False)
-    return _layout(fig, height=340)
+    _layout(fig, height=360)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.05, "x": 0}, margin={"t": 40, "b": 60})
+    return fig

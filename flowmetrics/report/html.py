@@ -89,8 +89,10 @@ def _tiles(tiles: tuple[Tile, ...]) -> str:
 
 
 def _is_number(text: str) -> bool:
-    stripped = text.replace(",", "").replace("%", "").replace("+", "").replace("−", "").strip()
-    return bool(stripped) and stripped.replace(".", "", 1).split(" ")[0].isdigit()
+    """Right-align cells that start with a number (1,234 · −5% · +0.3 · 12.9 h)."""
+    head = text.strip().split(" ")[0]
+    stripped = head.replace(",", "").replace("%", "").lstrip("+-−")
+    return bool(stripped) and stripped.replace(".", "", 1).isdigit()
 
 
 def _item(item: Chart | Table) -> str:
@@ -103,9 +105,11 @@ def _item(item: Chart | Table) -> str:
             + "</tr>"
             for row in item.rows
         )
-        return f'{reading}<table id="{item.chart_id}" class="report-table"><thead><tr>{head}</tr></thead>' \
+        return f'{reading}<table id="table-{item.chart_id}" class="report-table"><thead><tr>{head}</tr></thead>' \
                f"<tbody>{body}</tbody></table>"
-    div = item.figure.to_html(full_html=False, include_plotlyjs=False, div_id=item.chart_id, config=PLOT_CONFIG)
+    # ids are prefixed: a chart must never share its id with a section (plotly would draw into the section)
+    div = item.figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{item.chart_id}",
+                              config=PLOT_CONFIG)
     return f'{reading}<div class="chart" data-chart="{item.chart_id}">{div}</div>'
 
 

@@ -7,20 +7,33 @@ import pandas as pd
 from flowmetrics.report.format import count, duration, percent
 
 
-def stage_time(stage_time: pd.DataFrame) -> str:
+def _why_delay(row: pd.Series) -> str:
+    if row["wait_seconds"] >= max(row["queue_seconds"], row["active_seconds"]):
+        return "its time is mostly parked outside the flow"
+    if row["active_seconds"] == 0:
+        return "nobody works there; items only wait in it"
+    return "its time does not grow with load"
+
+
+def stage_time(stage_time: pd.DataFrame, constraint: str | None = None) -> str:
+    """The constraint's queue against its work, and why the longest stage (often a decoy) is not the answer."""
     if stage_time.empty:
         return "No stage visit has completed yet."
-    top = stage_time.sort_values("queue_seconds", ascending=False).iloc[0]
-    longest = stage_time.assign(total=stage_time[["queue_seconds", "active_seconds", "wait_seconds"]].sum(axis=1))
-    longest = longest.sort_values("total", ascending=False).iloc[0]
-    text = (
-        f"Work waits longest in front of {top['stage']}: {duration(top['queue_seconds'])} in its queue per visit, "
-        f"against {duration(top['active_seconds'])} being worked."
-    )
-    if longest["stage"] != top["stage"] and longest["wait_seconds"] > longest["queue_seconds"]:
+    df = stage_time.assign(total=stage_time[["queue_seconds", "active_seconds", "wait_seconds"]].sum(axis=1))
+    longest = df.sort_values("total", ascending=False).iloc[0]
+    if constraint is not None and constraint in set(df["stage"]):
+        c = df[df["stage"] == constraint].iloc[0]
+        text = (
+            f"Items wait {duration(c['queue_seconds'])} in {constraint}'s queue per visit against "
+            f"{duration(c['active_seconds'])} being worked: the queue of a stage whose people are busy."
+        )
+    else:
+        top = df.sort_values("queue_seconds", ascending=False).iloc[0]
+        text = f"The longest queue is in front of {top['stage']} ({duration(top['queue_seconds'])} per visit)."
+    if longest["stage"] != constraint:
         text += (
-            f" {longest['stage']} takes longer overall, but mostly parked outside the flow "
-            f"({duration(longest['wait_seconds'])}): a delay, not a capacity limit."
+            f" {longest['stage']} takes longer ({duration(longest['total'])} per visit), but it is a delay, not the "
+            f"constraint: {_why_delay(longest)}."
         )
     return text
 
@@ -70,7 +83,7 @@ def finish_rate(work_items: pd.DataFrame, threshold: float) -> str:
     return (
         f"{percent(rate)} of work started in mature cohorts finished, {verdict} the {percent(threshold)} target; "
         f"the latest mature cohort ({pd.Timestamp(latest['cohort_month']):%b %Y}) finished "
-        f"{percent(latest['finished'] / max(latest['started'], 1))}."
+        f"{percent(latest['finished'] / max(latest['started'], 1))} (hatched bars: cohorts still maturing)."
     )
 
 
@@ -107,7 +120,8 @@ def ai_comparison(ai: pd.DataFrame) -> str:
     return (
         f"AI-assisted work finishes {percent(y['finish_rate'])} of what starts vs {percent(n['finish_rate'])} "
         f"without; its rework rate is {percent(y['rework_rate'])} vs {percent(n['rework_rate'])} and its median "
-        f"cycle time {duration(y['median_cycle_time_seconds'])} vs {duration(n['median_cycle_time_seconds'])}."
+        f"cycle time {duration(y['median_cycle_time_seconds'])} vs {duration(n['median_cycle_time_seconds'])} "
+        "(a deploy counts as AI-assisted when any ticket it shipped was)."
     )
 
 
