@@ -18,13 +18,16 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup demo test lint dbt-test pytest bench clean
+.PHONY: help setup setup-spark demo test lint dbt-test pytest test-postgres test-spark bench bench-incremental clean
 
 help:
 	@echo "make demo   set up, generate demo data, ingest, dbt build, detect the constraint, check + publish, show what to read"
-	@echo "make test   set up, then lint (sqlfluff, ruff, import-linter), dbt build on a temp DuckDB, pytest"
+	@echo "make test   set up, then lint (sqlfluff, ruff, import-linter), dbt build on a temp DuckDB, pytest, test-postgres"
+	@echo "make test-postgres  the project on a throwaway PostgreSQL (installed from the OS packages if missing), compared with DuckDB"
+	@echo "make test-spark     the project on a local Spark session (.venv-spark), compared with DuckDB (slow; not in make test)"
 	@echo "make setup  only create .venv with the pinned dependencies"
 	@echo "make bench  the benchmarks in bench/ (slow; prints figures)"
+	@echo "make bench-incremental  full vs nightly incremental dbt build at 10M status changes (slow)"
 
 setup: $(STAMP)
 
@@ -45,11 +48,11 @@ demo: setup
 	@$(BIN)/flowmetrics next-steps --warehouse $(DEMO_DB)
 	@echo "The flow report: $(CURDIR)/$(DEMO_REPORT)"
 
-test: setup lint dbt-test pytest
+test: setup lint dbt-test pytest test-postgres
 
 lint: setup
 	$(BIN)/sqlfluff lint models analyses tests/dbt --disable-progress-bar
-	$(BIN)/ruff check flowmetrics tests/python bench
+	$(BIN)/ruff check flowmetrics tests/python tests/harness bench
 	$(BIN)/lint-imports
 
 dbt-test: setup
@@ -61,9 +64,32 @@ dbt-test: setup
 pytest: setup
 	$(BIN)/pytest
 
+# The project on PostgreSQL: a throwaway server in a temp dir (stopped whatever happens), the demo data through the
+# raw contract, a full and a nightly incremental dbt build, every keyed relation compared with DuckDB.
+test-postgres: setup
+	PYTHON=$(PY) tests/harness/with_postgres.sh $(PY) -m tests.harness.engine_check --target postgres
+
+# The project on Spark (a local session, Parquet tables) from its own venv: pyspark is large and slow to start.
+SPARK_VENV  := .venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.installed
+
+setup-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): constraints.txt constraints-spark.txt
+	$(PYTHON_BOOT) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install --quiet --upgrade pip setuptools wheel
+	$(SPARK_VENV)/bin/pip install --quiet -c constraints.txt -c constraints-spark.txt 'dbt-spark[session]'
+	@touch $(SPARK_STAMP)
+
+test-spark: setup setup-spark
+	$(PY) -m tests.harness.engine_check --target spark --spark-venv $(SPARK_VENV)
+
 bench: setup
 	$(PY) bench/bench_foundation.py
 	$(PY) bench/bench_detection.py --changes 10000000
+
+bench-incremental: setup
+	$(PY) bench/bench_incremental.py --changes 10000000
 
 clean:
 	rm -rf target logs $(DEMO_DIR) $(DEMO_DB) .pytest_cache

@@ -124,6 +124,8 @@ def build(warehouse: Path | None, target: str | None, as_of: str | None, dbt_arg
         as_of=as_of,
         extra_args=dbt_args,
     )
+    if result.note:
+        click.echo(result.note)
     click.echo(f"dbt build finished in {result.seconds:.1f}s")
 
 

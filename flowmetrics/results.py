@@ -74,6 +74,7 @@ class BuildResult(Result):
     args: tuple[str, ...]
     return_code: int
     seconds: float
+    note: str = ""  # why the run did more than asked (e.g. a full refresh for an earlier as-of)
 
 
 # --- constraint detection ------------------------------------------------------------------------------------

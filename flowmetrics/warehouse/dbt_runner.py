@@ -6,11 +6,12 @@ import json
 import subprocess
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from flowmetrics.errors import ConfigError, DbtRunError
+from flowmetrics.errors import ConfigError, DbtRunError, FlowmetricsError
 from flowmetrics.results import BuildResult
 from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env, dbt_executable
 
@@ -73,6 +74,32 @@ def run_dbt(
     return BuildResult(str(warehouse) if warehouse else "", target, tuple(args[1:]), proc.returncode, seconds)
 
 
+def built_after(as_of: str, *, warehouse: Path | None = None, target: str | None = None) -> pd.Timestamp | None:
+    """The latest event already built into the flow facts when it is later than `as_of`, else None (no build yet,
+    or nothing after it).
+
+    The incremental models only recompute tickets that changed, so a build at an earlier as-of needs a full
+    refresh; this is how the package knows to ask for one. It reads the facts themselves, not dim_as_of, which a
+    failed run may already have moved.
+    """
+    from flowmetrics.warehouse.marts import MartReader
+
+    latest: list[pd.Timestamp] = []
+    try:
+        with MartReader.open(target=target, warehouse=warehouse) as reader:
+            for mart, column in (("fct_stage_visits", "entered_at"), ("fct_stage_transitions", "changed_at")):
+                if reader.exists(mart):
+                    value = reader.read(mart, [f"max({column}) as latest"])["latest"].iloc[0]
+                    if pd.notna(value):
+                        latest.append(pd.Timestamp(value))
+    except FlowmetricsError:
+        return None
+    if not latest:
+        return None
+    built = max(latest)
+    return built if pd.Timestamp(normalise_as_of(as_of)) < built else None
+
+
 def run_dbt_build(
     *,
     warehouse: Path | None = None,
@@ -81,7 +108,17 @@ def run_dbt_build(
     extra_args: Sequence[str] = (),
     capture: bool = False,
 ) -> BuildResult:
-    """`dbt build` of the bundled project: seeds, models, data tests and unit tests."""
-    return run_dbt(
+    """`dbt build` of the bundled project: seeds, models, data tests and unit tests.
+
+    An `as_of` earlier than the existing build's adds `--full-refresh` (an incremental run cannot move back).
+    """
+    note = ""
+    if as_of and "--full-refresh" not in extra_args:
+        built = built_after(as_of, warehouse=warehouse, target=target)
+        if built is not None:
+            extra_args = [*extra_args, "--full-refresh"]
+            note = f"as-of {normalise_as_of(as_of)} is before events already built (up to {built}): full refresh"
+    result = run_dbt(
         "build", warehouse=warehouse, target=target, as_of=as_of, extra_args=extra_args, capture=capture
     )
+    return replace(result, note=note) if note else result

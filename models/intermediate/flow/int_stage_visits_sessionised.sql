@@ -1,3 +1,14 @@
+{%- set rebuild = {'watermark': 'entered_at', 'open_when': 'built.is_open'} %}
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy=flowmetrics.ticket_incremental_strategy(),
+        on_schema_change='fail',
+        meta={'rebuild': rebuild},
+    )
+}}
+
 {#- One row per ticket per stage visit: consecutive status intervals of the same stage are one visit
     (e.g. Ready for Review then In Review is one code_review visit). The visit's time is split by the kind of
     each status in it: queue, active, wait (and unmapped). -#}
@@ -7,6 +18,7 @@ with
 status_intervals as (
 
     select * from {{ ref('int_status_intervals_mapped') }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 

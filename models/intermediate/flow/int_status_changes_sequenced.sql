@@ -1,3 +1,14 @@
+{%- set rebuild = {'watermark': 'changed_at'} %}
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy=flowmetrics.ticket_incremental_strategy(),
+        on_schema_change='fail',
+        meta={'rebuild': rebuild},
+    )
+}}
+
 {#- One row per distinct change_id of a known ticket, at or before the as-of: ordered per ticket by changed_at,
     then change_id (whatever the load order), with the status the ticket was in before it. A change into the status
     the ticket is already in (a reassignment) is kept here but flagged is_repeat; it is not a transition. -#}
@@ -31,6 +42,7 @@ keep_known_tickets_up_to_as_of as (
     where
         status_changes.changed_at <= {{ as_of() }}
         and tickets.created_at <= {{ as_of() }}
+        and {{ flowmetrics.ticket_rebuild_filter('status_changes.ticket_id', is_incremental(), rebuild) }}
 
 ),
 

@@ -1,8 +1,20 @@
+{%- set rebuild = {'watermark': 'changed_at'} %}
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy=flowmetrics.ticket_incremental_strategy(),
+        on_schema_change='fail',
+        meta={'rebuild': rebuild},
+    )
+}}
+
 with
 
 status_intervals as (
 
     select * from {{ ref('int_status_intervals_mapped') }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 

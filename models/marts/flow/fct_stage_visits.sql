@@ -1,14 +1,31 @@
+{%- set rebuild = {
+    'watermark': 'entered_at',
+    'open_when': 'built.is_open',
+    'attributes': ['team', 'requested_by', 'ai_assisted'],
+} %}
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy=flowmetrics.ticket_incremental_strategy(),
+        on_schema_change='fail',
+        meta={'rebuild': rebuild},
+    )
+}}
+
 with
 
 stage_visits as (
 
     select * from {{ ref('int_stage_visits_sessionised') }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 
 tickets as (
 
     select * from {{ ref('stg_tickets__tickets') }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 

@@ -1,26 +1,45 @@
+{%- set rebuild = {
+    'watermark': 'entered_current_stage_at',
+    'open_when': "built.state = 'open'",
+    'attributes': ['title', 'ticket_type', 'team', 'requested_by', 'experiment_id', 'ai_assisted', 'created_at'],
+} %}
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy=flowmetrics.ticket_incremental_strategy(),
+        on_schema_change='fail',
+        meta={'rebuild': rebuild},
+    )
+}}
+
 with
 
 tickets as (
 
     select * from {{ ref('stg_tickets__tickets') }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 
 status_intervals as (
 
     select * from {{ ref('int_status_intervals_mapped') }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 
 stage_visits as (
 
     select * from {{ ref('int_stage_visits_sessionised') }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 
 status_changes as (
 
     select * from {{ ref('int_status_changes_sequenced') }}
+    where {{ flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild) }}
 
 ),
 

@@ -1,0 +1,197 @@
+{#- Nightly incremental builds of the flow facts recompute whole tickets.
+
+    A late status change reshuffles its ticket's whole history (the intervals after it, visit boundaries,
+    visit_number, rework flags, the seconds of the previous status), so an incremental run never patches rows: it
+    recomputes every row of each ticket that may have changed and replaces them (strategy replace_tickets: delete the
+    ticket's rows, insert the new ones). A ticket is recomputed when
+      1. it has a status change at or after the cutoff: the latest time already built into the model minus
+         var('incremental_lookback_days') (new changes, and late ones that arrive within the lookback);
+      2. it was created at or after the cutoff (new tickets, with or without changes);
+      3. the model measures it up to the as-of, which moves every night (config meta rebuild.open_when: an open
+         visit, an open work item);
+      4. the ticket attributes the model carries changed in raw.tickets (config meta rebuild.attributes).
+    A late change older than the cutoff is not picked up (unless its ticket is recomputed for another reason) until
+    a `--full-refresh`; the warn-level test assert_no_late_changes_missed lists such tickets. Anything that changes every ticket (an as-of moved back, a
+    changed status map) stops the run with a message asking for `--full-refresh`.
+
+    Each incremental model declares its settings once,
+      {%- set rebuild = {'watermark': <the model's latest-time column>, 'open_when': <predicate on `built`, optional>,
+                         'attributes': [<ticket columns it carries, optional>]} %}
+    sets in its config materialized='incremental', unique_key='ticket_id',
+    incremental_strategy=flowmetrics.ticket_incremental_strategy(), meta={'rebuild': rebuild}, and filters its inputs
+    with flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild). -#}
+
+
+{#- The lookback window for late-arriving changes, in days (var incremental_lookback_days, default 3). -#}
+{% macro incremental_lookback_days() -%}
+    {%- set raw = var('incremental_lookback_days', 3) -%}
+    {%- set days = raw | int(-1) -%}
+    {%- if days < 0 or (raw | string | trim) != (days | string) -%}
+        {{ exceptions.raise_compiler_error(
+            "var incremental_lookback_days must be a whole number of days >= 0, got '" ~ raw ~ "'") }}
+    {%- endif -%}
+    {{ return(days) }}
+{%- endmacro %}
+
+
+{#- The predicate that keeps the tickets to recompute: `column in (...)` in an incremental run, `true` otherwise
+    (full refresh, first build, or an engine whose incremental strategy rewrites the whole table). The model passes
+    its own is_incremental(), so that dbt unit tests see the model as incremental and can override it. -#}
+{% macro ticket_rebuild_filter(column, incremental, settings) -%}
+    {#- At parse time, resolve the refs the scope reads so dbt records them as dependencies (an incremental run
+        reads them); at run time only an incremental run does, so unit tests need them only then. -#}
+    {%- if not execute -%}
+        {%- do ref('stg_tickets__status_changes') -%}
+        {%- do ref('stg_tickets__tickets') -%}
+        {%- do ref('int_as_of_resolved') -%}
+    {%- endif -%}
+    {%- if incremental and not flowmetrics.rebuilds_whole_table() -%}
+        {%- do flowmetrics.assert_as_of_not_moved_back(settings) -%}
+        {{ column }} in ({{ flowmetrics.tickets_to_rebuild(settings) }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The rebuild settings of the model being built: the model passes them (dbt unit tests do not see the model's
+    config), else config meta rebuild (the replace_tickets strategy). -#}
+{% macro rebuild_settings(settings=none) -%}
+    {%- if settings is not none -%}
+        {{ return(flowmetrics.checked_rebuild_settings(settings)) }}
+    {%- endif -%}
+    {%- set meta = config.get('meta') or {} -%}
+    {%- set settings = meta.get('rebuild') or {} -%}
+    {{ return(flowmetrics.checked_rebuild_settings(settings)) }}
+{%- endmacro %}
+
+{% macro checked_rebuild_settings(settings) -%}
+    {%- set unknown = settings.keys() | reject('in', ['watermark', 'open_when', 'attributes']) | list -%}
+    {%- if not settings.get('watermark') or unknown -%}
+        {{ exceptions.raise_compiler_error(
+            "incremental model " ~ this ~ ": rebuild settings need a watermark (the model's latest-time column) "
+            ~ "and may have open_when and attributes; got " ~ settings) }}
+    {%- endif -%}
+    {{ return(settings) }}
+{%- endmacro %}
+
+
+{#- A subquery of the ticket_ids to recompute in this run (see the top of this file). It reads {{ this }}: the model
+    as the previous run left it. The replace_tickets strategy deletes exactly this set before inserting. -#}
+{% macro tickets_to_rebuild(settings=none) -%}
+    {%- set settings = flowmetrics.rebuild_settings(settings) -%}
+    {%- set changes = ref('stg_tickets__status_changes') -%}
+    {%- set tickets = ref('stg_tickets__tickets') -%}
+    {%- set cutoff -%}
+        (select {{ dbt.dateadd('day', -1 * flowmetrics.incremental_lookback_days(), 'max(built.' ~ settings.watermark ~ ')') }}
+         from {{ this }} as built)
+    {%- endset -%}
+    select changed.ticket_id from {{ changes }} as changed
+    where coalesce(changed.changed_at >= {{ cutoff }}, true)
+    union
+    select created.ticket_id from {{ tickets }} as created
+    where coalesce(created.created_at >= {{ cutoff }}, true)
+    {%- if settings.get('open_when') %}
+    union
+    select built.ticket_id from {{ this }} as built
+    where {{ settings.open_when }}
+    {%- endif %}
+    {%- if settings.get('attributes') %}
+    union
+    select built.ticket_id from {{ this }} as built
+    inner join {{ tickets }} as current_ticket
+        on built.ticket_id = current_ticket.ticket_id
+    where
+        {%- for attribute in settings.attributes %}
+        built.{{ attribute }} is distinct from current_ticket.{{ attribute }}{{ ' or' if not loop.last }}
+        {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The incremental strategy of the ticket-grained models: replace_tickets where rows can be deleted, else the
+    engine's whole-table rewrite. -#}
+{% macro ticket_incremental_strategy() -%}
+    {{ return(adapter.dispatch('ticket_incremental_strategy', 'flowmetrics')()) }}
+{%- endmacro %}
+
+{% macro default__ticket_incremental_strategy() -%}
+    {{ return('replace_tickets') }}
+{%- endmacro %}
+
+{#- Spark on Parquet tables cannot delete rows: insert_overwrite without partitions rewrites the whole table
+    atomically, so an incremental run there recomputes everything (correct, not cheaper). -#}
+{% macro spark__ticket_incremental_strategy() -%}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+{% macro rebuilds_whole_table() -%}
+    {{ return(flowmetrics.ticket_incremental_strategy() != 'replace_tickets') }}
+{%- endmacro %}
+
+
+{#- The replace_tickets incremental strategy: delete every row of the tickets to rebuild, insert their new rows.
+    The delete uses the same scope as the model's filter, so a ticket that now has no rows (e.g. a late change
+    turned its only transition into a reassignment) loses its old ones. -#}
+{% macro get_incremental_replace_tickets_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set key = arg_dict['unique_key'] -%}
+    {%- if key != 'ticket_id' -%}
+        {{ exceptions.raise_compiler_error("replace_tickets needs unique_key='ticket_id' on " ~ target) }}
+    {%- endif -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where {{ key }} in ({{ flowmetrics.tickets_to_rebuild() }});
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }}
+{%- endmacro %}
+
+
+{#- An incremental run only recomputes tickets that changed; an as-of earlier than rows already built would leave
+    rows from after it, so it needs a full refresh. (`flowmetrics build --as-of` adds --full-refresh itself.) -#}
+{% macro assert_as_of_not_moved_back(settings) -%}
+    {%- if not execute or model.resource_type != 'model' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set watermark = flowmetrics.rebuild_settings(settings).watermark -%}
+    {%- set check -%}
+        select count(*) as rows_after_as_of
+        from {{ this }} as built
+        where built.{{ watermark }} > {{ flowmetrics.as_of() }}
+    {%- endset -%}
+    {%- set rows_after = run_query(check).columns[0].values()[0] -%}
+    {%- if rows_after > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " holds " ~ rows_after ~ " row(s) after the as-of of this run: the as-of moved back. "
+            ~ "An incremental run cannot remove them; rebuild with `dbt build --full-refresh` "
+            ~ "(flowmetrics build --as-of does this itself).") }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The stage, kind and order of every status are stored in the built intervals; an incremental run recomputes only
+    some tickets, so a changed status map (a new raw.status_map, or a new default seed) needs a full refresh.
+    Checks the statuses already built against the map in force (`mappings`: int_status_mappings_resolved). -#}
+{% macro assert_status_map_unchanged(mappings) -%}
+    {%- if not execute or model.resource_type != 'model' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set check -%}
+        select count(*) as remapped_statuses
+        from (select distinct status, stage, stage_kind, stage_order from {{ this }}) as built
+        left join {{ mappings }} as mapping
+            on built.status = mapping.raw_status
+        where
+            built.stage is distinct from coalesce(mapping.stage, 'unmapped')
+            or built.stage_kind is distinct from coalesce(mapping.stage_kind, 'unmapped')
+            or built.stage_order is distinct from mapping.stage_order
+    {%- endset -%}
+    {%- set remapped = run_query(check).columns[0].values()[0] -%}
+    {%- if remapped > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "the status map changed since " ~ this ~ " was built (" ~ remapped ~ " status(es) map to another "
+            ~ "stage, kind or order): rebuild with `dbt build --full-refresh`.") }}
+    {%- endif -%}
+{%- endmacro %}
