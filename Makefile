@@ -11,13 +11,14 @@ DEMO_DIR    ?= data/demo
 DEMO_DB     ?= flowmetrics.duckdb
 DEMO_ITEMS  ?= 1500
 DEMO_SEED   ?= 7
+DEMO_REPORT ?= report.html
 
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup setup-spark demo test lint dbt-test pytest test-postgres test-spark bench bench-incremental clean
+.PHONY: help setup setup-spark demo test lint dbt-test browser pytest test-postgres test-spark bench bench-incremental clean
 
 help:
 	@echo "make demo   set up, generate demo data, ingest, dbt build, detect the constraint, check + publish, show what to read"
@@ -43,9 +44,15 @@ demo: setup
 	$(BIN)/flowmetrics build --warehouse $(DEMO_DB)
 	$(BIN)/flowmetrics detect --warehouse $(DEMO_DB)
 	$(BIN)/flowmetrics publish --warehouse $(DEMO_DB)
+	$(BIN)/flowmetrics report --warehouse $(DEMO_DB) --out $(DEMO_REPORT)
 	@$(BIN)/flowmetrics next-steps --warehouse $(DEMO_DB)
+	@echo "The flow report: $(CURDIR)/$(DEMO_REPORT)"
 
-test: setup lint dbt-test pytest test-postgres
+test: setup lint dbt-test browser pytest test-postgres
+
+# Debian's chromium for the report's end-to-end test (installed from the OS packages when missing).
+browser:
+	tests/harness/ensure_chromium.sh
 
 lint: setup
 	$(BIN)/sqlfluff lint models analyses tests/dbt --disable-progress-bar

@@ -287,6 +287,31 @@ def whatif(
     _emit(result.to_dict(), as_json, whatif_text(result))
 
 
+@main.command()
+@WAREHOUSE_OPTION
+@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
+              show_default=True, help="Where to write the HTML file.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.60, show_default=True,
+              help="The finish-rate line drawn on the cohort chart.")
+@click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Replications of each what-if simulation.")
+@JSON_OPTION
+def report(warehouse: Path | None, target: str | None, out: Path, threshold: float, replications: int,
+           as_json: bool) -> None:
+    """Write the flow report (one self-contained HTML file) from the published marts."""
+    from flowmetrics.report import write_report
+
+    target, path = _target_and_path(target, warehouse)
+    result = write_report(out, target=target, warehouse=path, threshold=threshold, replications=replications,
+                          progress=_progress(as_json))
+    text = (
+        f"wrote {result.path} ({result.bytes / 1e6:.1f} MB, {result.seconds}s): published run "
+        f"{result.published_run_id}, as of {result.as_of} UTC. Open it in any browser; it needs no network."
+    )
+    _emit(result.to_dict(), as_json, text)
+
+
 @main.command("next-steps")
 @WAREHOUSE_OPTION
 def next_steps(warehouse: Path | None) -> None:

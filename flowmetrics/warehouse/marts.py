@@ -78,6 +78,20 @@ class MartReader:
             sql += f" where {where}"
         return self.connection.query_df(sql)
 
+    def aggregate(
+        self, mart: str, select: Sequence[str], group_by: Sequence[str] = (), where: str | None = None
+    ) -> pd.DataFrame:
+        """An aggregate over a mart computed in the warehouse (for marts too large to read whole)."""
+        relation = self.relation(mart)
+        if not self.exists(mart):
+            raise MartNotFoundError(f"mart {relation} does not exist: run `flowmetrics build` first")
+        sql = f"select {', '.join(select)} from {relation}"
+        if where:
+            sql += f" where {where}"
+        if group_by:
+            sql += f" group by {', '.join(group_by)} order by {', '.join(group_by)}"
+        return self.connection.query_df(sql)
+
     def count(self, mart: str) -> int:
         if not self.exists(mart):
             raise MartNotFoundError(f"mart {self.relation(mart)} does not exist: run `flowmetrics build` first")

@@ -1,0 +1,236 @@
+"""The five questions as sections, then the whole report: pure assembly from ReportData and the what-if table."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flowmetrics.report import charts, readings
+from flowmetrics.report.format import DAY, count, duration, percent, signed_percent
+from flowmetrics.report.html import Chart, Section, Table, Tile, render
+
+
+def _overall(findings: pd.DataFrame) -> pd.Series | None:
+    overall = findings[findings["scope"] == "overall"]
+    return None if overall.empty else overall.iloc[0]
+
+
+def constraint_verdict(findings: pd.DataFrame, signals: pd.DataFrame) -> str:
+    """The verdict in words, with its evidence: the sentence a leader reads first."""
+    overall = _overall(findings)
+    if overall is None:
+        return "No constraint detection has been published yet: run `flowmetrics detect` (or the nightly)."
+    if pd.isna(overall["constraint_stage"]):
+        return (
+            f"No stage is capacity-bound: time in the flow is delay, not a queue for limited people "
+            f"(confidence that any stage is the constraint: {overall['confidence']:.2f})."
+        )
+    stage = overall["constraint_stage"]
+    team = overall["constraint_team"]
+    who = f"{stage} ({team}'s share)" if isinstance(team, str) and team else stage
+    evidence = signals[(signals["scope"] == "overall") & (signals["stage"] == stage) & signals["team"].isna()]
+    parts = []
+    if not evidence.empty:
+        e = evidence.iloc[0]
+        parts.append(f"work waits {percent(e['waiting_share'])} of its time in its queue")
+        if pd.notna(e["load_dependence"]):
+            parts.append(f"its time grows with load (rank correlation {e['load_dependence']:.2f})")
+        if pd.notna(e["queue_growth_per_week"]) and e["queue_growth_per_week"] > 0.5:
+            parts.append(f"its queue grew by {e['queue_growth_per_week']:.0f} items a week")
+    kind = " (the constraint moved during the period)" if overall["kind"] == "shifting" else ""
+    return f"{who} is the constraint{kind}: {', '.join(parts)}; {overall['confidence']:.2f} confidence."
+
+
+def _windows(findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    windows = findings[findings["scope"] == "window"].rename(
+        columns={"window_start": "start", "window_end": "end", "constraint_stage": "constraint_stage"}
+    )
+    shifts = findings[findings["scope"] == "shift"].rename(
+        columns={"window_start": "at", "shifted_from_stage": "from_stage", "constraint_stage": "to_stage"}
+    )
+    return windows[["start", "end", "constraint_stage", "confidence"]], shifts[["at", "from_stage", "to_stage"]]
+
+
+def _stage_table(signals: pd.DataFrame) -> Table:
+    overall = signals[(signals["scope"] == "overall") & signals["team"].isna()].sort_values("rank")
+    rows = tuple(
+        (
+            str(int(r["rank"])),
+            str(r["stage"]),
+            str(r["classification"]),
+            percent(r["waiting_share"]),
+            "–" if pd.isna(r["load_dependence"]) else f"{r['load_dependence']:.2f}",
+            "–" if pd.isna(r["queue_growth_per_week"]) else f"{r['queue_growth_per_week']:+.1f}",
+            duration(r["median_hours"] * 3600 if pd.notna(r["median_hours"]) else None),
+        )
+        for _, r in overall.iterrows()
+    )
+    reading = (
+        "How each stage is classified: a constraint queues work because its people are busy (a high waiting "
+        "share that grows with load); a delay is long without being capacity-bound."
+    )
+    return Table(
+        "stage-classification",
+        reading,
+        ("rank", "stage", "classification", "waiting share", "load dependence", "queue growth / week",
+         "median time a visit"),
+        rows,
+    )
+
+
+def constraint_section(data) -> Section:  # data: ReportData
+    overall = _overall(data.constraint_findings)
+    stage = None if overall is None or pd.isna(overall["constraint_stage"]) else overall["constraint_stage"]
+    windows, shifts = _windows(data.constraint_findings) if not data.constraint_findings.empty else (
+        pd.DataFrame(columns=["start", "end", "constraint_stage", "confidence"]),
+        pd.DataFrame(columns=["at", "from_stage", "to_stage"]),
+    )
+    named = windows["constraint_stage"].notna().sum()
+    timeline_reading = (
+        f"{stage or 'No stage'} was the constraint in {named} of {len(windows)} weekly windows"
+        + (f"; it moved {len(shifts)} time(s)." if len(shifts) else "; it did not move.")
+        if len(windows)
+        else "No detection windows published yet."
+    )
+    items: list[Chart | Table] = [
+        Chart("stage-time", readings.stage_time(data.stage_time, stage), charts.stage_time(data.stage_time, stage)),
+        Chart("constraint-timeline", timeline_reading, charts.constraint_timeline(windows, shifts)),
+    ]
+    if not data.constraint_signals.empty:
+        items.append(_stage_table(data.constraint_signals))
+    return Section("constraint", "1. Where is the constraint?",
+                   constraint_verdict(data.constraint_findings, data.constraint_signals), tuple(items))
+
+
+def pile_up_section(data) -> Section:
+    order = data.stage_time.set_index("stage")["stage_order"].to_dict()
+    order.update(data.stage_daily.groupby("stage")["stage_order"].min().to_dict())
+    return Section(
+        "pile-up",
+        "2. Where does work pile up?",
+        "Bands that widen are stages where work arrives faster than it leaves.",
+        (
+            Chart("cfd", readings.cumulative_flow(data.stage_daily), charts.cumulative_flow(data.stage_daily)),
+            Chart("aging-wip", readings.aging_wip(data.open_items), charts.aging_wip(data.open_items, order)),
+        ),
+    )
+
+
+def finish_section(data, threshold: float) -> Section:
+    return Section(
+        "finish-rate",
+        "3. Finish rate, not start rate",
+        "What share of started work actually finishes, and how many experiments end in a decision you can act on.",
+        (
+            Chart("finish-rate", readings.finish_rate(data.work_item_finish, threshold),
+                  charts.finish_rate(data.work_item_finish, data.experiment_finish, threshold)),
+            Chart("experiment-funnel", readings.experiment_funnel(data.experiment_funnel),
+                  charts.experiment_funnel(data.experiment_funnel)),
+            Chart("shipped-decisions", readings.shipped_vs_launched(data.shipped_decisions),
+                  charts.shipped_vs_launched(data.shipped_decisions)),
+        ),
+    )
+
+
+def ai_section(data) -> Section:
+    return Section(
+        "ai",
+        "4. AI-assisted vs not",
+        "More output only helps if it finishes: the same four measures for AI-assisted and other work.",
+        (Chart("ai-comparison", readings.ai_comparison(data.ai_comparison), charts.ai_comparison(data.ai_comparison)),),
+    )
+
+
+def invest_section(table: pd.DataFrame, constraint_stage: str | None) -> Section:
+    if table.empty:
+        return Section("invest", "5. Where to invest", "The what-if could not be calibrated from the marts.")
+    capacity = table[table["stage"].notna()].sort_values("throughput_change", ascending=False)
+    best = capacity.iloc[0] if not capacity.empty else None
+    arrivals = table[table["stage"].isna()]
+    reading = "Adding people helps only where the flow is limited."
+    if best is not None:
+        reading = (
+            f"+30% capacity at {best['stage']} moves throughput {signed_percent(best['throughput_change'])}; "
+            "elsewhere it barely moves."
+        )
+        if not arrivals.empty:
+            a = arrivals.iloc[0]
+            reading += (
+                f" Tripling intake changes throughput {signed_percent(a['throughput_change'])} but lead time "
+                f"{signed_percent(a['lead_time_change'])} and work in progress {signed_percent(a['wip_change'])}."
+            )
+    rows = tuple(
+        (
+            str(r["change"]) + (" (the constraint)" if r["stage"] == constraint_stage and r["stage"] else ""),
+            f"{r['throughput_before']:.1f}",
+            f"{signed_percent(r['throughput_change'], 1)} "
+            f"[{r['throughput_interval'][0]:+.1f}, {r['throughput_interval'][1]:+.1f} a week]",
+            signed_percent(r["lead_time_change"]),
+            signed_percent(r["wip_change"]),
+        )
+        for _, r in table.iterrows()
+    )
+    return Section(
+        "invest",
+        "5. Where to invest",
+        "A simulation calibrated from these marts (arrival rates, service times, people per stage), run before and "
+        "after each change; 95% intervals over replications.",
+        (
+            Table("whatif-table", reading,
+                  ("change", "throughput / week now", "throughput change", "lead time change", "WIP change"), rows),
+        ),
+    )
+
+
+def dora_tiles(deployments: pd.DataFrame, as_of: pd.Timestamp) -> tuple[Tile, ...]:
+    d = readings.dora_window(deployments, as_of)
+    cfr = d["cfr"]
+    return (
+        Tile("Deploys a week", f"{d['per_week']:.1f}", "last 28 days"),
+        Tile("Lead time for changes", duration(d["lead_time"]), "median, successful deploys"),
+        Tile("Change failure rate", percent(cfr), "failed + rolled back ÷ deploys",
+             "neutral" if cfr is None else ("good" if cfr <= 0.15 else "warn" if cfr <= 0.3 else "bad")),
+        Tile("Time to restore", duration(d["restore"]), "median, to the next successful deploy"),
+    )
+
+
+def quality_tiles(quality: pd.DataFrame) -> tuple[Tile, ...]:
+    if quality.empty:
+        return (Tile("Data quality", "not checked", "no quality run recorded for this publish", "warn"),)
+    checked = pd.Timestamp(quality["checked_at"].max())
+    passed = int((quality["status"] == "passed").sum())
+    ran = int(quality["status"].isin(["passed", "failed", "error"]).sum())
+    warnings = quality[(quality["severity"] == "warn") & quality["status"].isin(["failed", "error"])]
+    failures = quality[(quality["severity"] == "error") & quality["status"].isin(["failed", "error"])]
+    return (
+        Tile("Checked at", f"{checked:%d %b %H:%M} UTC", "great-expectations gate before publishing"),
+        Tile("Checks passed", f"{passed} of {ran}", "error checks block publishing",
+             "good" if failures.empty else "bad"),
+        Tile("Warnings", count(len(warnings)), ", ".join(warnings["check_id"].head(3)) or "none",
+             "good" if warnings.empty else "warn"),
+    )
+
+
+def build_report(data, invest: pd.DataFrame, threshold: float = 0.60) -> str:
+    overall = _overall(data.constraint_findings)
+    stage = None if overall is None or pd.isna(overall["constraint_stage"]) else overall["constraint_stage"]
+    sections = [
+        constraint_section(data),
+        pile_up_section(data),
+        finish_section(data, threshold),
+        ai_section(data),
+        invest_section(invest, stage),
+        Section("dora", "Delivery (DORA)", "Production deploys over the last 28 days before the as-of.", (),
+                dora_tiles(data.deployments, data.as_of)),
+        Section("quality", "Data quality of this run",
+                "These numbers were published only because every error-level check passed.", (),
+                quality_tiles(data.quality)),
+    ]
+    subtitle = (
+        f"As of {data.as_of:%d %b %Y %H:%M} UTC · published run {data.published_run_id} · "
+        f"{count(data.stage_time['visits'].sum())} completed stage visits"
+    )
+    footer = (
+        f"flowmetrics report from schema published of {data.warehouse}. Durations in hours and days; all times "
+        f"UTC; open items are measured up to the as-of. {DAY:.0f} s = 1 day."
+    )
+    return render("Flow report: where is the constraint?", subtitle, sections, footer)

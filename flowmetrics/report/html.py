@@ -1,0 +1,133 @@
+"""Assemble the report into one self-contained HTML file: plotly.js, CSS and data inlined, nothing fetched."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A headline number (DORA tiles, data-quality status)."""
+
+    label: str
+    value: str
+    detail: str = ""
+    tone: str = "neutral"  # neutral | good | warn | bad
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart with the one-line plain-English reading shown above it."""
+
+    chart_id: str
+    reading: str
+    figure: go.Figure
+
+
+@dataclass(frozen=True)
+class Table:
+    chart_id: str
+    reading: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    section_id: str
+    title: str
+    lead: str
+    items: tuple[Chart | Table, ...] = field(default=())
+    tiles: tuple[Tile, ...] = field(default=())
+
+
+CSS = """
+:root { --fg: #1b1b1b; --muted: #5b5b5b; --line: #d9d9d9; --bg: #ffffff; --panel: #f6f7f8;
+        --good: #009E73; --warn: #E69F00; --bad: #D55E00; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
+       background: var(--bg); }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 20px 64px; }
+header h1 { font-size: 26px; margin: 0 0 4px; }
+header p { margin: 0; color: var(--muted); }
+nav { margin: 14px 0 8px; display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 14px; }
+nav a { color: #0072B2; text-decoration: none; }
+section { margin-top: 36px; padding-top: 8px; border-top: 1px solid var(--line); }
+section h2 { font-size: 21px; margin: 8px 0 2px; }
+section > p.lead { margin: 0 0 12px; font-size: 16px; }
+.reading { margin: 18px 0 4px; font-weight: 600; }
+.chart { width: 100%; min-height: 320px; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 10px; margin: 10px 0; }
+.tile { background: var(--panel); border-radius: 8px; padding: 10px 12px; border-left: 5px solid var(--line); }
+.tile .label { font-size: 13px; color: var(--muted); }
+.tile .value { font-size: 22px; font-weight: 700; }
+.tile .detail { font-size: 12px; color: var(--muted); }
+.tile.good { border-left-color: var(--good); } .tile.warn { border-left-color: var(--warn); }
+.tile.bad { border-left-color: var(--bad); }
+table { border-collapse: collapse; width: 100%; font-size: 14px; margin-top: 6px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+footer { margin-top: 40px; font-size: 12px; color: var(--muted); }
+"""
+
+
+def _tiles(tiles: tuple[Tile, ...]) -> str:
+    if not tiles:
+        return ""
+    cells = "".join(
+        f'<div class="tile {html.escape(t.tone)}"><div class="label">{html.escape(t.label)}</div>'
+        f'<div class="value">{html.escape(t.value)}</div><div class="detail">{html.escape(t.detail)}</div></div>'
+        for t in tiles
+    )
+    return f'<div class="tiles">{cells}</div>'
+
+
+def _is_number(text: str) -> bool:
+    """Right-align cells that start with a number (1,234 · −5% · +0.3 · 12.9 h)."""
+    head = text.strip().split(" ")[0]
+    stripped = head.replace(",", "").replace("%", "").lstrip("+-−")
+    return bool(stripped) and stripped.replace(".", "", 1).isdigit()
+
+
+def _item(item: Chart | Table) -> str:
+    reading = f'<p class="reading">{html.escape(item.reading)}</p>'
+    if isinstance(item, Table):
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in item.columns)
+        body = "".join(
+            "<tr>"
+            + "".join(f'<td class="{"num" if _is_number(v) else ""}">{html.escape(v)}</td>' for v in row)
+            + "</tr>"
+            for row in item.rows
+        )
+        return f'{reading}<table id="table-{item.chart_id}" class="report-table"><thead><tr>{head}</tr></thead>' \
+               f"<tbody>{body}</tbody></table>"
+    # ids are prefixed: a chart must never share its id with a section (plotly would draw into the section)
+    div = item.figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{item.chart_id}",
+                              config=PLOT_CONFIG)
+    return f'{reading}<div class="chart" data-chart="{item.chart_id}">{div}</div>'
+
+
+def render(title: str, subtitle: str, sections: list[Section], footer: str = "") -> str:
+    """The whole report as one HTML string (about 5 MB, most of it plotly.js, inlined once)."""
+    nav = "".join(f'<a href="#{s.section_id}">{html.escape(s.title)}</a>' for s in sections)
+    body = "".join(
+        f'<section id="{s.section_id}"><h2>{html.escape(s.title)}</h2>'
+        f'<p class="lead">{html.escape(s.lead)}</p>{_tiles(s.tiles)}'
+        + "".join(_item(i) for i in s.items)
+        + "</section>"
+        for s in sections
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><style>{CSS}</style>"
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body><main>"
+        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header><nav>{nav}</nav>"
+        f"{body}<footer>{html.escape(footer)}</footer></main></body></html>"
+    )

@@ -1,0 +1,142 @@
+"""One-line plain-English readings above each chart: pure functions of the same frames the charts draw."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flowmetrics.report.format import count, duration, percent
+
+
+def _why_delay(row: pd.Series) -> str:
+    if row["wait_seconds"] >= max(row["queue_seconds"], row["active_seconds"]):
+        return "its time is mostly parked outside the flow"
+    if row["active_seconds"] == 0:
+        return "nobody works there; items only wait in it"
+    return "its time does not grow with load"
+
+
+def stage_time(stage_time: pd.DataFrame, constraint: str | None = None) -> str:
+    """The constraint's queue against its work, and why the longest stage (often a decoy) is not the answer."""
+    if stage_time.empty:
+        return "No stage visit has completed yet."
+    df = stage_time.assign(total=stage_time[["queue_seconds", "active_seconds", "wait_seconds"]].sum(axis=1))
+    longest = df.sort_values("total", ascending=False).iloc[0]
+    if constraint is not None and constraint in set(df["stage"]):
+        c = df[df["stage"] == constraint].iloc[0]
+        text = (
+            f"Items wait {duration(c['queue_seconds'])} in {constraint}'s queue per visit against "
+            f"{duration(c['active_seconds'])} being worked: the queue of a stage whose people are busy."
+        )
+    else:
+        top = df.sort_values("queue_seconds", ascending=False).iloc[0]
+        text = f"The longest queue is in front of {top['stage']} ({duration(top['queue_seconds'])} per visit)."
+    if longest["stage"] != constraint:
+        text += (
+            f" {longest['stage']} takes longer ({duration(longest['total'])} per visit), but it is a delay, not the "
+            f"constraint: {_why_delay(longest)}."
+        )
+    return text
+
+
+def cumulative_flow(stage_daily: pd.DataFrame, days: int = 28) -> str:
+    flow = stage_daily[~stage_daily["is_terminal_stage"]].copy()
+    if flow.empty:
+        return "No work in progress yet."
+    flow["date_day"] = pd.to_datetime(flow["date_day"])
+    last = flow["date_day"].max()
+    now = flow[flow["date_day"] == last].set_index("stage")["wip_end_of_day"]
+    then = flow[flow["date_day"] == last - pd.Timedelta(days=days)].set_index("stage")["wip_end_of_day"]
+    growth = (now - then.reindex(now.index).fillna(0)).sort_values(ascending=False)
+    biggest = now.sort_values(ascending=False)
+    text = f"{biggest.index[0]} holds the most work in progress ({count(biggest.iloc[0])} items on {last:%d %b})"
+    if not growth.empty and growth.iloc[0] > 0:
+        text += f"; {growth.index[0]}'s band grew by {count(growth.iloc[0])} items in the last {days} days"
+    return text + "."
+
+
+def aging_wip(open_items: pd.DataFrame) -> str:
+    if open_items.empty:
+        return "Nothing is open."
+    late = open_items[open_items["is_past_stage_p85"].fillna(False)]
+    if late.empty:
+        return f"All {count(len(open_items))} open items are within their stage's usual time (85th percentile)."
+    worst = late["current_stage"].value_counts()
+    return (
+        f"{count(len(late))} of {count(len(open_items))} open items have been in their stage longer than 85% of past "
+        f"visits; most of them in {worst.index[0]} ({count(worst.iloc[0])})."
+    )
+
+
+def finish_rate(work_items: pd.DataFrame, threshold: float) -> str:
+    mature = work_items[work_items["is_mature"].fillna(False)]
+    if work_items.empty:
+        return "No work has started yet."
+    if mature.empty:
+        rate = work_items["finished"].sum() / max(work_items["started"].sum(), 1)
+        return (
+            f"No cohort is mature yet; so far {percent(rate)} of started work has finished "
+            f"(target {percent(threshold)}; hatched bars are still maturing)."
+        )
+    rate = mature["finished"].sum() / max(mature["started"].sum(), 1)
+    latest = mature.sort_values("cohort_month").iloc[-1]
+    verdict = "below" if rate < threshold else "above"
+    return (
+        f"{percent(rate)} of work started in mature cohorts finished, {verdict} the {percent(threshold)} target; "
+        f"the latest mature cohort ({pd.Timestamp(latest['cohort_month']):%b %Y}) finished "
+        f"{percent(latest['finished'] / max(latest['started'], 1))} (hatched bars: cohorts still maturing)."
+    )
+
+
+def experiment_funnel(funnel: pd.DataFrame) -> str:
+    steps = dict(zip(funnel["step"], funnel["experiments"], strict=True))
+    launched = steps.get("launched", 0)
+    if not launched:
+        return "No experiment has launched yet."
+    return (
+        f"Of {count(launched)} launched experiments, {percent(steps.get('measured cleanly', 0) / launched)} were "
+        f"measured cleanly, {percent(steps.get('decided', 0) / launched)} reached a decision on clean data and "
+        f"{percent(steps.get('finished', 0) / launched)} finished."
+    )
+
+
+def shipped_vs_launched(weekly: pd.DataFrame, weeks: int = 8) -> str:
+    complete = weekly[weekly["is_complete_week"].fillna(False)].sort_values("week_start").tail(weeks)
+    if complete.empty:
+        return "No complete week of experiments yet."
+    launched = complete["experiments_launched"].sum()
+    finished = complete["finished_decisions"].sum()
+    return (
+        f"In the last {len(complete)} complete weeks, {count(launched)} experiments launched and "
+        f"{count(finished)} decisions shipped or were cleanly stopped: count the second, not the first."
+    )
+
+
+def ai_comparison(ai: pd.DataFrame) -> str:
+    yes = ai[ai["ai_assisted"] == True]  # noqa: E712 - a nullable boolean column
+    no = ai[ai["ai_assisted"] == False]  # noqa: E712
+    if yes.empty or no.empty:
+        return "Not enough AI-assisted and non-AI-assisted work to compare."
+    y, n = yes.iloc[0], no.iloc[0]
+    return (
+        f"AI-assisted work finishes {percent(y['finish_rate'])} of what starts vs {percent(n['finish_rate'])} "
+        f"without; its rework rate is {percent(y['rework_rate'])} vs {percent(n['rework_rate'])} and its median "
+        f"cycle time {duration(y['median_cycle_time_seconds'])} vs {duration(n['median_cycle_time_seconds'])} "
+        "(a deploy counts as AI-assisted when any ticket it shipped was)."
+    )
+
+
+def dora_window(deployments: pd.DataFrame, as_of: pd.Timestamp, days: int = 28) -> dict[str, float | None]:
+    """The DORA measures over the last `days` before the as-of (production first when there is one)."""
+    d = deployments.copy()
+    if "production" in set(d["environment"]):
+        d = d[d["environment"] == "production"]
+    d = d[pd.to_datetime(d["deployed_at"]) > as_of - pd.Timedelta(days=days)]
+    if d.empty:
+        return {"per_week": 0.0, "lead_time": None, "cfr": None, "restore": None}
+    success = d[d["deploy_status"] == "success"]
+    return {
+        "per_week": len(d) / (days / 7),
+        "lead_time": float(success["lead_time_seconds"].median()) if not success.empty else None,
+        "cfr": float(d["is_failure"].sum()) / len(d),
+        "restore": float(d["time_to_restore_seconds"].median()) if d["is_failure"].any() else None,
+    }
