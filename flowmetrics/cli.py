@@ -251,6 +251,7 @@ def whatif(
 
     from flowmetrics.analysis import CALIBRATION_INTERVAL_COLUMNS, WORK_ITEM_COLUMNS, calibrate, whatif_text
     from flowmetrics.detection import resolve_as_of
+    from flowmetrics.simulation.metrics import default_workers
     from flowmetrics.simulation.whatif import WARMUP_WEEKS, what_if
     from flowmetrics.warehouse.findings import read_status_intervals
     from flowmetrics.warehouse.marts import MartReader
@@ -283,6 +284,7 @@ def whatif(
         weeks=weeks + WARMUP_WEEKS,
         warmup_weeks=WARMUP_WEEKS,
         seed=seed,
+        workers=default_workers(),
     )
     _emit(result.to_dict(), as_json, whatif_text(result))
 

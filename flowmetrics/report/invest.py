@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from flowmetrics.results import Calibration, WhatIfResult
-from flowmetrics.simulation.whatif import WARMUP_WEEKS, what_if
+from flowmetrics.simulation.metrics import default_workers
+from flowmetrics.simulation.whatif import WARMUP_WEEKS, replicate_baseline, what_if
 
 CAPACITY_FACTOR = 1.3
 ARRIVALS_FACTOR = 3.0
@@ -50,17 +51,22 @@ def investment_table(
     replications: int = 10,
     weeks: float = 12.0,
     seed: int = 0,
+    workers: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
-    """One row per change: +30% capacity at each work stage, then arrivals x3."""
+    """One row per change: +30% capacity at each work stage, then arrivals x3.
+
+    The unchanged system is replicated once and every change is paired with it (common random numbers);
+    replications run in `workers` processes (default: one per available core)."""
     say = progress or (lambda message: None)
-    weeks = weeks + WARMUP_WEEKS
+    run = dict(replications=replications, weeks=weeks + WARMUP_WEEKS, seed=seed,
+               workers=default_workers() if workers is None else workers)
+    say("what-if: the system as it is")
+    baseline = replicate_baseline(calibration, **run)
     rows = []
     for stage in (s.stage for s in calibration.stages if s.kind == "work"):
         say(f"what-if: {stage} +30% capacity")
-        rows.append(_row(what_if(calibration, stage=stage, capacity_factor=CAPACITY_FACTOR,
-                                 replications=replications, weeks=weeks, seed=seed)))
+        rows.append(_row(what_if(calibration, stage=stage, capacity_factor=CAPACITY_FACTOR, baseline=baseline, **run)))
     say("what-if: arrivals x3")
-    rows.append(_row(what_if(calibration, arrivals_factor=ARRIVALS_FACTOR, replications=replications, weeks=weeks,
-                             seed=seed)))
+    rows.append(_row(what_if(calibration, arrivals_factor=ARRIVALS_FACTOR, baseline=baseline, **run)))
     return pd.DataFrame([r.__dict__ for r in rows])

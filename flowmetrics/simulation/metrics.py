@@ -7,7 +7,9 @@ the empty system at time zero does not flatter the result.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -192,21 +194,39 @@ def estimate(values: Sequence[float], confidence: float = 0.95) -> Estimate:
     return Estimate(mean, mean - half, mean + half, len(x))
 
 
+def _summarised_run(config: SimulationConfig, seed: int, warmup_hours: float | None) -> FlowSummary:
+    """One replication, reduced to its summary where it ran (a worker returns a few numbers, not the run)."""
+    return summarise(simulate(config, seed), warmup_hours)
+
+
+def default_workers() -> int:
+    """Processes for replications: one per core this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def replicate(
     config: SimulationConfig,
     replications: int = 10,
     seed: int = 0,
     warmup_hours: float | None = None,
     confidence: float = 0.95,
+    workers: int = 1,
 ) -> ReplicatedSummary:
     """Run `config` with seeds seed, seed+1, ... and estimate every summary metric with an interval.
 
     Before/after comparisons should pass the same `seed` to both: common random numbers make the
-    difference sharper than the two intervals suggest.
+    difference sharper than the two intervals suggest. `workers` > 1 runs the replications in that many
+    processes; each replication depends only on its seed, so the result is the same as with one.
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
-    runs = tuple(summarise(simulate(config, seed + k), warmup_hours) for k in range(replications))
+    seeds = [seed + k for k in range(replications)]
+    workers = max(1, min(workers, replications))
+    if workers == 1:
+        runs = tuple(_summarised_run(config, s, warmup_hours) for s in seeds)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            runs = tuple(pool.map(_summarised_run, [config] * replications, seeds, [warmup_hours] * replications))
     metrics = {m: estimate([getattr(r, m) for r in runs], confidence) for m in SUMMARY_METRICS}
     stages = [s.stage for s in config.work_stages]
     util = {s: estimate([r.stage_utilisation[s] for r in runs], confidence) for s in stages}
@@ -220,13 +240,19 @@ def compare(
     seed: int = 0,
     warmup_hours: float | None = None,
     confidence: float = 0.95,
+    workers: int = 1,
+    baseline: ReplicatedSummary | None = None,
 ) -> Comparison:
     """Replicate both configs with the same seeds and estimate each metric's change (after - before).
 
     Pairing run k of both (common random numbers) removes most of the noise the two systems share.
+    `baseline`: `before` already replicated with the same seeds and warm-up (several changes against one
+    system replicate it once).
     """
-    b = replicate(before, replications, seed, warmup_hours, confidence)
-    a = replicate(after, replications, seed, warmup_hours, confidence)
+    if baseline is not None and len(baseline.runs) != replications:
+        raise ValueError(f"the baseline has {len(baseline.runs)} replications, not {replications}")
+    b = baseline or replicate(before, replications, seed, warmup_hours, confidence, workers)
+    a = replicate(after, replications, seed, warmup_hours, confidence, workers)
     change = {
         m: estimate([getattr(y, m) - getattr(x, m) for x, y in zip(b.runs, a.runs, strict=True)], confidence)
         for m in SUMMARY_METRICS

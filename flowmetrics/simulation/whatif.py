@@ -5,7 +5,7 @@ from __future__ import annotations
 from flowmetrics.results import Calibration, Interval, MetricChange, WhatIfResult
 from flowmetrics.simulation.calibrated import config_from_calibration
 from flowmetrics.simulation.config import scale_arrivals, scale_capacity
-from flowmetrics.simulation.metrics import Comparison, Estimate, compare
+from flowmetrics.simulation.metrics import Comparison, Estimate, ReplicatedSummary, compare, replicate
 
 METRICS = (
     ("throughput_per_week", "throughput / week"),
@@ -56,6 +56,19 @@ def _summary(c: Comparison, stage: str | None, capacity_factor: float, arrivals_
     return text
 
 
+def replicate_baseline(
+    calibration: Calibration,
+    *,
+    replications: int = 10,
+    weeks: float = 16.0,
+    warmup_weeks: float = WARMUP_WEEKS,
+    seed: int = 0,
+    workers: int = 1,
+) -> ReplicatedSummary:
+    """The calibrated system as it is, replicated exactly as `what_if` replicates its "before"."""
+    return replicate(config_from_calibration(calibration, weeks, warmup_weeks), replications, seed, workers=workers)
+
+
 def what_if(
     calibration: Calibration,
     *,
@@ -66,16 +79,21 @@ def what_if(
     weeks: float = 16.0,
     warmup_weeks: float = WARMUP_WEEKS,
     seed: int = 0,
+    workers: int = 1,
+    baseline: ReplicatedSummary | None = None,
 ) -> WhatIfResult:
     """Simulate the calibrated system before and after `stage`'s capacity x `capacity_factor` and/or every
-    arrival rate x `arrivals_factor`; metrics over the weeks after the warm-up, with 95% intervals."""
+    arrival rate x `arrivals_factor`; metrics over the weeks after the warm-up, with 95% intervals.
+
+    `workers`: processes for the replications. `baseline`: the unchanged system already replicated by
+    `replicate_baseline` with the same arguments (a table of several changes simulates it once)."""
     before = config_from_calibration(calibration, weeks, warmup_weeks)
     after = before
     if stage is not None and capacity_factor != 1.0:
         after = scale_capacity(after, stage, capacity_factor)
     if arrivals_factor != 1.0:
         after = scale_arrivals(after, arrivals_factor)
-    c = compare(before, after, replications=replications, seed=seed)
+    c = compare(before, after, replications=replications, seed=seed, workers=workers, baseline=baseline)
     metrics = tuple(
         MetricChange(
             name,

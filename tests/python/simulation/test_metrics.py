@@ -71,6 +71,22 @@ def test_replications_vary_by_seed_and_give_intervals(whatif_base: SimulationCon
     assert rep.to_dict()["metrics"]["throughput_per_week"]["n"] == 3
 
 
+def test_replications_in_worker_processes_equal_those_run_here(whatif_base: SimulationConfig) -> None:
+    here = replicate(whatif_base, replications=3, seed=9)
+    in_workers = replicate(whatif_base, replications=3, seed=9, workers=2)
+    assert in_workers.runs == here.runs
+    assert in_workers.metrics == here.metrics
+
+
+def test_a_shared_baseline_gives_the_comparison_a_fresh_one_gives(whatif_base: SimulationConfig) -> None:
+    after = scale_capacity(whatif_base, "code_review", 1.3)
+    fresh = compare(whatif_base, after, replications=2, seed=5)
+    shared = compare(whatif_base, after, replications=2, seed=5, baseline=replicate(whatif_base, 2, seed=5))
+    assert shared.change == fresh.change and shared.before.runs == fresh.before.runs
+    with pytest.raises(ValueError, match="3 replications, not 2"):
+        compare(whatif_base, after, replications=2, seed=5, baseline=replicate(whatif_base, 3, seed=5))
+
+
 def test_theory_of_constraints_on_an_over_capacity_system() -> None:
     """Review gets 1.2 times the work it can do: only capacity there raises throughput."""
     cfg = plant(constraint_at("review").config, {"review": 1.2})
