@@ -40,12 +40,14 @@ def percent(share: float | None, digits: int = 0) -> str:
 
 
 def signed_percent(change: float | None, digits: int = 0) -> str:
-    """A relative change: 0.052 → '+5%', -0.4 → '−40%'."""
+    """A relative change: 0.052 → '+5%', -0.4 → '−40%'; a change that rounds to nothing has no sign ('0%')."""
     if _missing(change):
         return "–"
     value = 100 * float(change)  # type: ignore[arg-type]
     text = f"{abs(value):.{digits}f}%"
-    return ("+" if value >= 0 else "−") + text
+    if float(text[:-1]) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
 
 
 def count(n: float | None) -> str:

@@ -27,6 +27,8 @@ def test_shares_and_counts():
     assert percent(None) == "–"
     assert signed_percent(0.052) == "+5%"
     assert signed_percent(-0.4) == "−40%"
+    assert signed_percent(-0.003) == "0%" and signed_percent(-0.0004, digits=1) == "0.0%"  # no "−0%"
+    assert signed_percent(-0.003, digits=1) == "−0.3%"
     assert count(1234.4) == "1,234"
 
 
