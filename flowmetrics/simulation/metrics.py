@@ -7,6 +7,7 @@ the empty system at time zero does not flatter the result.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -199,6 +200,14 @@ def _summarised_run(config: SimulationConfig, seed: int, warmup_hours: float | N
     return summarise(simulate(config, seed), warmup_hours)
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a clean server process that has imported the simulation, never from the caller: the
+    caller may hold database connections and library thread pools, which a plain fork copies in a broken state."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def default_workers() -> int:
     """Processes for replications: one per core this process may use."""
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
@@ -225,7 +234,7 @@ def replicate(
     if workers == 1:
         runs = tuple(_summarised_run(config, s, warmup_hours) for s in seeds)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
             runs = tuple(pool.map(_summarised_run, [config] * replications, seeds, [warmup_hours] * replications))
     metrics = {m: estimate([getattr(r, m) for r in runs], confidence) for m in SUMMARY_METRICS}
     stages = [s.stage for s in config.work_stages]
