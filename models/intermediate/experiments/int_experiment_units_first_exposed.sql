@@ -1,12 +1,23 @@
 {#- One row per experiment x unit exposed at or before the as-of: the variant of the unit's first exposure (ties:
     the variant name), how many distinct variants it was exposed to, and whether its first variant is planned.
-    A unit seen in several variants counts once, in its first variant, and is flagged (variants_seen > 1). -#}
+    A unit seen in several variants counts once, in its first variant, and is flagged (variants_seen > 1).
+    Incremental: a nightly run recomputes whole experiments, those with exposures inside the lookback window (see
+    macros/incremental/rebuild_experiments.sql), and replaces their rows. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='experiment_id',
+        incremental_strategy=flowmetrics.experiment_incremental_strategy(),
+        on_schema_change='fail',
+    )
+}}
 
 with
 
 exposures as (
 
     select * from {{ ref('stg_experiments__exposures') }}
+    where {{ flowmetrics.experiment_rebuild_filter('experiment_id', is_incremental()) }}
 
 ),
 

@@ -35,6 +35,7 @@ INCREMENTAL_MODELS = {
     "fct_stage_transitions",
     "fct_stage_visits",
     "fct_work_items",
+    "int_experiment_units_first_exposed",
 }
 
 
@@ -95,8 +96,8 @@ def nightly(
     return {"nightly": nightly, "reference": reference, "work": work}
 
 
-def compiled_sql(workdir: Path, model: str) -> str:
-    return (workdir / "target" / "run" / "flowmetrics" / "models" / "marts" / "flow" / f"{model}.sql").read_text()
+def compiled_sql(workdir: Path, model: str, folder: str = "marts/flow") -> str:
+    return (workdir / "target" / "run" / "flowmetrics" / "models" / folder / f"{model}.sql").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +129,9 @@ def test_incremental_build_equals_a_full_refresh_row_for_row(
 ):
     assert "delete from" in compiled_sql(nightly["work"] / "tonight", "fct_stage_visits"), "it ran incrementally"
     assert "delete from" not in compiled_sql(nightly["work"] / "reference", "fct_stage_visits")
+    exposures = compiled_sql(nightly["work"] / "tonight", "int_experiment_units_first_exposed",
+                             "intermediate/experiments")
+    assert "delete from" in exposures, "the exposures aggregate ran incrementally (delete+insert of experiments)"
     assert_same_warehouse(nightly["reference"], nightly["nightly"], relations, "incremental vs full refresh")
 
 
