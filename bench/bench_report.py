@@ -35,7 +35,7 @@ def bench(items: int, workdir: Path, replications: int) -> tuple[list[Phase], Ph
     env = dict(os.environ, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_PROFILES_DIR=str(ROOT),
                FLOWMETRICS_DUCKDB=str(warehouse))
     fm = str(BIN / "flowmetrics")
-    quiet = ["--report-dir", str(workdir / "quality")]
+    quality_report_dir = ["--report-dir", str(workdir / "quality")]
     setup = [run_phase("generate", [fm, "generate", "--out", str(raw), "--items", str(items), "--seed", "1"], 0, env)]
     with open(raw / "ticket_status_changes.csv") as f:
         rows = sum(1 for _ in f) - 1
@@ -43,7 +43,7 @@ def bench(items: int, workdir: Path, replications: int) -> tuple[list[Phase], Ph
         ("ingest", [fm, "ingest", str(raw), "--warehouse", str(warehouse)]),
         ("build", [fm, "build", "--warehouse", str(warehouse)]),
         ("detect", [fm, "detect", "--warehouse", str(warehouse)]),
-        ("check + publish", [fm, "publish", "--warehouse", str(warehouse), *quiet]),
+        ("check + publish", [fm, "publish", "--warehouse", str(warehouse), *quality_report_dir]),
     ]:
         setup.append(run_phase(name, args, rows, env))
     report = run_phase(

@@ -45,7 +45,7 @@ def signed_percent(change: float | None, digits: int = 0) -> str:
         return "–"
     value = 100 * float(change)  # type: ignore[arg-type]
     text = f"{abs(value):.{digits}f}%"
-    if float(text[:-1]) == 0:
+    if round(value, digits) == 0:
         return text
     return ("+" if value > 0 else "−") + text
 

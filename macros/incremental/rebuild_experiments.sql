@@ -34,10 +34,7 @@
 {% macro experiments_to_rebuild() -%}
     {%- set exposures = ref('stg_experiments__exposures') -%}
     {%- set variants = ref('stg_experiments__variants') -%}
-    {%- set cutoff -%}
-        (select {{ dbt.dateadd('day', -1 * flowmetrics.incremental_lookback_days(), 'max(built.first_exposed_at)') }}
-         from {{ this }} as built)
-    {%- endset -%}
+    {%- set cutoff = flowmetrics.rebuild_cutoff('first_exposed_at') -%}
     select exposed.experiment_id from {{ exposures }} as exposed
     where coalesce(exposed.exposed_at >= {{ cutoff }}, true)
     union
@@ -54,6 +51,8 @@
 {#- The incremental strategy of the experiment-grained aggregate: delete+insert on experiment_id, or the engine's
     whole-table rewrite where rows cannot be deleted (Spark on Parquet). -#}
 {% macro experiment_incremental_strategy() -%}
-    {{ return('delete+insert' if flowmetrics.ticket_incremental_strategy() == 'replace_tickets'
-              else flowmetrics.ticket_incremental_strategy()) }}
+    {%- if flowmetrics.rebuilds_whole_table() -%}
+        {{ return(flowmetrics.ticket_incremental_strategy()) }}
+    {%- endif -%}
+    {{ return('delete+insert') }}
 {%- endmacro %}

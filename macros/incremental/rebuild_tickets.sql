@@ -22,6 +22,14 @@
     with flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild). -#}
 
 
+{#- The cutoff of an incremental run, as a scalar subquery: the latest `watermark` already built into {{ this }} minus
+    var incremental_lookback_days; null when {{ this }} is empty (callers then rebuild everything). -#}
+{% macro rebuild_cutoff(watermark) -%}
+    (select {{ dbt.dateadd('day', -1 * flowmetrics.incremental_lookback_days(), 'max(built.' ~ watermark ~ ')') }}
+     from {{ this }} as built)
+{%- endmacro %}
+
+
 {#- The lookback window for late-arriving changes, in days (var incremental_lookback_days, default 3). -#}
 {% macro incremental_lookback_days() -%}
     {%- set raw = var('incremental_lookback_days', 3) -%}
@@ -82,10 +90,7 @@
     {%- set settings = flowmetrics.rebuild_settings(settings) -%}
     {%- set changes = ref('stg_tickets__status_changes') -%}
     {%- set tickets = ref('stg_tickets__tickets') -%}
-    {%- set cutoff -%}
-        (select {{ dbt.dateadd('day', -1 * flowmetrics.incremental_lookback_days(), 'max(built.' ~ settings.watermark ~ ')') }}
-         from {{ this }} as built)
-    {%- endset -%}
+    {%- set cutoff = flowmetrics.rebuild_cutoff(settings.watermark) -%}
     select changed.ticket_id from {{ changes }} as changed
     where coalesce(changed.changed_at >= {{ cutoff }}, true)
     union
