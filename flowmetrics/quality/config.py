@@ -33,7 +33,10 @@ class QualityConfig:
     max_unmapped_share: float = 0.05  # transitions into statuses missing from the status map
     unmapped_window_days: float = 30.0  # ... among the transitions of the last N days before the as-of
     freshness_max_age_hours: float = 72.0  # newest event at most this old at the reference time
-    max_volume_drop: float = 0.05  # row counts (per relation, per day of events) vs the last published run
+    max_volume_drop: float = 0.05  # share of rows a history or summary (or a day of raw events) may lose since
+    # the last published run (a snapshot of open work may shrink freely)
+    max_volume_growth: float = 0.10  # share of rows a history may gain since the last published run ...
+    volume_growth_min_rows: int = 100  # ... or this many rows, whichever is more (small tables grow in steps)
     littles_law_tolerance: float = 0.5  # |L − λW| ÷ L per stage
     littles_law_window_days: float = 90.0
     littles_law_min_arrivals: int = 20  # a stage with fewer arrivals in the window is not judged
@@ -103,7 +106,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> QualityConfig:
             if number < 0:
                 raise ConfigError(f"quality setting {name} must not be negative, got {value!r}")
             kwargs[name] = number
-    for name in ("max_quarantine_share", "max_unmapped_share", "max_volume_drop"):
+    for name in ("max_quarantine_share", "max_unmapped_share", "max_volume_drop"):  # growth may exceed 1
         if kwargs.get(name, 0) > 1:
             raise ConfigError(f"quality setting {name} is a share between 0 and 1, got {kwargs[name]}")
     if kwargs.get("chunk_rows", 1) < 1:

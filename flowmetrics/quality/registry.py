@@ -13,12 +13,13 @@ from flowmetrics.quality.suites import (
     gate,
     raw,
     staging,
+    status_map,
     wip_and_rework,
 )
 
 
 def default_registry() -> SuiteRegistry:
     registry = SuiteRegistry()
-    for module in (raw, staging, flow, wip_and_rework, finish_rate, experiments, dora, constraints, gate):
+    for module in (raw, status_map, staging, flow, wip_and_rework, finish_rate, experiments, dora, constraints, gate):
         registry.add(*module.SUITES)
     return registry

@@ -21,6 +21,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from flowmetrics.quality.reader import GateReader
 
 
+class VolumeKind(StrEnum):
+    """How a relation's row count may move between two published runs (judged by ``volume.row_counts``)."""
+
+    HISTORY = "history"  # events and what is built one row per event or item: never shrinks, grows by a night's worth
+    SUMMARY = "summary"  # calendar cells, cohorts and run logs: never shrinks; grows in steps (a new week, a new run)
+    SNAPSHOT = "snapshot"  # the state now (open work, the constraint's queue): shrinks and grows freely
+
+
 class Layer(StrEnum):
     RAW = "raw"  # schema raw (the contract tables, quarantine, ingest_runs)
     STAGING = "staging"  # dbt's target schema, staging views
@@ -94,6 +102,7 @@ class Suite:
     requires: tuple[tuple[Layer, str], ...] = ()
     derive: Callable[[pd.DataFrame, CheckContext], pd.DataFrame] | None = None
     description: str = ""
+    volume: VolumeKind | None = None  # how the relation's row count may move between runs (relation suites)
 
     @property
     def needs(self) -> tuple[tuple[Layer, str], ...]:
@@ -143,6 +152,14 @@ class SuiteRegistry:
     def check_ids(self) -> list[str]:
         return [c.id for s in self.suites for c in s.checks]
 
+    def volume_kinds(self) -> dict[str, VolumeKind]:
+        """``layer.relation`` -> its volume kind, for every relation suite that states one."""
+        return {
+            f"{s.layer.value}.{s.relation}": s.volume
+            for s in self.suites
+            if s.relation is not None and s.volume is not None
+        }
+
 
 # --- check builders: one line per check in the suites ------------------------------------------------------
 
@@ -161,6 +178,38 @@ def not_null(prefix: str, column: str, severity: str = "error") -> Check:
         severity,
         sample_columns=(),
     )
+
+
+Condition = tuple[str, str, Any]  # (column, "==" | ">" | "not_null", value): one clause of a row condition
+
+
+def not_null_when(prefix: str, column: str, when: str, *conditions: Condition, severity: str = "error") -> Check:
+    """``column`` has a value on every row where the mart defines it: the rows matching every clause of
+    ``conditions`` (``when`` says the same in words, and the check's description repeats it)."""
+    return Check(
+        f"{prefix}.{column}.not_null_when_defined",
+        f"{column} is not null when {when}",
+        lambda ctx: _gxe().ExpectColumnValuesToNotBeNull(column=column, row_condition=_row_condition(conditions)),
+        severity,
+        threshold=lambda ctx: f"not null when {when}",
+    )
+
+
+def _row_condition(conditions: Sequence[Condition]) -> Any:
+    from great_expectations.expectations.row_conditions import Column
+
+    out = None
+    for name, op, value in conditions:
+        if op == "==":
+            clause = Column(name) == value
+        elif op == ">":
+            clause = Column(name) > value
+        elif op == "not_null":
+            clause = Column(name).is_not_null()
+        else:  # pragma: no cover - a typo in a suite
+            raise ValueError(f"unknown row-condition operator {op!r}")
+        out = clause if out is None else out & clause
+    return out
 
 
 def unique(prefix: str, key: Sequence[str], severity: str = "error") -> Check:
@@ -195,23 +244,6 @@ def not_future(prefix: str, column: str, severity: str = "error") -> Check:
         severity,
         threshold=lambda ctx: f"<= {ctx.future_limit:%Y-%m-%d %H:%M:%S} UTC",
     )
-
-
-def not_after_as_of(prefix: str, column: str, severity: str = "error") -> Check:
-    """A mart timestamp not after the build's as-of (the marts leave later events out)."""
-    return Check(
-        f"{prefix}.{column}.not_after_as_of",
-        f"{column} is not after the build's as-of",
-        lambda ctx: _gxe().ExpectColumnValuesToBeBetween(column=column, max_value=_require_as_of(ctx)),
-        severity,
-        threshold=lambda ctx: f"<= as-of {ctx.as_of:%Y-%m-%d %H:%M:%S}" if ctx.as_of else "<= as-of",
-    )
-
-
-def _require_as_of(ctx: CheckContext) -> datetime:
-    if ctx.as_of is None:
-        raise ValueError("no as-of to compare with: dim_as_of is not built")
-    return ctx.as_of
 
 
 def duration(prefix: str, column: str, severity: str = "error") -> Check:

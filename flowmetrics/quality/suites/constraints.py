@@ -1,18 +1,19 @@
-"""The outputs of constraint detection (issue 4), run by the gate when they exist.
+"""The outputs of constraint detection, run by the gate when they exist.
 
-``flowmetrics.constraint_findings`` / ``constraint_stage_signals`` (one row per run x window x stage) and the
-mart ``fct_constraint_queue``. Only the columns issue 4 names are checked; the merge adds what it adds.
+``flowmetrics.constraint_findings`` / ``constraint_stage_signals`` (one row per run x window x stage: a log that
+grows by one run's rows each night) and the mart ``fct_constraint_queue`` (the items waiting now: it may empty).
 """
 
 from __future__ import annotations
 
-from flowmetrics.quality.suite import Layer, Suite, duration, not_null, rate, unique
+from flowmetrics.quality.suite import Layer, Suite, VolumeKind, duration, not_null, rate, unique
 
 F = "constraint_findings"
 CONSTRAINT_FINDINGS = Suite(
     name=f"flowmetrics.{F}",
     layer=Layer.PACKAGE,
     relation=F,
+    volume=VolumeKind.SUMMARY,
     columns=("run_id", "as_of", "confidence"),
     checks=(not_null(F, "run_id"), not_null(F, "as_of"), rate(F, "confidence")),
 )
@@ -22,6 +23,7 @@ CONSTRAINT_STAGE_SIGNALS = Suite(
     name=f"flowmetrics.{S}",
     layer=Layer.PACKAGE,
     relation=S,
+    volume=VolumeKind.SUMMARY,
     columns=("run_id", "stage"),
     checks=(not_null(S, "run_id"), not_null(S, "stage")),
 )
@@ -31,6 +33,7 @@ FCT_CONSTRAINT_QUEUE = Suite(
     name=Q,
     layer=Layer.MART,
     relation=Q,
+    volume=VolumeKind.SNAPSHOT,
     key=("ticket_id",),
     columns=("ticket_id", "age_in_stage_seconds"),
     checks=(not_null(Q, "ticket_id"), unique(Q, ("ticket_id",)), duration(Q, "age_in_stage_seconds")),

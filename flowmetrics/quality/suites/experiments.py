@@ -1,7 +1,10 @@
-"""fct_experiments and fct_experiment_finish_rate (issue 3), run by the gate when the marts exist.
+"""fct_experiments and fct_experiment_finish_rate, run by the gate when the marts exist.
 
 Every launched experiment has a computed SRM p-value or a stated reason why not (``measurement_issue``: the
 first rule of "measured cleanly" that fails); an experiment measured cleanly has an SRM p-value of at least 0.001.
+A finished experiment is checked against the raw lifecycle events, and every launch cohort is recomputed from
+fct_experiments: rules read off the mart's own row (finished => measured cleanly, launched >= finished) cannot
+fail, since the mart defines the one from the other.
 """
 
 from __future__ import annotations
@@ -13,16 +16,17 @@ from flowmetrics.quality.suite import (
     CheckContext,
     Layer,
     Suite,
+    VolumeKind,
     accepted,
     at_least,
     non_negative,
-    not_after_as_of,
     not_null,
+    not_null_when,
     rate,
     unique,
     zero,
 )
-from flowmetrics.quality.suites._derived import identities
+from flowmetrics.quality.suites._derived import recomputed
 
 SRM_CLEAN_MIN_P = 0.001
 SRM_REASON = "measurement_issue"
@@ -46,7 +50,6 @@ def _derive_experiments(frame: pd.DataFrame, ctx: CheckContext) -> pd.DataFrame:
     frame["clean_with_sample_ratio_mismatch"] = _flag(
         clean & ~(frame["srm_p_value"].fillna(-1.0) >= SRM_CLEAN_MIN_P)
     )
-    frame["finished_but_not_measured_cleanly"] = _flag(frame["is_finished"].fillna(False).astype(bool) & ~clean)
     return frame
 
 
@@ -54,6 +57,7 @@ FCT_EXPERIMENTS = Suite(
     name=E,
     layer=Layer.MART,
     relation=E,
+    volume=VolumeKind.HISTORY,
     key=("experiment_id",),
     columns=("experiment_id", "team", "launched_at", "decided_at", "units_exposed", "srm_p_value",
              "measured_cleanly", "is_finished", "state"),
@@ -65,59 +69,103 @@ FCT_EXPERIMENTS = Suite(
         rate(E, "srm_p_value"),
         accepted(E, SRM_REASON, MEASUREMENT_ISSUES),
         non_negative(E, "units_exposed"),
-        not_after_as_of(E, "launched_at"),
         at_least(E, "decided_at", "launched_at"),
         zero(E, "launched_without_srm_p_value_or_reason",
              "every launched experiment has a computed SRM p-value or a stated reason why not"),
         zero(E, "clean_with_sample_ratio_mismatch",
              f"an experiment measured cleanly has an SRM p-value >= {SRM_CLEAN_MIN_P}"),
-        zero(E, "finished_but_not_measured_cleanly", "a finished experiment was measured cleanly"),
     ),
 )
 
 R = "fct_experiment_finish_rate"
 KEY = ("cohort_month", "team")
+COHORT_MEASURES = ("launched", "measured_cleanly", "decided", "shipped", "finished")
 FCT_EXPERIMENT_FINISH_RATE = Suite(
     name=R,
     layer=Layer.MART,
     relation=R,
+    volume=VolumeKind.SUMMARY,
     key=KEY,
-    columns=(*KEY, "launched", "measured_cleanly", "decided", "shipped", "finished", "finish_rate"),
+    columns=(*KEY, "launched", "finish_rate"),
     checks=(
         not_null(R, "cohort_month"),
         unique(R, KEY),
         non_negative(R, "launched"),
-        at_least(R, "launched", "measured_cleanly"),
-        at_least(R, "launched", "decided"),
-        at_least(R, "launched", "finished"),
         rate(R, "finish_rate"),
+        not_null_when(R, "finish_rate", "the cohort has launched experiments (finished / launched)",
+                      ("launched", ">", 0)),
     ),
 )
 
 
-def _launched_vs_experiments(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
+def _cohorts_vs_experiments(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
     rates = reader.qualified(Layer.MART, R)
     experiments = reader.qualified(Layer.MART, E)
-    return identities(
+    month = "cast(date_trunc('month', launched_at) as date)"
+    return recomputed(
         reader,
-        [
-            ("launched: sum over cohorts = launched experiments",
-             f"select sum(launched) from {rates}",
-             f"select count(*) from {experiments} where launched_at is not null"),
-            ("finished: sum over cohorts = finished experiments",
-             f"select sum(finished) from {rates}",
-             f"select count(*) from {experiments} where launched_at is not null and is_finished"),
-        ],
+        f"select cast(cohort_month as date) as cohort_month, team, {', '.join(COHORT_MEASURES)} from {rates}",
+        f"select {month} as cohort_month, team, count(*) as launched, "
+        "sum(case when measured_cleanly then 1 else 0 end) as measured_cleanly, "
+        "sum(case when decision is not null then 1 else 0 end) as decided, "
+        "sum(case when shipped_at is not null then 1 else 0 end) as shipped, "
+        "sum(case when is_finished then 1 else 0 end) as finished "
+        f"from {experiments} where launched_at is not null group by {month}, team",
+        KEY,
+        COHORT_MEASURES,
     )
 
 
-L = "experiments.cohorts_sum_to_experiments"
-COHORTS_SUM_TO_EXPERIMENTS = Suite(
+L = "experiments.cohorts_match_experiments"
+COHORTS_MATCH_EXPERIMENTS = Suite(
     name=L,
     layer=Layer.MART,
-    frame=_launched_vs_experiments,
+    frame=_cohorts_vs_experiments,
     requires=((Layer.MART, R), (Layer.MART, E)),
-    checks=(zero(L, "difference", "the sum over launch cohorts equals the launched experiments"),),
+    checks=(
+        zero(L, "difference", "launched, measured cleanly, decided, shipped and finished experiments of every "
+             "launch cohort equal those recomputed from fct_experiments"),
+    ),
 )
 
-SUITES: tuple[Suite, ...] = (FCT_EXPERIMENTS, FCT_EXPERIMENT_FINISH_RATE, COHORTS_SUM_TO_EXPERIMENTS)
+
+def _finished_vs_raw_events(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
+    """Per finished experiment, the lifecycle events raw holds at or before the as-of."""
+    experiments = reader.qualified(Layer.MART, E)
+    events = reader.qualified(Layer.RAW, "experiment_events")
+    as_of = reader.qualified(Layer.MART, "dim_as_of")
+    frame = reader.df(
+        "with kept as ("
+        f"    select experiment_id, event_type from {events} where occurred_at <= (select as_of from {as_of})"
+        "), seen as ("
+        "    select experiment_id, "
+        "    max(case when event_type = 'launched' then 1 else 0 end) as launched_events, "
+        "    max(case when event_type = 'decided' then 1 else 0 end) as decided_events, "
+        "    max(case when event_type = 'shipped' then 1 else 0 end) as shipped_events "
+        "    from kept group by experiment_id"
+        ") "
+        "select e.experiment_id, e.decision, coalesce(s.launched_events, 0) as launched_events, "
+        "coalesce(s.decided_events, 0) as decided_events, coalesce(s.shipped_events, 0) as shipped_events "
+        f"from {experiments} as e left join seen as s on e.experiment_id = s.experiment_id "
+        "where e.is_finished order by e.experiment_id"
+    )
+    ship = frame["decision"].astype("string").fillna("") == "ship"
+    missing = (frame["launched_events"] == 0) | (frame["decided_events"] == 0) | (ship & (frame["shipped_events"] == 0))
+    frame["finished_without_raw_events"] = missing.astype("int64")
+    return frame
+
+
+X = "experiments.finished_has_raw_events"
+FINISHED_HAS_RAW_EVENTS = Suite(
+    name=X,
+    layer=Layer.MART,
+    frame=_finished_vs_raw_events,
+    requires=((Layer.MART, E), (Layer.MART, "dim_as_of"), (Layer.RAW, "experiment_events")),
+    checks=(
+        zero(X, "finished_without_raw_events", "every finished experiment has, in raw experiment_events at or "
+             "before the as-of, a launched event, a decided event, and a shipped event when the decision is ship"),
+    ),
+)
+
+SUITES: tuple[Suite, ...] = (FCT_EXPERIMENTS, FCT_EXPERIMENT_FINISH_RATE, COHORTS_MATCH_EXPERIMENTS,
+                             FINISHED_HAS_RAW_EVENTS)

@@ -1,5 +1,8 @@
 """Suites over the flow marts of the foundation: dim_as_of, fct_stage_transitions, fct_stage_visits,
-fct_status_intervals (the input of detection and the what-if), fct_work_items."""
+fct_status_intervals (the input of detection and the what-if), fct_work_items.
+
+The marts keep only events at or before the as-of, so "not after the as-of" cannot fail on them; what can go
+wrong is the as-of itself, so ``dim_as_of.latest_event_at`` is recomputed from the raw tables instead."""
 
 from __future__ import annotations
 
@@ -7,14 +10,15 @@ from flowmetrics.quality.suite import (
     Check,
     Layer,
     Suite,
+    VolumeKind,
     _gxe,
     accepted,
     at_least,
     duration,
     non_negative,
-    not_after_as_of,
     not_future,
     not_null,
+    not_null_when,
     rate,
     unique,
 )
@@ -28,6 +32,7 @@ DIM_AS_OF = Suite(
     layer=Layer.MART,
     relation=A,
     columns=("as_of", "latest_event_at"),
+    volume=VolumeKind.SNAPSHOT,
     checks=(
         Check(
             f"{A}.one_row",
@@ -46,6 +51,7 @@ FCT_STAGE_TRANSITIONS = Suite(
     name=T,
     layer=Layer.MART,
     relation=T,
+    volume=VolumeKind.HISTORY,
     key=("change_id",),
     columns=("change_id", "ticket_id", "changed_at", "to_stage", "from_stage_kind", "to_stage_kind",
              "seconds_in_from_status"),
@@ -56,7 +62,6 @@ FCT_STAGE_TRANSITIONS = Suite(
         not_null(T, "to_stage"),
         accepted(T, "to_stage_kind", STAGE_KINDS_MART),
         accepted(T, "from_stage_kind", STAGE_KINDS_MART),
-        not_after_as_of(T, "changed_at"),
         duration(T, "seconds_in_from_status"),
     ),
 )
@@ -66,6 +71,7 @@ FCT_STAGE_VISITS = Suite(
     name=V,
     layer=Layer.MART,
     relation=V,
+    volume=VolumeKind.HISTORY,
     key=("visit_id",),
     columns=("visit_id", "ticket_id", "stage", "visit_number", "entered_at", "exited_at", "queue_seconds",
              "active_seconds", "wait_seconds", "unmapped_seconds"),
@@ -74,14 +80,11 @@ FCT_STAGE_VISITS = Suite(
         unique(V, ("visit_id",)),
         not_null(V, "ticket_id"),
         not_null(V, "stage"),
-        not_after_as_of(V, "entered_at"),
-        not_after_as_of(V, "exited_at"),
         at_least(V, "exited_at", "entered_at"),
         duration(V, "queue_seconds"),
         duration(V, "active_seconds"),
         duration(V, "wait_seconds"),
         duration(V, "unmapped_seconds"),
-        non_negative(V, "visit_number"),
     ),
 )
 
@@ -90,6 +93,7 @@ FCT_STATUS_INTERVALS = Suite(
     name=I,
     layer=Layer.MART,
     relation=I,
+    volume=VolumeKind.HISTORY,
     key=("status_interval_id",),
     columns=("status_interval_id", "ticket_id", "interval_number", "stage", "stage_kind", "entered_at", "exited_at",
              "seconds_in_status"),
@@ -99,8 +103,6 @@ FCT_STATUS_INTERVALS = Suite(
         not_null(I, "ticket_id"),
         not_null(I, "stage"),
         accepted(I, "stage_kind", STAGE_KINDS_MART),
-        not_after_as_of(I, "entered_at"),
-        not_after_as_of(I, "exited_at"),
         at_least(I, "exited_at", "entered_at"),
         duration(I, "seconds_in_status"),
         non_negative(I, "interval_number"),
@@ -112,6 +114,7 @@ FCT_WORK_ITEMS = Suite(
     name=W,
     layer=Layer.MART,
     relation=W,
+    volume=VolumeKind.HISTORY,
     key=("ticket_id",),
     columns=("ticket_id", "team", "created_at", "started_at", "finished_at", "abandoned_at", "state",
              "lead_time_seconds", "cycle_time_seconds", "flow_efficiency", "rework_count", "current_stage_kind",
@@ -123,12 +126,13 @@ FCT_WORK_ITEMS = Suite(
         not_null(W, "state"),
         accepted(W, "state", STATES),
         accepted(W, "current_stage_kind", STAGE_KINDS_MART),
-        not_after_as_of(W, "created_at"),
-        not_after_as_of(W, "started_at"),
-        not_after_as_of(W, "finished_at"),
         at_least(W, "finished_at", "created_at"),
         duration(W, "lead_time_seconds"),
         duration(W, "cycle_time_seconds"),
+        not_null_when(W, "lead_time_seconds", "the item is finished (created_at to finished_at)",
+                      ("state", "==", "finished")),
+        not_null_when(W, "cycle_time_seconds", "the item is finished and has a start (started_at to finished_at)",
+                      ("state", "==", "finished"), ("started_at", "not_null", None)),
         duration(W, "age_seconds"),
         duration(W, "age_in_stage_seconds"),
         rate(W, "flow_efficiency"),

@@ -1,5 +1,6 @@
 """Suites over aggregates that span relations or runs: the ingest run's quarantine, unmapped statuses,
-freshness, volume since the last published run, Little's law per stage, and counts consistent across marts."""
+freshness, volume since the last published run, Little's law per stage, counts consistent across marts, and the
+as-of and finished items recomputed from the raw tables."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import timedelta
 
 import pandas as pd
 
+from flowmetrics.contract import TABLES
 from flowmetrics.quality.reader import GateReader
-from flowmetrics.quality.suite import CheckContext, Layer, Suite, at_most, zero
+from flowmetrics.quality.suite import CheckContext, Layer, Suite, VolumeKind, at_most, zero
 from flowmetrics.quality.suites._derived import identities
 from flowmetrics.warehouse.package_tables import daily_event_counts
 
@@ -154,11 +156,26 @@ FRESHNESS = Suite(
 )
 
 
+def _volume_kinds() -> dict[str, VolumeKind]:
+    from flowmetrics.quality.registry import default_registry  # the registry imports this module
+
+    return default_registry().volume_kinds()
+
+
 def _row_counts(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
-    columns = ["relation", "rows_published", "rows_now", "drop_share", "published_run_id"]
+    """Per relation the last published run recorded: rows then and now, judged by the relation's volume kind.
+
+    A history may lose at most ``max_volume_drop`` and gain at most ``max_volume_growth`` of its rows (or
+    ``volume_growth_min_rows``, whichever is more); a summary may lose at most ``max_volume_drop`` and grows in
+    steps; a snapshot moves freely. A relation no suite states a kind for is judged as a history.
+    """
+    columns = ["relation", "kind", "rows_published", "rows_now", "drop_share", "added_rows", "allowed_added_rows",
+               "excess_added_rows", "published_run_id"]
     last = ctx.last_publish
     if last is None:
         return pd.DataFrame(columns=columns)
+    kinds = _volume_kinds()
+    config = ctx.config
     rows = []
     for name, published in sorted(last.row_counts.items()):
         layer, relation = name.split(".", 1)
@@ -167,10 +184,26 @@ def _row_counts(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
             lay, relation
         ) else 0
         now = int(now or 0)
+        kind = kinds.get(name, VolumeKind.HISTORY)
         drop = max(0.0, (published - now) / published) if published else 0.0
-        rows.append({"relation": name, "rows_published": published, "rows_now": now, "drop_share": drop,
-                     "published_run_id": last.run_id})
-    return pd.DataFrame(rows, columns=columns)
+        added = now - published
+        allowed = max(config.max_volume_growth * published, float(config.volume_growth_min_rows))
+        history = kind is VolumeKind.HISTORY
+        rows.append({
+            "relation": name,
+            "kind": kind.value,
+            "rows_published": published,
+            "rows_now": now,
+            "drop_share": drop if kind is not VolumeKind.SNAPSHOT else float("nan"),
+            "added_rows": added,
+            "allowed_added_rows": float(int(allowed)) if history else float("nan"),
+            "excess_added_rows": float(max(0, added - int(allowed))) if history else float("nan"),
+            "published_run_id": last.run_id,
+        })
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("drop_share", "allowed_added_rows", "excess_added_rows"):
+        frame[column] = frame[column].astype("float64")
+    return frame
 
 
 V = "volume.row_counts"
@@ -182,9 +215,21 @@ VOLUME_ROW_COUNTS = Suite(
         at_most(
             V,
             "drop_share",
-            "rows per relation dropped by at most the configured share since the last published run",
+            "rows a history (events, work items, experiments) or a summary (daily, weekly, cohort rows, detection "
+            "runs) lost since the last published run: neither shrinks; a snapshot of open work is not judged",
             lambda ctx: ctx.config.max_volume_drop,
-            lambda ctx: f"drop <= {ctx.config.max_volume_drop:.0%}",
+            lambda ctx: f"drop <= {ctx.config.max_volume_drop:.0%} (histories and summaries)",
+            sample_columns=("relation", "kind", "rows_published", "rows_now", "drop_share"),
+        ),
+        at_most(
+            f"{V}.growth",
+            "excess_added_rows",
+            "rows a history gained since the last published run, beyond a night's worth: tickets or events "
+            "loaded twice under new ids inflate every count downstream",
+            lambda ctx: 0,
+            lambda ctx: f"added <= {ctx.config.max_volume_growth:.0%} of the published rows or "
+            f"{ctx.config.volume_growth_min_rows:,} rows, whichever is more (histories)",
+            sample_columns=("relation", "rows_published", "rows_now", "added_rows", "allowed_added_rows"),
         ),
     ),
 )
@@ -298,11 +343,44 @@ def _flow_counts(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
             ("stage-changing transitions = visits after each ticket's first",
              f"select count(*) from {transitions} where from_stage is distinct from to_stage",
              f"select count(*) - count(distinct ticket_id) from {visits}"),
-            ("finished work items = tickets whose last visit is in a done stage",
-             f"select count(*) from {items} where state = 'finished'",
-             f"select count(*) from {items} where current_stage_kind = 'done'"),
+            *_finished_from_raw(reader, items, as_of),
         ],
     )
+
+
+def status_map_in_force(reader: GateReader) -> tuple[str, str] | None:
+    """The status map the build used, as (SQL relation, source): raw ``status_map`` when it has rows, else the
+    project's default seed; None when neither is in the warehouse."""
+    if reader.exists(Layer.RAW, "status_map"):
+        raw_map = reader.qualified(Layer.RAW, "status_map")
+        if reader.scalar(f"select count(*) from {raw_map}"):
+            return raw_map, "raw.status_map"
+    if reader.exists(Layer.STAGING, "default_status_map"):
+        return reader.qualified(Layer.STAGING, "default_status_map"), "default_status_map (seed)"
+    return None
+
+
+def _finished_from_raw(reader: GateReader, items: str, as_of: str) -> list[tuple[str, str, str]]:
+    """Finished work items recomputed from raw: tickets whose latest status change at or before the as-of goes
+    into a status the map in force calls done (the mart derives ``state`` through the status intervals)."""
+    status_map = status_map_in_force(reader)
+    if status_map is None or not all(reader.exists(Layer.RAW, t) for t in ("ticket_status_changes", "tickets")):
+        return []
+    mapping, _ = status_map
+    changes = reader.qualified(Layer.RAW, "ticket_status_changes")
+    tickets = reader.qualified(Layer.RAW, "tickets")
+    latest = (
+        "select c.ticket_id, c.to_status, row_number() over (partition by c.ticket_id "
+        "order by c.changed_at desc, c.change_id desc) as recency "
+        f"from {changes} as c where c.changed_at <= (select as_of from {as_of}) and c.ticket_id in "
+        f"(select ticket_id from {tickets} where created_at <= (select as_of from {as_of}))"
+    )
+    return [(
+        "finished work items = tickets whose latest raw status change goes into a done status of the map in force",
+        f"select count(*) from {items} where state = 'finished'",
+        f"select count(distinct l.ticket_id) from ({latest}) as l inner join {mapping} as m "
+        "on l.to_status = m.raw_status where l.recency = 1 and lower(m.stage_kind) = 'done'",
+    )]
 
 
 C = "flow.counts_consistent"
@@ -317,7 +395,98 @@ FLOW_COUNTS = Suite(
         (Layer.MART, "dim_as_of"),
         (Layer.STAGING, "stg_tickets__tickets"),
     ),
-    checks=(zero(C, "difference", "counts agree across the flow marts and the tickets"),),
+    checks=(zero(C, "difference", "counts agree across the flow marts, the tickets and the raw status changes"),),
+)
+
+def _flow_efficiency(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
+    """fct_work_items.flow_efficiency against the same ratio recomputed from fct_status_intervals: active ÷
+    (queue + active + wait) seconds of the intervals between started_at and finished_at of each finished item."""
+    items = reader.qualified(Layer.MART, "fct_work_items")
+    intervals = reader.qualified(Layer.MART, "fct_status_intervals")
+    frame = reader.df(
+        "with finished as ("
+        f"    select ticket_id, started_at, finished_at, flow_efficiency from {items} "
+        "    where state = 'finished' and started_at is not null"
+        "), sums as ("
+        "    select f.ticket_id, "
+        "    sum(case when i.stage_kind = 'active' then i.seconds_in_status else 0 end) as active_seconds, "
+        "    sum(case when i.stage_kind in ('queue', 'active', 'wait') then i.seconds_in_status else 0 end) "
+        "    as flow_seconds "
+        f"    from finished as f inner join {intervals} as i on f.ticket_id = i.ticket_id "
+        "    and f.started_at <= i.entered_at and f.finished_at >= i.exited_at group by f.ticket_id"
+        "), compared as ("
+        "    select f.ticket_id, f.flow_efficiency, "
+        "    case when s.flow_seconds > 0 then s.active_seconds / s.flow_seconds end as recomputed "
+        "    from finished as f left join sums as s on f.ticket_id = s.ticket_id"
+        ") "
+        "select count(*) as finished_items, "
+        "sum(case when recomputed is not null then 1 else 0 end) as defined_items, "
+        "sum(case when recomputed is not null and flow_efficiency is null then 1 else 0 end) as null_when_defined, "
+        "sum(case when abs(recomputed - flow_efficiency) > 1e-9 or (recomputed is null and flow_efficiency "
+        "is not null) then 1 else 0 end) as value_differs, "
+        "min(case when (recomputed is not null and flow_efficiency is null) or abs(recomputed - flow_efficiency) "
+        "> 1e-9 or (recomputed is null and flow_efficiency is not null) then ticket_id end) as first_ticket_id "
+        "from compared"
+    )
+    for column in ("finished_items", "defined_items", "null_when_defined", "value_differs"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    return frame
+
+
+E = "flow.flow_efficiency_recomputed"
+FLOW_EFFICIENCY = Suite(
+    name=E,
+    layer=Layer.MART,
+    frame=_flow_efficiency,
+    requires=((Layer.MART, "fct_work_items"), (Layer.MART, "fct_status_intervals")),
+    checks=(
+        zero(E, "null_when_defined", "flow_efficiency is not null when the item is finished, has a start and "
+             "spent queue, active or wait seconds between start and finish (recomputed from fct_status_intervals)"),
+        zero(E, "value_differs", "flow_efficiency equals active ÷ (queue + active + wait) seconds between start "
+             "and finish, recomputed from fct_status_intervals"),
+    ),
+)
+
+
+# Raw event columns whose latest value is the build's latest event (dim_as_of.latest_event_at).
+LATEST_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("ticket_status_changes", "changed_at"),
+    ("tickets", "created_at"),
+    ("deploys", "deployed_at"),
+    ("experiment_events", "occurred_at"),
+    ("experiment_exposures", "exposed_at"),
+)
+
+
+def _latest_event(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
+    latest = None
+    for table, column in LATEST_EVENT_COLUMNS:
+        if TABLES[table].column(column) and reader.exists(Layer.RAW, table):
+            value = reader.scalar(f"select max({column}) from {reader.qualified(Layer.RAW, table)}")
+            if value is not None:
+                value = pd.Timestamp(value)
+                latest = value if latest is None or value > latest else latest
+    built = ctx.latest_event_at
+    apart = None
+    if latest is not None and built is not None:
+        apart = abs((pd.Timestamp(built) - latest).total_seconds())
+    elif latest is not None or built is not None:
+        apart = float("inf")
+    return pd.DataFrame([{"latest_event_at_built": built, "latest_event_at_raw": latest,
+                          "seconds_apart": apart}]).astype({"seconds_apart": "float64"})
+
+
+A = "dim_as_of.matches_raw"
+AS_OF_MATCHES_RAW = Suite(
+    name=A,
+    layer=Layer.MART,
+    frame=_latest_event,
+    requires=((Layer.MART, "dim_as_of"), (Layer.RAW, "ticket_status_changes")),
+    checks=(
+        zero(A, "seconds_apart", "the build's latest event (dim_as_of.latest_event_at) is the latest event in the "
+             "raw tables now: the marts were built from the raw data being checked (every mart keeps events at "
+             "or before the as-of, so a stale or wrong as-of shows here)"),
+    ),
 )
 
 SUITES: tuple[Suite, ...] = (
@@ -329,4 +498,6 @@ SUITES: tuple[Suite, ...] = (
     VOLUME_DAILY_EVENTS,
     LITTLES_LAW,
     FLOW_COUNTS,
+    FLOW_EFFICIENCY,
+    AS_OF_MATCHES_RAW,
 )

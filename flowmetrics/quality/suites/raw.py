@@ -6,8 +6,25 @@ landed directly. Raw keys are ``warn``: the staging and intermediate layers coun
 
 from __future__ import annotations
 
-from flowmetrics.contract import TABLES, ColumnType, Table
-from flowmetrics.quality.suite import Check, Layer, Suite, accepted, non_negative, not_future, not_null, unique
+from flowmetrics.contract import TABLES, ColumnType, LoadMode, Table
+from flowmetrics.quality.suite import (
+    Check,
+    Layer,
+    Suite,
+    VolumeKind,
+    accepted,
+    non_negative,
+    not_future,
+    not_null,
+    unique,
+)
+
+# appended events and upserted entities never lose rows; a replaced configuration table may shrink
+VOLUME = {
+    LoadMode.APPEND: VolumeKind.HISTORY,
+    LoadMode.UPSERT: VolumeKind.HISTORY,
+    LoadMode.REPLACE: VolumeKind.SNAPSHOT,
+}
 
 
 def raw_suite(table: Table) -> Suite:
@@ -25,6 +42,7 @@ def raw_suite(table: Table) -> Suite:
         name=prefix,
         layer=Layer.RAW,
         relation=table.name,
+        volume=VOLUME[table.load_mode],
         columns=table.column_names,
         key=table.key,
         checks=tuple(checks),

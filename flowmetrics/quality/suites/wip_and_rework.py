@@ -1,5 +1,5 @@
-"""fct_stage_daily, fct_open_work_items, fct_rework, fct_rework_rate and fct_shipped_decisions (issue 3), run by
-the gate when the marts exist. Column names as issue 3 built them."""
+"""fct_stage_daily, fct_open_work_items, fct_rework, fct_rework_rate and fct_shipped_decisions, run by the gate
+when the marts exist."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from flowmetrics.quality.suite import (
     CheckContext,
     Layer,
     Suite,
+    VolumeKind,
     accepted,
     at_least,
     duration,
     non_negative,
-    not_after_as_of,
     not_null,
+    not_null_when,
     rate,
     unique,
     zero,
@@ -25,6 +26,7 @@ FCT_STAGE_DAILY = Suite(
     name=D,
     layer=Layer.MART,
     relation=D,
+    volume=VolumeKind.SUMMARY,
     key=("date_day", "stage"),
     columns=("date_day", "stage", "arrivals", "departures", "wip_end_of_day", "queue_wip", "avg_wip_age_seconds",
              "p85_wip_age_seconds"),
@@ -47,6 +49,7 @@ FCT_OPEN_WORK_ITEMS = Suite(
     name=O,
     layer=Layer.MART,
     relation=O,
+    volume=VolumeKind.SNAPSHOT,
     key=("ticket_id",),
     columns=("ticket_id", "team", "current_stage", "current_stage_kind", "created_at", "entered_current_stage_at",
              "age_in_stage_seconds", "age_seconds", "age_since_created_seconds"),
@@ -54,7 +57,6 @@ FCT_OPEN_WORK_ITEMS = Suite(
         not_null(O, "ticket_id"),
         unique(O, ("ticket_id",)),
         accepted(O, "current_stage_kind", ("queue", "active", "wait", "unmapped")),
-        not_after_as_of(O, "entered_current_stage_at"),
         duration(O, "age_in_stage_seconds"),
         duration(O, "age_seconds"),
         duration(O, "age_since_created_seconds"),
@@ -86,13 +88,13 @@ FCT_REWORK = Suite(
     name=R,
     layer=Layer.MART,
     relation=R,
+    volume=VolumeKind.HISTORY,
     key=("ticket_id", "rework_number"),
     columns=("ticket_id", "rework_number", "moved_at", "loop_outcome", "loop_ended_at", "seconds_lost"),
     checks=(
         not_null(R, "ticket_id"),
         unique(R, ("ticket_id", "rework_number")),
         accepted(R, "loop_outcome", ("returned", "abandoned", "open")),
-        not_after_as_of(R, "moved_at"),
         at_least(R, "loop_ended_at", "moved_at"),
         duration(R, "seconds_lost"),
     ),
@@ -103,6 +105,7 @@ FCT_REWORK_RATE = Suite(
     name=RR,
     layer=Layer.MART,
     relation=RR,
+    volume=VolumeKind.SUMMARY,
     key=("team", "ai_assisted"),
     columns=("team", "ai_assisted", "started_work_items", "reworked_work_items", "rework_rate",
              "finished_work_items", "finished_reworked_work_items", "finished_rework_rate", "seconds_lost_in_rework"),
@@ -113,6 +116,8 @@ FCT_REWORK_RATE = Suite(
         at_least(RR, "finished_work_items", "finished_reworked_work_items"),
         rate(RR, "rework_rate"),
         rate(RR, "finished_rework_rate"),
+        not_null_when(RR, "rework_rate", "the row has started work items", ("started_work_items", ">", 0)),
+        not_null_when(RR, "finished_rework_rate", "the row has finished work items", ("finished_work_items", ">", 0)),
         non_negative(RR, "seconds_lost_in_rework"),
     ),
 )
@@ -122,6 +127,7 @@ FCT_SHIPPED_DECISIONS = Suite(
     name=S,
     layer=Layer.MART,
     relation=S,
+    volume=VolumeKind.SUMMARY,
     key=("week_start", "team"),
     columns=("week_start", "team", "experiments_launched", "shipped_decisions", "cleanly_stopped_decisions",
              "finished_decisions"),
