@@ -146,7 +146,8 @@ def test_null_measures_fail_where_the_marts_define_them_and_only_there(warehouse
 GOOD_MAP = [
     ("Backlog", "backlog", "queue", 10), ("Ready for Dev", "development", "queue", 30),
     ("In Progress", "development", "active", 30), ("Ready for Review", "code_review", "queue", 40),
-    ("In Review", "code_review", "active", 40), ("Done", "done", "done", 90), ("Won't Do", "abandoned", "abandoned", 99),
+    ("In Review", "code_review", "active", 40), ("Done", "done", "done", 90),
+    ("Won't Do", "abandoned", "abandoned", 99),
 ]
 
 
