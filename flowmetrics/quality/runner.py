@@ -165,6 +165,10 @@ def evaluate_suite(
                 message=f"not built: {', '.join(missing)} not in this warehouse",
             )
         ]
+    not_applicable = suite.applies(ctx) if suite.applies is not None else None
+    if not_applicable:  # nothing to judge in this run: say so, never report it as a pass
+        return [_result(suite, check_id=f"{suite.name}.applies", severity="info", status="skipped",
+                        description=f"the suite of {suite.label} applies to this run", message=not_applicable)]
     outcomes: dict[str, Outcome] = {}
     expectations = []
     skipped: list[CheckResult] = []

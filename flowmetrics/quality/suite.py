@@ -103,6 +103,7 @@ class Suite:
     derive: Callable[[pd.DataFrame, CheckContext], pd.DataFrame] | None = None
     description: str = ""
     volume: VolumeKind | None = None  # how the relation's row count may move between runs (relation suites)
+    applies: Callable[[CheckContext], str | None] | None = None  # None: always; else why not in this run, or None
 
     @property
     def needs(self) -> tuple[tuple[Layer, str], ...]:

@@ -17,6 +17,13 @@ from flowmetrics.warehouse.package_tables import daily_event_counts
 UNREADABLE = "unreadable CSV line%"
 
 
+def _ingest_run(ctx: CheckContext) -> str | None:
+    """Why the quarantine suites have nothing to judge, or None: without an ingest run there is no share."""
+    if ctx.ingest_run_id is None:
+        return "no ingest run to judge: raw.ingest_runs records none (raw was landed without `flowmetrics ingest`)"
+    return None
+
+
 def _quarantine_share(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
     columns = ["table_name", "source_file", "rows_read", "rows_quarantined", "quarantined_share"]
     if ctx.ingest_run_id is None:
@@ -39,6 +46,7 @@ QUARANTINE_SHARE = Suite(
     layer=Layer.RAW,
     frame=_quarantine_share,
     requires=((Layer.RAW, "ingest_runs"),),
+    applies=_ingest_run,
     checks=(
         at_most(
             Q,
@@ -71,6 +79,7 @@ UNREADABLE_LINES = Suite(
     layer=Layer.RAW,
     frame=_unreadable_lines,
     requires=((Layer.RAW, "quarantine"),),
+    applies=_ingest_run,
     checks=(
         at_most(
             U,

@@ -66,3 +66,35 @@ def test_a_check_that_cannot_run_is_an_error_not_a_pass(make_warehouse):
     assert {r.status for r in report.results} == {"error"}
     messages = {r.check_id: r.message for r in report.results}
     assert "deployed_at" in messages["fct_deployments.deploy_id.unique"]
+
+
+def ingest_runs(*runs: tuple[str, int, int]) -> pd.DataFrame:
+    """raw.ingest_runs rows: (run id, rows read, rows quarantined) of tickets.csv."""
+    return pd.DataFrame({
+        "ingest_run_id": pd.Series([r[0] for r in runs], dtype="string"),
+        "started_at": pd.to_datetime([f"2026-01-0{i + 1}" for i in range(len(runs))]),
+        "table_name": pd.Series(["tickets"] * len(runs), dtype="string"),
+        "source_file": pd.Series(["tickets.csv"] * len(runs), dtype="string"),
+        "rows_read": pd.Series([r[1] for r in runs], dtype="int64"),
+        "rows_quarantined": pd.Series([r[2] for r in runs], dtype="int64"),
+    })
+
+
+QUARANTINE = pd.DataFrame({"ingest_run_id": pd.Series([], dtype="string"), "table_name": pd.Series([], dtype="string"),
+                           "source_file": pd.Series([], dtype="string"), "row_number": pd.Series([], dtype="int64"),
+                           "reason": pd.Series([], dtype="string")})
+
+
+def test_quarantine_checks_without_an_ingest_run_say_so_instead_of_passing(make_warehouse):
+    wh = make_warehouse({"raw.ingest_runs": ingest_runs(), "raw.quarantine": QUARANTINE})
+    report = gate(wh, "ingest.quarantine_share", "ingest.unreadable_lines")
+    assert [(r.check_id, r.status, r.severity) for r in report.results] == [
+        ("ingest.quarantine_share.applies", "skipped", "info"),
+        ("ingest.unreadable_lines.applies", "skipped", "info"),
+    ]
+    assert "no ingest run to judge" in report.results[0].message
+    assert not any(r.status == "passed" for r in report.results)
+    # with a run recorded the same suites judge it
+    wh = make_warehouse({"raw.ingest_runs": ingest_runs(("run-1", 100, 5)), "raw.quarantine": QUARANTINE})
+    report = gate(wh, "ingest.quarantine_share", "ingest.unreadable_lines")
+    assert statuses(report) == {"ingest.quarantine_share": "failed", "ingest.unreadable_lines": "passed"}
