@@ -41,6 +41,24 @@ def test_bad_config_is_a_usage_error_naming_the_setting(tmp_path: Path, text: st
     assert info.value.exit_code == 2
 
 
+def test_volume_bounds_from_the_config_file(tmp_path: Path):
+    assert (QualityConfig().max_volume_growth, QualityConfig().volume_growth_min_rows) == (0.10, 100)
+    path = tmp_path / "quality.yml"
+    path.write_text("max_volume_growth: 1.5\nvolume_growth_min_rows: 20\n")  # a backfill night may double a table
+    config = load_config(path)
+    assert (config.max_volume_growth, config.volume_growth_min_rows) == (1.5, 20)
+    path.write_text("volume_growth_min_rows: -1\n")
+    with pytest.raises(ConfigError, match="volume_growth_min_rows must not be negative"):
+        load_config(path)
+
+
+def test_every_published_relation_has_a_volume_kind_stated_once():
+    kinds = default_registry().volume_kinds()
+    assert {f"{p.layer}.{p.name}" for p in PUBLISHED_RELATIONS} <= set(kinds)
+    assert {n for n, k in kinds.items() if k.value == "snapshot"} == {
+        "mart.fct_open_work_items", "mart.fct_constraint_queue", "mart.dim_as_of", "raw.status_map"}
+
+
 def test_every_published_relation_has_a_suite_and_check_ids_are_unique():
     registry = default_registry()
     checked = {name for s in registry.suites for _, name in s.needs}
