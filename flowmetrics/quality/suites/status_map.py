@@ -1,5 +1,6 @@
-"""The status map in force (raw ``status_map`` when it has rows, else the project's default seed), one row per
-stage: a map that breaks these rules builds without an error and every flow number after it is wrong.
+"""The status map in force (raw ``status_map`` when it has rows, else the project's default seed, read from the
+project when it is not loaded yet), one row per stage: a map that breaks these rules builds without an error
+and every flow number after it is wrong.
 
 - exactly one stage holds the done statuses (two done stages turn a move between them into a finish or rework);
 - done and abandoned stages come after every queue/active/wait stage in ``stage_order`` (a move is backward,
@@ -15,6 +16,9 @@ import pandas as pd
 from flowmetrics.quality.reader import GateReader
 from flowmetrics.quality.suite import Check, CheckContext, Layer, Suite, _gxe, zero
 from flowmetrics.quality.suites.gate import status_map_in_force
+from flowmetrics.warehouse.project import PROJECT_DIR
+
+DEFAULT_MAP = PROJECT_DIR / "seeds" / "default_status_map.csv"
 
 FLOW_KINDS = ("queue", "active", "wait")
 TERMINAL_KINDS = ("done", "abandoned")
@@ -53,8 +57,8 @@ def stage_rules(status_map: pd.DataFrame, source: str) -> pd.DataFrame:
 
 def _stages(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
     in_force = status_map_in_force(reader)
-    if in_force is None:
-        return pd.DataFrame(columns=COLUMNS)
+    if in_force is None:  # before the first build: the seed dbt will load
+        return stage_rules(pd.read_csv(DEFAULT_MAP), f"{DEFAULT_MAP.name} (not loaded yet)")
     relation, source = in_force
     status_map = reader.df(f"select raw_status, stage, stage_kind, stage_order from {relation}")
     return stage_rules(status_map, source)

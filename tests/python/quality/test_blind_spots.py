@@ -16,10 +16,9 @@ from flowmetrics.quality.config import QualityConfig
 from flowmetrics.quality.registry import default_registry
 from flowmetrics.quality.runner import raise_for_failures, run_checks
 from flowmetrics.quality.suite import SuiteRegistry
-from flowmetrics.quality.suites.status_map import stage_rules
+from flowmetrics.quality.suites.status_map import DEFAULT_MAP, stage_rules
 from flowmetrics.results import QualityReport
 from flowmetrics.warehouse.profile import resolve_target
-from flowmetrics.warehouse.project import PROJECT_DIR
 from flowmetrics.warehouse.publish import publish
 
 
@@ -195,7 +194,7 @@ def test_a_broken_status_map_fails_its_rule(warehouse: Path, rows, check_id: str
 
 def test_the_status_map_suite_runs_before_the_build_and_the_default_seed_passes_it(warehouse: Path):
     assert default_registry().get("status_map") in default_registry().raw_only().suites
-    seed = pd.read_csv(PROJECT_DIR / "seeds" / "default_status_map.csv")
+    seed = pd.read_csv(DEFAULT_MAP)
     stages = stage_rules(seed, "default_status_map (seed)")
     assert set(stages["stage"]) >= {"backlog", "development", "done", "abandoned"}
     assert (stages[["mixes_kinds", "queue_after_active", "terminal_before_flow"]] == 0).all().all()

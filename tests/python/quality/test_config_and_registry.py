@@ -10,6 +10,7 @@ import pytest
 from flowmetrics.errors import ConfigError
 from flowmetrics.quality.config import QualityConfig, load_config
 from flowmetrics.quality.registry import default_registry
+from flowmetrics.quality.suites.status_map import DEFAULT_MAP
 from flowmetrics.warehouse.publish import PUBLISHED_RELATIONS
 from tests.python.quality.helpers import failed, gate, statuses
 
@@ -116,3 +117,10 @@ def test_quarantine_checks_without_an_ingest_run_say_so_instead_of_passing(make_
     wh = make_warehouse({"raw.ingest_runs": ingest_runs(("run-1", 100, 5)), "raw.quarantine": QUARANTINE})
     report = gate(wh, "ingest.quarantine_share", "ingest.unreadable_lines")
     assert statuses(report) == {"ingest.quarantine_share": "failed", "ingest.unreadable_lines": "passed"}
+
+
+def test_the_status_map_rules_judge_the_default_seed_before_any_build(make_warehouse):
+    """No status map in the warehouse yet (check-raw before the first build): the seed dbt will load is judged."""
+    report = gate(make_warehouse({}, with_as_of=False), "status_map")
+    assert set(statuses(report).values()) == {"passed"}
+    assert report.results[0].element_count == pd.read_csv(DEFAULT_MAP)["stage"].nunique() == 8  # seed's stages
