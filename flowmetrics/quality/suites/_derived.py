@@ -1,4 +1,5 @@
-"""Helpers for derived suites: identities between relations, as rows whose ``difference`` must be 0."""
+"""Helpers for derived suites: identities between relations, as rows whose ``difference`` must be 0, and counts
+recomputed from the raw tables through the status map in force."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from flowmetrics.quality.reader import GateReader
+from flowmetrics.quality.suite import Layer
 
 
 def identities(reader: GateReader, rows: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
@@ -46,3 +48,43 @@ def recomputed(
         merged[k] = merged[k].astype(str)
     columns = [*keys, *(c for m in measures for c in (m, f"{m}_recomputed")), "difference"]
     return merged.sort_values(["difference", *keys], ascending=[False, *[True] * len(keys)])[columns]
+
+
+def status_map_in_force(reader: GateReader) -> tuple[str, str] | None:
+    """The status map the build used, as (SQL relation, source): raw ``status_map`` when it has rows, else the
+    project's default seed; None when neither is in the warehouse."""
+    if reader.exists(Layer.RAW, "status_map"):
+        raw_map = reader.qualified(Layer.RAW, "status_map")
+        if reader.scalar(f"select count(*) from {raw_map}"):
+            return raw_map, "raw.status_map"
+    if reader.exists(Layer.STAGING, "default_status_map"):
+        return reader.qualified(Layer.STAGING, "default_status_map"), "default_status_map (seed)"
+    return None
+
+
+def raw_state_identity(reader: GateReader, name: str, mart_sql: str, kind: str) -> list[tuple[str, str, str]]:
+    """An identity between a mart count and the tickets (created at or before the as-of) whose latest raw status
+    change at or before the as-of goes into a status whose kind, in the map in force, satisfies ``kind`` (SQL
+    after ``kind``, e.g. ``= 'done'``). A ticket without a change sits in the map's entry status (a flow kind).
+    The marts derive the state through the status intervals; this reads raw. Empty when raw cannot say."""
+    status_map = status_map_in_force(reader)
+    needed = ("ticket_status_changes", "tickets")
+    if status_map is None or not all(reader.exists(Layer.RAW, t) for t in needed):
+        return []
+    mapping, _ = status_map
+    changes = reader.qualified(Layer.RAW, "ticket_status_changes")
+    tickets = reader.qualified(Layer.RAW, "tickets")
+    as_of = f"(select as_of from {reader.qualified(Layer.MART, 'dim_as_of')})"
+    latest = (
+        "select c.ticket_id, c.to_status, row_number() over (partition by c.ticket_id "
+        "order by c.changed_at desc, c.change_id desc) as recency "
+        f"from {changes} as c where c.changed_at <= {as_of}"
+    )
+    current = (
+        f"select t.ticket_id, coalesce(lower(m.stage_kind), case when l.ticket_id is null then 'queue' "
+        "else 'unmapped' end) as kind "
+        f"from (select distinct ticket_id from {tickets} where created_at <= {as_of}) as t "
+        f"left join ({latest}) as l on t.ticket_id = l.ticket_id and l.recency = 1 "
+        f"left join {mapping} as m on l.to_status = m.raw_status"
+    )
+    return [(name, mart_sql, f"select count(*) from ({current}) as s where s.kind {kind}")]

@@ -11,7 +11,7 @@ import pandas as pd
 from flowmetrics.contract import TABLES
 from flowmetrics.quality.reader import GateReader
 from flowmetrics.quality.suite import CheckContext, Layer, Suite, VolumeKind, at_most, zero
-from flowmetrics.quality.suites._derived import identities
+from flowmetrics.quality.suites._derived import identities, raw_state_identity
 from flowmetrics.warehouse.package_tables import daily_event_counts
 
 UNREADABLE = "unreadable CSV line%"
@@ -352,44 +352,11 @@ def _flow_counts(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
             ("stage-changing transitions = visits after each ticket's first",
              f"select count(*) from {transitions} where from_stage is distinct from to_stage",
              f"select count(*) - count(distinct ticket_id) from {visits}"),
-            *_finished_from_raw(reader, items, as_of),
+            *raw_state_identity(
+                reader, "finished work items = tickets whose latest raw status change goes into a done status of "
+                "the map in force", f"select count(*) from {items} where state = 'finished'", "= 'done'"),
         ],
     )
-
-
-def status_map_in_force(reader: GateReader) -> tuple[str, str] | None:
-    """The status map the build used, as (SQL relation, source): raw ``status_map`` when it has rows, else the
-    project's default seed; None when neither is in the warehouse."""
-    if reader.exists(Layer.RAW, "status_map"):
-        raw_map = reader.qualified(Layer.RAW, "status_map")
-        if reader.scalar(f"select count(*) from {raw_map}"):
-            return raw_map, "raw.status_map"
-    if reader.exists(Layer.STAGING, "default_status_map"):
-        return reader.qualified(Layer.STAGING, "default_status_map"), "default_status_map (seed)"
-    return None
-
-
-def _finished_from_raw(reader: GateReader, items: str, as_of: str) -> list[tuple[str, str, str]]:
-    """Finished work items recomputed from raw: tickets whose latest status change at or before the as-of goes
-    into a status the map in force calls done (the mart derives ``state`` through the status intervals)."""
-    status_map = status_map_in_force(reader)
-    if status_map is None or not all(reader.exists(Layer.RAW, t) for t in ("ticket_status_changes", "tickets")):
-        return []
-    mapping, _ = status_map
-    changes = reader.qualified(Layer.RAW, "ticket_status_changes")
-    tickets = reader.qualified(Layer.RAW, "tickets")
-    latest = (
-        "select c.ticket_id, c.to_status, row_number() over (partition by c.ticket_id "
-        "order by c.changed_at desc, c.change_id desc) as recency "
-        f"from {changes} as c where c.changed_at <= (select as_of from {as_of}) and c.ticket_id in "
-        f"(select ticket_id from {tickets} where created_at <= (select as_of from {as_of}))"
-    )
-    return [(
-        "finished work items = tickets whose latest raw status change goes into a done status of the map in force",
-        f"select count(*) from {items} where state = 'finished'",
-        f"select count(distinct l.ticket_id) from ({latest}) as l inner join {mapping} as m "
-        "on l.to_status = m.raw_status where l.recency = 1 and lower(m.stage_kind) = 'done'",
-    )]
 
 
 C = "flow.counts_consistent"

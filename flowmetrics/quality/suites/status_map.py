@@ -15,7 +15,7 @@ import pandas as pd
 
 from flowmetrics.quality.reader import GateReader
 from flowmetrics.quality.suite import Check, CheckContext, Layer, Suite, _gxe, zero
-from flowmetrics.quality.suites.gate import status_map_in_force
+from flowmetrics.quality.suites._derived import status_map_in_force
 from flowmetrics.warehouse.project import PROJECT_DIR
 
 DEFAULT_MAP = PROJECT_DIR / "seeds" / "default_status_map.csv"

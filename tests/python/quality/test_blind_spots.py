@@ -68,6 +68,7 @@ def result(report: QualityReport, check_id: str):
 
 RECOMPUTED = (
     "flow.counts_consistent.difference",
+    "flow.open_items_consistent.difference",
     "flow.flow_efficiency_recomputed.null_when_defined",
     "flow.flow_efficiency_recomputed.value_differs",
     "dim_as_of.matches_raw.seconds_apart",
@@ -330,3 +331,18 @@ def test_a_week_that_lost_a_deploy(warehouse: Path):
     assert failed(report) == {"dora.weeks_match_deployments.difference"}
     row = result(report, "dora.weeks_match_deployments.difference").sample[0]
     assert row["deployments"] == row["deployments_recomputed"] + 1
+
+
+def test_items_open_in_both_marts_but_finished_in_raw(warehouse: Path):
+    # both marts agree (the old identity between them still holds); raw says the items finished
+    reopened = "(select ticket_id from main.fct_work_items where state = 'finished' order by ticket_id limit 2)"
+    sql(warehouse,
+        f"insert into main.fct_open_work_items by name select ticket_id, team, created_at from main.fct_work_items "
+        f"where ticket_id in {reopened}",
+        f"update main.fct_work_items set state = 'open' where ticket_id in {reopened}")
+    assert scalar(warehouse, "select count(*) from main.fct_open_work_items") == scalar(
+        warehouse, "select count(*) from main.fct_work_items where state = 'open'")
+    report = check(warehouse, "flow.open_items_consistent", "flow.counts_consistent")
+    assert failed(report) == {"flow.open_items_consistent.difference", "flow.counts_consistent.difference"}
+    row = result(report, "flow.open_items_consistent.difference").sample[0]
+    assert row["left"] == row["right"] + 2 and "latest raw status" in row["identity"]
