@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pandas as pd
 
-from flowmetrics.contract import TABLES
 from flowmetrics.quality.reader import GateReader
 from flowmetrics.quality.suite import CheckContext, Layer, Suite, VolumeKind, at_most, zero
 from flowmetrics.quality.suites._derived import identities, raw_state_identity
@@ -374,6 +373,7 @@ FLOW_COUNTS = Suite(
     checks=(zero(C, "difference", "counts agree across the flow marts, the tickets and the raw status changes"),),
 )
 
+
 def _flow_efficiency(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
     """fct_work_items.flow_efficiency against the same ratio recomputed from fct_status_intervals: active ÷
     (queue + active + wait) seconds of the intervals between started_at and finished_at of each finished item."""
@@ -437,7 +437,7 @@ LATEST_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
 def _latest_event(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
     latest = None
     for table, column in LATEST_EVENT_COLUMNS:
-        if TABLES[table].column(column) and reader.exists(Layer.RAW, table):
+        if reader.exists(Layer.RAW, table):
             value = reader.scalar(f"select max({column}) from {reader.qualified(Layer.RAW, table)}")
             if value is not None:
                 value = pd.Timestamp(value)

@@ -43,8 +43,8 @@ def stage_rules(status_map: pd.DataFrame, source: str) -> pd.DataFrame:
             "stage": str(stage),
             "kinds": ", ".join(sorted(kinds)),
             "statuses": ", ".join(sorted(group["raw_status"].astype(str)))[:200],
-            "stage_order_min": int(group["stage_order"].min()),
-            "stage_order_max": int(group["stage_order"].max()),
+            "stage_order_min": _order(group["stage_order"].min()),
+            "stage_order_max": _order(group["stage_order"].max()),
             "done_stages": int(done_stages),
             "mixes_kinds": int(bool(terminal) and (bool(kinds - terminal) or len(terminal) > 1)),
             "queue_after_active": int(not queue.empty and not active.empty and queue.max() > active.min()),
@@ -53,6 +53,10 @@ def stage_rules(status_map: pd.DataFrame, source: str) -> pd.DataFrame:
             ),
         })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _order(value: object) -> int | None:
+    return None if pd.isna(value) else int(value)  # a null order is raw.status_map.stage_order.not_null's finding
 
 
 def _stages(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
