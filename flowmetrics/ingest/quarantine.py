@@ -10,7 +10,14 @@ from datetime import datetime
 
 import duckdb
 
-from flowmetrics.contract import QUARANTINE_TABLE, RAW_SCHEMA, Column, RequiredWhen
+from flowmetrics.contract import (
+    EARLIEST_TIMESTAMP,
+    LATEST_TIMESTAMP,
+    QUARANTINE_TABLE,
+    RAW_SCHEMA,
+    Column,
+    RequiredWhen,
+)
 from flowmetrics.ingest.sql import literal, qualified
 
 QUARANTINE = qualified(RAW_SCHEMA, QUARANTINE_TABLE)
@@ -31,6 +38,13 @@ def missing_value(column: Column) -> str:
 
 def wrong_value(column: Column) -> str:
     return f"{column.name}: expected {column.type.expectation}"
+
+
+def implausible_time(column: Column) -> str:
+    return (
+        f"{column.name}: outside the plausible range {EARLIEST_TIMESTAMP:%Y-%m-%d} to "
+        f"{LATEST_TIMESTAMP:%Y-%m-%d} (UTC)"
+    )
 
 
 def not_accepted(column: Column) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from flowmetrics.contract import ColumnType
+from flowmetrics.contract import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ColumnType
 from flowmetrics.ingest import quarantine
 from flowmetrics.ingest.schema_check import FileLayout
 from flowmetrics.ingest.sql import ident, literal
@@ -93,6 +93,12 @@ def stage_sql(layout: FileLayout, names: StageNames) -> str:
             reasons.append(
                 f"CASE WHEN NOT {blank} AND {value} IS NULL "
                 f"THEN {literal(quarantine.wrong_value(column))} END"
+            )
+        if column.type is ColumnType.TIMESTAMP:
+            earliest, latest = (literal(t.isoformat()) for t in (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP))
+            reasons.append(
+                f"CASE WHEN {value} < CAST({earliest} AS TIMESTAMP) OR {value} >= CAST({latest} AS TIMESTAMP) "
+                f"THEN {literal(quarantine.implausible_time(column))} END"
             )
         if column.accepted_values:
             accepted = ", ".join(literal(v) for v in column.accepted_values)
