@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flowmetrics.errors import WarehouseError
+from flowmetrics.errors import ConfigError, WarehouseError
 from flowmetrics.ingest import ingest_directory
 from flowmetrics.warehouse.duckdb_file import connect
 from tests.python.ingest.helpers import minimal_required
@@ -61,3 +61,18 @@ def test_a_locked_warehouse_names_the_holder(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("name", ["raw.duckdb", "main.duckdb", "TEMP.duckdb", "system.duckdb", "it's.duckdb"])
+def test_a_warehouse_name_duckdb_or_dbt_cannot_use_is_refused_up_front(tmp_path: Path, name: str) -> None:
+    raw = tmp_path / "raw_files"
+    minimal_required(raw)
+    path = tmp_path / "wh" / name
+
+    with pytest.raises(ConfigError) as caught:
+        ingest_directory(raw, path)
+
+    assert caught.value.exit_code == 2
+    assert f"warehouse {path}" in str(caught.value)
+    assert ("clashes with DuckDB's own catalogs" in str(caught.value)) == ("'" not in name)
+    assert not path.exists() and not path.parent.exists()
