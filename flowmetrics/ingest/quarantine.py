@@ -67,6 +67,33 @@ def conflicts_with_loaded(key: tuple[str, ...]) -> str:
     )
 
 
+UNREADABLE = "unreadable CSV line"
+
+
+def reader_detail_sql(reason: str) -> str:
+    """SQL: why the reader rejected a record, as a suffix to the reason of its first line."""
+    return f"' (' || replace({reason}, {literal(UNREADABLE + ': ')}, '') || ')'"
+
+
+def swallowed_into_sql(column: str) -> str:
+    """SQL: the column a quote swallowed lines into, as a suffix to the reason of the record's first line."""
+    return f"' into one value of ' || {column}"
+
+
+def broken_line_sql(broken: str, line: str) -> str:
+    """SQL: the reason of one physical line of a record quarantined line by line (``broken`` has first_line,
+    last_line, unclosed, reason and detail). A one-line record keeps the reader's reason."""
+    first, last = f"CAST({broken}.first_line AS VARCHAR)", f"CAST({broken}.last_line AS VARCHAR)"
+    lines = f"{first} || '–' || {last}"
+    return (
+        f"CASE WHEN {broken}.first_line = {broken}.last_line THEN {broken}.reason "
+        f"WHEN {line} = {broken}.first_line THEN {literal(UNREADABLE + ': a quote opened here swallowed lines ')} "
+        f"|| {lines} || CASE WHEN {broken}.unclosed THEN ' and never closed' ELSE {broken}.detail END "
+        f"ELSE {literal(UNREADABLE + ': swallowed by the quote opened at line ')} || {first} "
+        f"|| ' (lines ' || {lines} || ')' END"
+    )
+
+
 def unreadable_line_sql(expected_fields: int) -> str:
     """SQL over a DuckDB rejects table: the reason for one unreadable CSV line."""
     n = expected_fields
