@@ -132,7 +132,7 @@ def _stage_all(
         say(f"{name}: reading {layout.raw_file.name} ({size / 2**20:,.1f} MB)")
         staged[name] = stage(con, layout)
         s = staged[name]
-        n = s.lines_rejected
+        n = s.unreadable_lines
         unreadable = f" ({n:,} unreadable line{'s' if n > 1 else ''})" if n else ""
         say(f"{name}: {s.rows_read:,} rows read from {layout.raw_file.name}{unreadable}")
     return staged, started

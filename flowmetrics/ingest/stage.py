@@ -61,10 +61,16 @@ class Staged:
     rows_staged: int
     lines_rejected: int  # unreadable records (each quarantined line by line when it spans lines)
     lines_broken: int = 0  # physical lines quarantined one by one beyond one per broken record
+    rows_swallowed: int = 0  # staged rows whose quote swallowed lines (quarantined line by line)
 
     @property
     def rows_read(self) -> int:
         return self.rows_staged + self.lines_rejected + self.lines_broken
+
+    @property
+    def unreadable_lines(self) -> int:
+        """Physical lines quarantined as unreadable: rejected by the reader or swallowed by a quote."""
+        return self.lines_rejected + self.rows_swallowed + self.lines_broken
 
 
 def _line_breaks_sql(value: str) -> str:
@@ -116,7 +122,11 @@ def scan_sql(layout: FileLayout, names: StageNames) -> str:
         f"rejects_table = {literal(names.rejects)}, rejects_scan = {literal(names.reject_scans)}, "
         f"columns = {{{columns}}})"
     )
-    breaks, swallow = _line_sql(layout)
+    if layout.census is not None and not layout.census.span_records:
+        # No record of the file spans lines, so no value holds a line break (stage checks the reader agrees).
+        breaks, swallow = "0", "CAST(NULL AS VARCHAR)"
+    else:
+        breaks, swallow = _line_sql(layout)
     # With preserve_insertion_order (DuckDB's default) row_number() OVER () follows the file's order.
     return f"SELECT row_number() OVER () AS _row, {wanted}, {breaks} AS _breaks, {swallow} AS _swallow FROM {reader}"
 
@@ -195,10 +205,10 @@ def stage(con: duckdb.DuckDBPyConnection, layout: FileLayout) -> Staged:
     con.execute(f"CREATE TEMP TABLE {ident(names.rows)} AS {stage_sql(layout, names)}")
     rows = ident(names.rows)
     found = con.execute(
-        f"SELECT count(*), coalesce(sum(_breaks), 0), coalesce(sum(_breaks) FILTER (WHERE _swallow IS NOT NULL), 0) "
-        f"FROM {rows}"
+        "SELECT count(*), coalesce(sum(_breaks), 0), count(*) FILTER (WHERE _swallow IS NOT NULL), "
+        f"coalesce(sum(_breaks) FILTER (WHERE _swallow IS NOT NULL), 0) FROM {rows}"
     ).fetchone()
-    staged, breaks, swallowed = found if found else (0, 0, 0)
+    staged, breaks, swallowed_rows, swallowed = found if found else (0, 0, 0, 0)
     if layout.census is None:
         return Staged(layout, names, staged, 0)
     lines = layout.census
@@ -235,7 +245,7 @@ def stage(con: duckdb.DuckDBPyConnection, layout: FileLayout) -> Staged:
                 f"{lines.data_lines:,} lines after the header; ingest cannot account for every line"
             ]
         )
-    staged_result = Staged(layout, names, staged, rejected, swallowed + rejected_breaks)
+    staged_result = Staged(layout, names, staged, rejected, swallowed + rejected_breaks, swallowed_rows)
     _break_up(con, staged_result)
     return staged_result
 

@@ -319,3 +319,27 @@ def test_quarantined_row_text_of_parsed_rows_is_complete_json(tmp_path: Path, wa
 
     [(_, text, _)] = _quarantine(warehouse, "tickets")
     assert json.loads(text)["title"] == title
+
+
+def test_ingest_stops_when_the_reader_and_the_line_count_disagree(
+    tmp_path: Path, warehouse: Path, monkeypatch
+) -> None:
+    import dataclasses
+
+    import flowmetrics.ingest.schema_check as schema_check
+
+    counted = schema_check.census
+    monkeypatch.setattr(
+        schema_check, "census", lambda path: dataclasses.replace(counted(path), records=counted(path).records + 1)
+    )
+    raw = tmp_path / "raw"
+    minimal_required(raw)
+
+    with pytest.raises(RawContractError) as caught:
+        ingest_directory(raw, warehouse)
+
+    assert caught.value.problems == [
+        "tickets.csv: the CSV reader gave 1 rows and 0 unreadable records over 1 lines, but the file holds 2 "
+        "records on 1 lines after the header; ingest cannot account for every line"
+    ]
+    assert not warehouse.exists()
