@@ -72,11 +72,6 @@ def check_warehouse_path(path: Path) -> None:
             f"DuckDB's own catalogs or the schemas flowmetrics writes ({', '.join(_CLASHING_STEMS)}); "
             "choose another file name"
         )
-    if "'" in str(path) or '"' in str(path):
-        raise ConfigError(
-            f"warehouse {path}: the path holds a quote, which the SQL of ingest and dbt cannot carry; "
-            "choose a path without quotes"
-        )
 
 
 def _explain(path: Path, message: str) -> str:
