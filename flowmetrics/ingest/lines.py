@@ -11,6 +11,7 @@ read or quarantined, and takes the text of quarantined lines from the file itsel
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from array import array
 from collections.abc import Iterator
@@ -19,6 +20,9 @@ from pathlib import Path
 
 BLOCK_BYTES = 1 << 22
 QUOTE, COMMA, SPACE = 34, b",", 32
+# A whole record on one line: fields unquoted (a quote inside is text) or quoted and closed on the line.
+_FIELD = rb'(?: *"[^"\r\n]*(?:""[^"\r\n]*)*" *|(?! *")[^,\r\n]*)'
+_ONE_LINE_RECORD = re.compile(_FIELD + rb"(?:," + _FIELD + rb")*")
 _ENDING_NAMES = {b"\r\n": "CRLF (\\r\\n)", b"\n": "LF (\\n)", b"\r": "CR (\\r)"}
 
 
@@ -129,8 +133,9 @@ class _Scanner:
             self._line(line)
 
     def _plain(self, block: bytes) -> bool:
-        """True when every line of the block is one record: no quote, no blank line, one kind of ending."""
-        if self.in_quote or not self.header_lines or b'"' in block:
+        """True when every line of the block is one record: no blank line, one kind of ending, and every quoted
+        value closes on its line."""
+        if self.in_quote or not self.header_lines:
             return False
         ending = self.ending
         if ending == b"\n":
@@ -140,7 +145,12 @@ class _Scanner:
             uniform = block.count(b"\n") == crlf and block.count(b"\r") == crlf
         else:
             uniform = b"\n" not in block
-        return uniform and not block.startswith(ending) and ending + ending not in block
+        if not uniform or block.startswith(ending) or ending + ending in block:
+            return False
+        if b'"' not in block:
+            return True
+        one_line = _ONE_LINE_RECORD.fullmatch
+        return all(b'"' not in line or one_line(line) for line in block.split(ending))
 
     def _line(self, line: bytes) -> None:
         self.lines += 1
@@ -152,8 +162,10 @@ class _Scanner:
                 self.blank.append(self.record)
                 self._check_ending(ending)
                 return
-        quoted = self.in_quote or b'"' in content
-        self.in_quote = quoted and _still_quoted(content, self.in_quote)
+        if self.in_quote:
+            self.in_quote = _still_quoted(content, True)
+        elif b'"' in content and _ONE_LINE_RECORD.fullmatch(content) is None:
+            self.in_quote = _still_quoted(content, False)
         if self.in_quote:
             return
         self._end_record(ending)
