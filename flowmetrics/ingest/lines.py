@@ -195,7 +195,8 @@ class _Scanner:
             else:
                 self._end_record(b"")
         if self.mixed:
-            more = f" (and {len(self.mixed) - 1:,} more lines)" if len(self.mixed) > 1 else ""
+            others = len(self.mixed) - 1
+            more = f" (nor do {others:,} more lines)" if others > 1 else " (nor does 1 more line)" if others else ""
             problems.append(
                 f"{self.name}: mixed line endings: line 1 ends with {_ENDING_NAMES[self.ending]} but line "
                 f"{self.mixed[0]:,} does not{more}; save the file with one kind of line ending"

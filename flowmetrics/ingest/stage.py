@@ -240,14 +240,19 @@ def stage(con: duckdb.DuckDBPyConnection, layout: FileLayout) -> Staged:
     if staged + rejected != lines.records or breaks != accepted_breaks:
         raise RawContractError(
             [
-                f"{layout.raw_file.name}: the CSV reader gave {staged:,} rows and {rejected:,} unreadable records "
-                f"over {staged + rejected + breaks:,} lines, but the file holds {lines.records:,} records on "
-                f"{lines.data_lines:,} lines after the header; ingest cannot account for every line"
+                f"{layout.raw_file.name}: ingest cannot account for every line: the CSV reader gave "
+                f"{_count(staged, 'row')} and {_count(rejected, 'unreadable record')} over "
+                f"{_count(staged + rejected + breaks, 'line')}, but the file holds {_count(lines.records, 'record')} "
+                f"on {_count(lines.data_lines, 'line')} after the header"
             ]
         )
     staged_result = Staged(layout, names, staged, rejected, swallowed + rejected_breaks, swallowed_rows)
     _break_up(con, staged_result)
     return staged_result
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _record_of_row_sql(staged: Staged) -> str:

@@ -70,6 +70,6 @@ def test_a_lone_lf_in_a_crlf_file_is_named(tmp_path: Path) -> None:
     path.write_bytes(b"id,title,team\r\nA,b,c\r\nB,b,c\nC,b,c\r\nD,b,c\n")
 
     assert census(path).problems == (
-        "t.csv: mixed line endings: line 1 ends with CRLF (\\r\\n) but line 3 does not (and 1 more lines); "
+        "t.csv: mixed line endings: line 1 ends with CRLF (\\r\\n) but line 3 does not (nor does 1 more line); "
         "save the file with one kind of line ending",
     )

@@ -339,7 +339,7 @@ def test_ingest_stops_when_the_reader_and_the_line_count_disagree(
         ingest_directory(raw, warehouse)
 
     assert caught.value.problems == [
-        "tickets.csv: the CSV reader gave 1 rows and 0 unreadable records over 1 lines, but the file holds 2 "
-        "records on 1 lines after the header; ingest cannot account for every line"
+        "tickets.csv: ingest cannot account for every line: the CSV reader gave 1 row and 0 unreadable records "
+        "over 1 line, but the file holds 2 records on 1 line after the header"
     ]
     assert not warehouse.exists()
