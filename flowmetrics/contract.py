@@ -7,6 +7,7 @@ reads this one description, so the contract is stated once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -61,6 +62,7 @@ class Column:
     required: bool = False
     accepted_values: tuple[str, ...] | None = None
     description: str = ""
+    free_text: bool = False  # prose that may hold line breaks inside quotes (a title); other values may not
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ TABLES: dict[str, Table] = {
             "One row per ticket (work item).",
             (
                 Column("ticket_id", S, True, description="The ticket's id, unique."),
-                Column("title", S),
+                Column("title", S, free_text=True),
                 Column("ticket_type", S),
                 Column("team", S, True, description="The owning team."),
                 Column(
@@ -197,7 +199,7 @@ TABLES: dict[str, Table] = {
             "One row per experiment.",
             (
                 Column("experiment_id", S, True),
-                Column("name", S),
+                Column("name", S, free_text=True),
                 Column("team", S, True),
                 Column("ticket_id", S),
                 Column("ai_assisted", B),
@@ -247,6 +249,11 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+# Timestamps outside [EARLIEST, LATEST) UTC are quarantined as implausible: a year-1 or year-9999 value would
+# stretch every daily series over millennia.
+EARLIEST_TIMESTAMP = datetime(1970, 1, 1)
+LATEST_TIMESTAMP = datetime(2100, 1, 1)
 
 REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required_table)
 RAW_SCHEMA = "raw"

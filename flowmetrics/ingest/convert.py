@@ -36,6 +36,12 @@ TRUE_WORDS = ("true", "t", "1", "yes")
 FALSE_WORDS = ("false", "f", "0", "no")
 _INTEGER_TEXT = r"[+-]?[0-9]+(\.0*)?"
 _NUMBER_TEXT = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+# ISO-8601 as text: a date, optionally a time (minutes, seconds, fractions) and an offset (Z, +hh, +hhmm,
+# +hh:mm). DuckDB's own cast also takes 'epoch', slashes, zone abbreviations and zone names: those are refused.
+ISO_TIMESTAMP_TEXT = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?"
+)
 
 
 def _is_decimal(source_type: str) -> bool:
@@ -110,7 +116,8 @@ def _typed_from_text(ctype: ColumnType, src: str) -> str:
     if ctype is ColumnType.TIMESTAMP:
         # Without an offset the session time zone (UTC) applies; with one DuckDB converts to UTC.
         tz = f"try_cast({t} AS TIMESTAMPTZ)"
-        return f"CASE WHEN isfinite({tz}) THEN CAST({tz} AS TIMESTAMP) END"
+        iso = f"regexp_full_match({t}, '{ISO_TIMESTAMP_TEXT}')"
+        return f"CASE WHEN {iso} AND isfinite({tz}) THEN CAST({tz} AS TIMESTAMP) END"
     if ctype is ColumnType.BOOLEAN:
         low = f"lower({t})"
         trues = ", ".join(f"'{w}'" for w in TRUE_WORDS)

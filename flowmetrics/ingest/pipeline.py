@@ -24,7 +24,7 @@ from flowmetrics.ingest.load import LoadCounts, flag_duplicates, merge
 from flowmetrics.ingest.raw_tables import INGEST_RUNS, INGEST_RUNS_COLUMNS, ensure_raw_tables
 from flowmetrics.ingest.schema_check import FileLayout, check_file, type_problems
 from flowmetrics.ingest.sql import ident
-from flowmetrics.ingest.stage import Staged, StageNames, drop, row_number_sql, row_text_sql, stage, stage_sql
+from flowmetrics.ingest.stage import Staged, StageNames, drop, quarantine_selects, stage, stage_sql
 from flowmetrics.results import IngestSummary, TableIngest
 from flowmetrics.warehouse.duckdb_file import connect
 
@@ -132,7 +132,7 @@ def _stage_all(
         say(f"{name}: reading {layout.raw_file.name} ({size / 2**20:,.1f} MB)")
         staged[name] = stage(con, layout)
         s = staged[name]
-        n = s.lines_rejected
+        n = s.unreadable_lines
         unreadable = f" ({n:,} unreadable line{'s' if n > 1 else ''})" if n else ""
         say(f"{name}: {s.rows_read:,} rows read from {layout.raw_file.name}{unreadable}")
     return staged, started
@@ -152,17 +152,8 @@ def _load_table(
     flag_duplicates(con, staged)
     counts = merge(con, staged)
     ctx = quarantine.RunContext(run_id, ingested_at, name, source_file)
-    rows = ident(staged.names.rows)
-    quarantine.insert(
-        con,
-        ctx,
-        f"SELECT {row_number_sql(staged)}, {row_text_sql(layout)}, _reason "
-        f"FROM {rows} WHERE _reason IS NOT NULL",
-    )
-    if staged.lines_rejected:
-        quarantine.insert(
-            con, ctx, f"SELECT line, csv_line, reason FROM {ident(staged.names.rejected_lines)}"
-        )
+    for select_sql in quarantine_selects(staged):
+        quarantine.insert(con, ctx, select_sql)
     drop(con, staged.names)
     reasons = quarantine.reasons_of_run(con, ctx)
     result = TableIngest(

@@ -10,7 +10,14 @@ from datetime import datetime
 
 import duckdb
 
-from flowmetrics.contract import QUARANTINE_TABLE, RAW_SCHEMA, Column, RequiredWhen
+from flowmetrics.contract import (
+    EARLIEST_TIMESTAMP,
+    LATEST_TIMESTAMP,
+    QUARANTINE_TABLE,
+    RAW_SCHEMA,
+    Column,
+    RequiredWhen,
+)
 from flowmetrics.ingest.sql import literal, qualified
 
 QUARANTINE = qualified(RAW_SCHEMA, QUARANTINE_TABLE)
@@ -33,6 +40,13 @@ def wrong_value(column: Column) -> str:
     return f"{column.name}: expected {column.type.expectation}"
 
 
+def implausible_time(column: Column) -> str:
+    return (
+        f"{column.name}: outside the plausible range {EARLIEST_TIMESTAMP:%Y-%m-%d} to "
+        f"{LATEST_TIMESTAMP:%Y-%m-%d} (UTC)"
+    )
+
+
 def not_accepted(column: Column) -> str:
     return f"{column.name}: not one of the accepted values ({', '.join(column.accepted_values or ())})"
 
@@ -50,6 +64,33 @@ def conflicts_with_loaded(key: tuple[str, ...]) -> str:
     return (
         f"key ({', '.join(key)}) conflicts with the already-loaded row: an append-only table keeps the row "
         "loaded first"
+    )
+
+
+UNREADABLE = "unreadable CSV line"
+
+
+def reader_detail_sql(reason: str) -> str:
+    """SQL: why the reader rejected a record, as a suffix to the reason of its first line."""
+    return f"' (' || replace({reason}, {literal(UNREADABLE + ': ')}, '') || ')'"
+
+
+def swallowed_into_sql(column: str) -> str:
+    """SQL: the column a quote swallowed lines into, as a suffix to the reason of the record's first line."""
+    return f"' into one value of ' || {column}"
+
+
+def broken_line_sql(broken: str, line: str) -> str:
+    """SQL: the reason of one physical line of a record quarantined line by line (``broken`` has first_line,
+    last_line, unclosed, reason and detail). A one-line record keeps the reader's reason."""
+    first, last = f"CAST({broken}.first_line AS VARCHAR)", f"CAST({broken}.last_line AS VARCHAR)"
+    lines = f"{first} || '–' || {last}"
+    return (
+        f"CASE WHEN {broken}.first_line = {broken}.last_line THEN {broken}.reason "
+        f"WHEN {line} = {broken}.first_line THEN {literal(UNREADABLE + ': a quote opened here swallowed lines ')} "
+        f"|| {lines} || CASE WHEN {broken}.unclosed THEN ' and never closed' ELSE {broken}.detail END "
+        f"ELSE {literal(UNREADABLE + ': swallowed by the quote opened at line ')} || {first} "
+        f"|| ' (lines ' || {lines} || ')' END"
     )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import gzip
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
 from flowmetrics.contract import Table
 from flowmetrics.ingest.convert import ColumnSource, compatible
 from flowmetrics.ingest.files import RawFile
+from flowmetrics.ingest.lines import Census, census
 from flowmetrics.ingest.sql import ident, literal
 
 _OTHER_DELIMITERS = {";": "';'", "\t": "tab", "|": "'|'"}
@@ -31,6 +32,7 @@ class FileLayout:
     file_types: tuple[str, ...]  # VARCHAR for every CSV column; the stored type for Parquet
     sources: tuple[ColumnSource, ...]  # the contract columns present, in contract order
     ignored_columns: tuple[str, ...]
+    census: Census | None = None  # CSV: the file's physical lines, counted apart from DuckDB's reader
 
     def source(self, column: str) -> ColumnSource | None:
         return next((s for s in self.sources if s.name == column), None)
@@ -59,7 +61,13 @@ def check_file(
         types = ["VARCHAR"] * len(columns)
     if problems:
         return None, problems
-    return _match(raw_file, table, tuple(columns), tuple(types))
+    layout, problems = _match(raw_file, table, tuple(columns), tuple(types))
+    if layout is not None and raw_file.fmt == "csv":
+        lines = census(raw_file.path)
+        if lines.problems:
+            return None, list(lines.problems)
+        layout = replace(layout, census=lines)
+    return layout, problems
 
 
 def _csv_header(raw_file: RawFile, table: Table) -> tuple[list[str], list[str]]:

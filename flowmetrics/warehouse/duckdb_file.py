@@ -11,8 +11,12 @@ from pathlib import Path
 
 import duckdb
 
-from flowmetrics.errors import WarehouseError
+from flowmetrics.contract import RAW_SCHEMA
+from flowmetrics.errors import ConfigError, WarehouseError
 
+# DuckDB names a file's catalog after its stem: a stem equal to one of its own catalogs or to a schema the
+# project writes makes names like raw.quarantine ambiguous.
+_CLASHING_STEMS = ("main", "temp", "system", RAW_SCHEMA)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+)(?: \(PID (?P<pid>\d+)\))?")
 
 
@@ -30,6 +34,7 @@ def connect(
     limit) are applied when given. A writable connection creates the file and its parent directory if needed.
     """
     path = Path(path)
+    check_warehouse_path(path)
     if read_only and not path.exists():
         raise WarehouseError(
             f"warehouse {path} does not exist: run `flowmetrics ingest` and `flowmetrics build` first"
@@ -57,6 +62,16 @@ def connect(
         con.close()
         raise WarehouseError(f"cannot set the session time zone of {path} to UTC: {exc}") from exc
     return con
+
+
+def check_warehouse_path(path: Path) -> None:
+    """Refuse a DuckDB file name that DuckDB or dbt cannot work with, before anything opens it (ConfigError)."""
+    if path.stem.lower() in _CLASHING_STEMS:
+        raise ConfigError(
+            f"warehouse {path}: DuckDB names the database after the file, and {path.stem!r} clashes with "
+            f"DuckDB's own catalogs or the schemas flowmetrics writes ({', '.join(_CLASHING_STEMS)}); "
+            "choose another file name"
+        )
 
 
 def _explain(path: Path, message: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flowmetrics.errors import WarehouseError
+from flowmetrics.errors import ConfigError, WarehouseError
 from flowmetrics.ingest import ingest_directory
 from flowmetrics.warehouse.duckdb_file import connect
 from tests.python.ingest.helpers import minimal_required
@@ -61,3 +61,40 @@ def test_a_locked_warehouse_names_the_holder(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("name", ["raw.duckdb", "main.duckdb", "TEMP.duckdb", "system.duckdb"])
+def test_a_warehouse_name_duckdb_or_dbt_cannot_use_is_refused_up_front(tmp_path: Path, name: str) -> None:
+    raw = tmp_path / "raw_files"
+    minimal_required(raw)
+    path = tmp_path / "wh" / name
+
+    with pytest.raises(ConfigError) as caught:
+        ingest_directory(raw, path)
+
+    assert caught.value.exit_code == 2
+    assert f"warehouse {path}" in str(caught.value)
+    assert "clashes with DuckDB's own catalogs or the schemas flowmetrics writes" in str(caught.value)
+    assert not path.exists() and not path.parent.exists()
+
+
+@pytest.mark.slow
+def test_a_warehouse_path_with_quotes_works_through_ingest_and_dbt_build(tmp_path: Path) -> None:
+    from flowmetrics.ingest import write_raw_tables
+    from flowmetrics.simulation import generate_raw_tables
+    from tests.python.conftest import dbt_build_into
+
+    raw = tmp_path / "raw"
+    write_raw_tables(generate_raw_tables(items=60, seed=3), raw)
+    warehouse = tmp_path / "it's \"here\"" / "w.duckdb"
+
+    summary = ingest_directory(raw, warehouse)
+    dbt_build_into(warehouse, tmp_path)
+
+    con = connect(warehouse, read_only=True)
+    try:
+        [(items,)] = con.execute("SELECT count(*) FROM fct_work_items").fetchall()
+        [(tickets,)] = con.execute("SELECT count(*) FROM raw.tickets").fetchall()
+    finally:
+        con.close()
+    assert items == tickets == next(t.rows_inserted for t in summary.tables if t.table == "tickets") > 0

@@ -115,3 +115,74 @@ def test_parquet_zoned_naive_and_text_timestamps(tmp_path: Path, warehouse: Path
     assert rows(warehouse, "SELECT deployed_at, first_commit_at FROM raw.deploys") == [
         (datetime(2024, 3, 1, 10, 0), datetime(2024, 3, 1, 11, 0))
     ]
+
+
+def test_non_iso_timestamps_are_quarantined_and_iso_variants_load(tmp_path: Path, warehouse: Path) -> None:
+    raw = tmp_path / "raw"
+    minimal_required(raw)
+    write_text(
+        raw,
+        "ticket_status_changes.csv",
+        "change_id,ticket_id,changed_at,to_status\n"
+        "C-1,T-1,epoch,a\n"
+        "C-2,T-1,2026/05/01 10:00,a\n"
+        "C-3,T-1,2026-05-01 10:00 PST,a\n"
+        "C-4,T-1,2026-05-01 10:00 America/New_York,a\n"
+        "C-5,T-1,2026-05-01T10:00:00-0500,a\n"
+        "C-6,T-1,2026-05-01T10:00:00.5+02:00,a\n"
+        "C-7,T-1,2026-05-01,a\n"
+        "C-8,T-1,2026-05-01 10:00Z,a\n",
+    )
+
+    summary = ingest_directory(raw, warehouse)
+
+    tsc = by_table(summary)["ticket_status_changes"]
+    assert tsc.quarantine_reasons == {
+        "changed_at: expected an ISO-8601 timestamp (UTC when it has no offset)": 4
+    }
+    assert rows(warehouse, 'SELECT "row_number" FROM raw.quarantine ORDER BY 1') == [(2,), (3,), (4,), (5,)]
+    assert rows(warehouse, "SELECT change_id, changed_at FROM raw.ticket_status_changes ORDER BY 1") == [
+        ("C-5", datetime(2026, 5, 1, 15, 0)),
+        ("C-6", datetime(2026, 5, 1, 8, 0, 0, 500000)),
+        ("C-7", datetime(2026, 5, 1, 0, 0)),
+        ("C-8", datetime(2026, 5, 1, 10, 0)),
+    ]
+
+
+def test_implausible_timestamps_are_quarantined_in_csv_and_parquet(tmp_path: Path, warehouse: Path) -> None:
+    raw = tmp_path / "raw"
+    minimal_required(raw)
+    write_text(
+        raw,
+        "ticket_status_changes.csv",
+        "change_id,ticket_id,changed_at,to_status\n"
+        "C-1,T-1,0001-01-01T00:00:00Z,a\n"
+        "C-2,T-1,1969-12-31T23:59:59Z,a\n"
+        "C-3,T-1,1970-01-01T00:00:00Z,a\n"
+        "C-4,T-1,2099-12-31T23:59:59Z,a\n"
+        "C-5,T-1,2100-01-01,a\n"
+        "C-6,T-1,9999-12-31T00:00:00Z,a\n",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "deploy_id": ["D-1", "D-2"],
+                "service": ["s", "s"],
+                "environment": ["prod", "prod"],
+                "deployed_at": pa.array([datetime(1, 1, 1), datetime(2024, 3, 1)], pa.timestamp("us")),
+                "status": ["success", "success"],
+            }
+        ),
+        raw / "deploys.parquet",
+    )
+
+    summary = ingest_directory(raw, warehouse)
+
+    reason = "outside the plausible range 1970-01-01 to 2100-01-01 (UTC)"
+    assert by_table(summary)["ticket_status_changes"].quarantine_reasons == {f"changed_at: {reason}": 4}
+    assert by_table(summary)["deploys"].quarantine_reasons == {f"deployed_at: {reason}": 1}
+    assert rows(warehouse, "SELECT change_id FROM raw.ticket_status_changes ORDER BY 1") == [("C-3",), ("C-4",)]
+    assert rows(warehouse, "SELECT deploy_id FROM raw.deploys") == [("D-2",)]
+    assert rows(
+        warehouse, "SELECT \"row_number\" FROM raw.quarantine WHERE table_name = 'ticket_status_changes' ORDER BY 1"
+    ) == [(2,), (3,), (6,), (7,)]
