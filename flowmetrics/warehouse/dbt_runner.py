@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,18 +23,31 @@ from flowmetrics.errors import ConfigError, DbtRunError, FlowmetricsError
 from flowmetrics.results import BuildResult
 from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env, dbt_executable
 
+TIMESTAMP_EXAMPLES = "e.g. 2026-01-31, 2026-01-31T06:00:00 or 2026-01-31T06:00:00Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An ISO-8601 date or timestamp as naive UTC (an offset is converted; none means UTC).
+
+    The one parser of every time option (--as-of, --now): words like 'now' or 'today' and other date formats are
+    refused with a ValueError that says what is accepted.
+    """
+    try:
+        moment = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO-8601 date or timestamp (UTC; {TIMESTAMP_EXAMPLES})") from None
+    try:
+        return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range in UTC (years 1 to 9999)") from None
+
 
 def normalise_as_of(as_of: str) -> str:
     """An ISO-8601 as-of as a UTC timestamp literal 'YYYY-MM-DD HH:MM:SS[.ffffff]' (no offset: UTC)."""
     try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"--as-of {as_of!r} is not an ISO-8601 timestamp") from exc
-    if ts is pd.NaT:
-        raise ConfigError(f"--as-of {as_of!r} is not an ISO-8601 timestamp")
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return ts.isoformat(sep=" ")
+        return parse_timestamp(as_of).isoformat(sep=" ")
+    except ValueError as exc:
+        raise ConfigError(f"--as-of {exc}") from None
 
 
 def dbt_command(
