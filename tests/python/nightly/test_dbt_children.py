@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,3 +112,43 @@ def test_killing_flowmetrics_build_kills_its_dbt(baseline: Baseline, tmp_path: P
     assert proc.returncode == -signal.SIGKILL
     assert_no_dbt_left_and_writable(warehouse, child)
     assert published_contents(warehouse) == baseline.published
+
+
+SLEEPER_IN_A_THREAD = """
+import os, sys, threading, time
+from flowmetrics.warehouse.dbt_runner import run_dbt_child
+
+def work():
+    run_dbt_child([sys.executable, "-c", "import time; time.sleep(120)"], env=dict(os.environ), capture=False)
+
+threading.Thread(target=work, daemon=True).start()
+time.sleep(120)
+"""
+
+
+def test_a_child_started_from_a_worker_thread_dies_with_the_process():
+    """run_dbt_child called from a worker thread (PR_SET_PDEATHSIG follows the thread that starts the child, and
+    run_dbt_child waits in it): a kill of the process kills the child too, which would otherwise sleep 120 s."""
+    parent = subprocess.Popen([sys.executable, "-c", SLEEPER_IN_A_THREAD], env=env())
+    children: list[int] = []
+
+    def started() -> bool:
+        for task in Path(f"/proc/{parent.pid}/task").iterdir():  # the child is the worker thread's
+            children.extend(int(c) for c in (task / "children").read_text().split())
+        return bool(children)
+
+    try:
+        wait_for(started, 30, "the child of the worker thread")
+        time.sleep(0.5)  # the thread is blocked waiting for its child
+    finally:
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+    assert children
+    wait_for(lambda: not any(alive(c) for c in children), 2, f"child {children} to die")
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
