@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 the data failed a check or a step failed on it, 2 usage or c
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -23,6 +24,82 @@ WAREHOUSE_OPTION = click.option(
     default=None,
     help="DuckDB file (default: env FLOWMETRICS_DUCKDB, else flowmetrics.duckdb).",
 )
+
+
+class Timestamp(click.ParamType):
+    """--as-of and --now: an ISO-8601 date or timestamp (UTC), as 'YYYY-MM-DD HH:MM:SS'; anything else (even
+    'now') is a usage error naming the option and the value."""
+
+    name = "timestamp"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from flowmetrics.warehouse.dbt_runner import parse_timestamp
+
+        try:
+            return parse_timestamp(str(value)).isoformat(sep=" ")
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class Window(click.ParamType):
+    """--window: '7d', '14d', '2w' or '7' as whole days, within detection's look-back bound."""
+
+    name = "window"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from flowmetrics.detection import parse_window
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_window(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class Change(click.ParamType):
+    """--capacity and --arrivals: '+30%', '-20%', 'x3', '3x' or '1.3' as a multiplier, within the what-if's bounds."""
+
+    name = "change"
+
+    def __init__(self, what: str):
+        self.what = what  # "capacity" or "arrivals"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from flowmetrics.simulation.whatif import arrivals_problem, capacity_problem
+
+        if isinstance(value, float):
+            return value
+        t = str(value).strip().lower().replace(" ", "")
+        try:
+            if t.endswith("%"):
+                factor = 1 + float(t[:-1]) / 100
+            elif t.startswith(("x", "*")):
+                factor = float(t[1:])
+            elif t.endswith("x"):
+                factor = float(t[:-1])
+            else:
+                factor = float(t)
+        except ValueError:
+            self.fail(f"{value!r} is not a change: give one like +30%, -20% or a factor like x3", param, ctx)
+        problem = capacity_problem(factor) if self.what == "capacity" else arrivals_problem(factor)
+        if problem:
+            self.fail(f"{value!r}: {problem}", param, ctx)
+        return factor
+
+
+class FiniteRange(click.FloatRange):
+    """A FloatRange that also refuses nan and inf (click's range checks let nan through)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+MAX_WEEKS = 520  # weeks a what-if simulates or calibrates from: at most ten years
+MAX_REPLICATIONS = 1000  # replications of a what-if simulation
 
 
 def _emit(payload: dict[str, Any], as_json: bool, text: str) -> None:
@@ -112,7 +189,8 @@ def ingest(source_dir: Path, warehouse: Path | None, as_json: bool) -> None:
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @WAREHOUSE_OPTION
 @click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
-@click.option("--as-of", "as_of", default=None, help="As-of time (ISO-8601, UTC); default: the latest event.")
+@click.option("--as-of", "as_of", type=Timestamp(), default=None,
+              help="As-of time (ISO-8601, UTC); default: the latest event.")
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def build(warehouse: Path | None, target: str | None, as_of: str | None, dbt_args: tuple[str, ...]) -> None:
     """Run `dbt build` of this project (extra arguments after -- go to dbt, e.g. -- --full-refresh)."""
@@ -129,35 +207,6 @@ def build(warehouse: Path | None, target: str | None, as_of: str | None, dbt_arg
     click.echo(f"dbt build finished in {result.seconds:.1f}s")
 
 
-def _days(window: str) -> int:
-    """'7d', '14d', '2w' or '7' as whole days."""
-    text = window.strip().lower()
-    unit = 7 if text.endswith("w") else 1
-    number = text.rstrip("dw")
-    if not number.isdigit() or int(number) < 1:
-        raise ConfigError(f"--window {window!r}: give whole days or weeks, e.g. 7d, 14d or 2w")
-    return int(number) * unit
-
-
-def _factor(text: str, option: str) -> float:
-    """'+30%', '-20%', 'x3', '3x' or '1.3' as a multiplier."""
-    t = text.strip().lower().replace(" ", "")
-    try:
-        if t.endswith("%"):
-            value = 1 + float(t[:-1]) / 100
-        elif t.startswith(("x", "*")):
-            value = float(t[1:])
-        elif t.endswith("x"):
-            value = float(t[:-1])
-        else:
-            value = float(t)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        raise ConfigError(f"{option} {text!r}: give a change like +30%, -20% or a factor like x3")
-    return value
-
-
 def _target_and_path(target: str | None, warehouse: Path | None) -> tuple[str | None, Path | None]:
     """The dbt target and DuckDB file a command reads (a non-DuckDB target without --warehouse has no file)."""
     if target and target != "duckdb" and warehouse is None:
@@ -168,11 +217,13 @@ def _target_and_path(target: str | None, warehouse: Path | None) -> tuple[str | 
 @main.command()
 @WAREHOUSE_OPTION
 @click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
-@click.option("--window", "window", default="7d", show_default=True, help="Window length: 7d, 14d, 2w...")
+@click.option("--window", "window", type=Window(), default="7d", show_default=True,
+              help="Window length: 7d, 14d, 2w...")
 @click.option(
     "--windows", type=click.IntRange(min=1), default=12, show_default=True, help="Windows back from the as-of."
 )
-@click.option("--as-of", "as_of", default=None, help="Judge the flow as of this time (ISO-8601, UTC).")
+@click.option("--as-of", "as_of", type=Timestamp(), default=None,
+              help="Judge the flow as of this time (ISO-8601, UTC).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option(
     "--no-write", is_flag=True, help="Write nothing: no findings in schema flowmetrics, no queue rebuild."
@@ -181,7 +232,7 @@ def _target_and_path(target: str | None, warehouse: Path | None) -> tuple[str | 
 def detect(
     warehouse: Path | None,
     target: str | None,
-    window: str,
+    window: int,
     windows: int,
     as_of: str | None,
     seed: int,
@@ -196,7 +247,7 @@ def detect(
     target, path = _target_and_path(target, warehouse)
     result = run_detection(
         resolve_target(target, path),
-        window_days=_days(window),
+        window_days=window,
         windows=windows,
         as_of=as_of,
         seed=seed,
@@ -219,15 +270,18 @@ def detect(
 @WAREHOUSE_OPTION
 @click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
 @click.option("--stage", default=None, help="The work stage whose capacity changes.")
-@click.option("--capacity", default=None, help="Capacity change at --stage: +30%, -20%, x2.")
-@click.option("--arrivals", default=None, help="Change of every arrival rate: x3, +50%.")
+@click.option("--capacity", type=Change("capacity"), default=None,
+              help="Capacity change at --stage: +30%, -20%, x2.")
+@click.option("--arrivals", type=Change("arrivals"), default=None,
+              help="Change of every arrival rate: x3, +50%.")
 @click.option(
-    "--weeks", type=click.FloatRange(min=1), default=12, show_default=True, help="Weeks measured after the warm-up."
+    "--weeks", type=FiniteRange(min=1, max=MAX_WEEKS), default=12, show_default=True,
+    help="Weeks measured after the warm-up.",
 )
-@click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True)
+@click.option("--replications", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=10, show_default=True)
 @click.option(
     "--calibration-weeks",
-    type=click.FloatRange(min=1),
+    type=FiniteRange(min=1, max=MAX_WEEKS),
     default=12,
     show_default=True,
     help="Weeks before the as-of the calibration reads.",
@@ -238,8 +292,8 @@ def whatif(
     warehouse: Path | None,
     target: str | None,
     stage: str | None,
-    capacity: str | None,
-    arrivals: str | None,
+    capacity: float | None,
+    arrivals: float | None,
     weeks: float,
     replications: int,
     calibration_weeks: float,
@@ -260,8 +314,8 @@ def whatif(
         raise ConfigError("say what changes: --stage S --capacity +30%, and/or --arrivals x3")
     if (capacity is None) != (stage is None):
         raise ConfigError("--capacity and --stage go together: --stage code_review --capacity +30%")
-    capacity_factor = _factor(capacity, "--capacity") if capacity else 1.0
-    arrivals_factor = _factor(arrivals, "--arrivals") if arrivals else 1.0
+    capacity_factor = capacity if capacity is not None else 1.0
+    arrivals_factor = arrivals if arrivals is not None else 1.0
     progress = _progress(as_json) or (lambda message: None)
     target, path = _target_and_path(target, warehouse)
     progress("reading the marts")
@@ -294,9 +348,9 @@ def whatif(
 @click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
               show_default=True, help="Where to write the HTML file.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.60, show_default=True,
+@click.option("--threshold", type=FiniteRange(0, 1), default=0.60, show_default=True,
               help="The finish-rate line drawn on the cohort chart.")
-@click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True,
+@click.option("--replications", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=10, show_default=True,
               help="Replications of each what-if simulation.")
 @JSON_OPTION
 def report(warehouse: Path | None, target: str | None, out: Path, threshold: float, replications: int,
@@ -330,7 +384,7 @@ TARGET_OPTION = click.option(
 QUALITY_OPTIONS = [
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
                  help="Quality config (YAML): thresholds and per-check severities."),
-    click.option("--now", "now", default=None,
+    click.option("--now", "now", type=Timestamp(), default=None,
                  help="Reference time of the checks (ISO-8601, UTC); default: the wall clock of the run."),
     click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("logs/quality"),
                  show_default=True, help="Where each run writes quality.json and its GX Data Docs."),
@@ -424,7 +478,8 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
               help="Directory of raw files to ingest first (omit when an EL tool lands schema raw).")
 @WAREHOUSE_OPTION
 @TARGET_OPTION
-@click.option("--as-of", "as_of", default=None, help="As-of of the build (ISO-8601, UTC); default: the latest event.")
+@click.option("--as-of", "as_of", type=Timestamp(), default=None,
+              help="As-of of the build (ISO-8601, UTC); default: the latest event.")
 @_quality_options
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Log of the run (default: logs/flowmetrics-<run id>.log).")

@@ -6,6 +6,7 @@ nightly run (its `run_nightly_detect` hook), so both do exactly the same thing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,30 @@ from flowmetrics.warehouse.marts import MartReader
 from flowmetrics.warehouse.profile import Target
 
 QUEUE_MODELS = ("stg_flowmetrics__constraint_findings", "fct_constraint_queue")
+MAX_LOOKBACK_WEEKS = 520
+"""Detection looks back at most this far (the window length times the number of windows): ten years."""
+_WINDOW = re.compile(r"(\d{1,9})([dw]?)", re.ASCII)
+
+
+def parse_window(text: str) -> int:
+    """'7d', '14d', '2w' or '7' as whole days, from 1 day to MAX_LOOKBACK_WEEKS weeks; a ValueError says why not."""
+    match = _WINDOW.fullmatch(text.strip().lower())
+    days = int(match.group(1)) * (7 if match.group(2) == "w" else 1) if match else 0
+    if not 1 <= days <= MAX_LOOKBACK_WEEKS * 7:
+        raise ValueError(
+            f"{text!r} is not a window: give whole days or weeks from 1d to {MAX_LOOKBACK_WEEKS}w, e.g. 7d, 14d or 2w"
+        )
+    return days
+
+
+def check_lookback(window_days: int, windows: int) -> None:
+    """Refuse a look-back (window x windows) longer than MAX_LOOKBACK_WEEKS, or an empty one."""
+    if window_days < 1 or windows < 1 or window_days * windows > MAX_LOOKBACK_WEEKS * 7:
+        raise ConfigError(
+            f"--window {window_days}d x --windows {windows} looks back {window_days * windows:,} days; detection "
+            f"looks back at most {MAX_LOOKBACK_WEEKS} weeks ({MAX_LOOKBACK_WEEKS * 7:,} days): use fewer or shorter "
+            "windows"
+        )
 
 
 @dataclass(frozen=True)
@@ -55,11 +80,13 @@ def run_detection(
 ) -> DetectionRun:
     from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint
 
+    check_lookback(window_days, windows)
     say = progress or (lambda message: None)
     with MartReader.open(target=target.name, warehouse=target.path if target.is_duckdb else None) as reader:
         say(f"reading fct_status_intervals from {target.path or target.name}")
         moment = resolve_as_of(as_of, reader.as_of())
-        since = (moment - pd.Timedelta(days=window_days * windows)).to_pydatetime()
+        start = moment - pd.Timedelta(days=window_days * windows)
+        since = start.to_pydatetime() if start.year >= 1 else None  # an as-of in year 1: read every interval
         intervals = read_status_intervals(reader, INTERVAL_COLUMNS, since)
     say(f"detecting over {windows} windows of {window_days} days ({len(intervals):,} status intervals)")
     finding = detect_constraint(intervals, moment, window_days=window_days, windows=windows, seed=seed)

@@ -14,9 +14,6 @@ import fcntl
 import importlib
 import importlib.util
 import os
-import signal
-import subprocess
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -98,8 +95,8 @@ def _ingest(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
 
 
 def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
-    from flowmetrics.warehouse.dbt_runner import dbt_command
-    from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env
+    from flowmetrics.warehouse.dbt_runner import dbt_command, run_dbt_child
+    from flowmetrics.warehouse.project import dbt_env
 
     args = dbt_command(
         "build",
@@ -108,36 +105,18 @@ def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
         extra_args=[*NIGHTLY_DBT_ARGS, *ctx.dbt_args],
     )
     ctx.log.write("$ " + " ".join(args))
-    proc = subprocess.Popen(
-        args,
-        env=dbt_env(ctx.target.path if ctx.target.is_duckdb else None),
-        cwd=PROJECT_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=_die_with_parent,
-    )
-    tail: list[str] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        ctx.log.write("dbt | " + line.rstrip("\n"))
-        tail = (tail + [line.rstrip("\n")])[-15:]
+
+    def on_line(line: str) -> None:
+        ctx.log.write("dbt | " + line)
         if "Concurrency:" in line:
             faultpoints.reached("nightly.build_started")
-    code = proc.wait()
-    done = next((t for t in reversed(tail) if "Done." in t), "")
+
+    done = run_dbt_child(args, env=dbt_env(ctx.target.path if ctx.target.is_duckdb else None), on_line=on_line)
+    code = done.return_code
+    summary = next((t for t in reversed(done.tail) if "Done." in t), "")
     if code != 0:
-        raise DbtRunError(f"dbt build failed (exit {code}); its last lines:\n" + "\n".join(tail[-10:]))
-    return done.split("Done.", 1)[-1].strip() or "ok", {"return_code": code}
-
-
-def _die_with_parent() -> None:
-    """In the dbt child: be killed when the nightly dies, so no orphan keeps the warehouse locked."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        raise DbtRunError(f"dbt build failed (exit {code}); its last lines:\n" + "\n".join(done.tail[-10:]))
+    return summary.split("Done.", 1)[-1].strip() or "ok", {"return_code": code}
 
 
 def _check_raw(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:

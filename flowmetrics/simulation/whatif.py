@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from flowmetrics.errors import ConfigError
 from flowmetrics.results import Calibration, Interval, MetricChange, WhatIfResult
 from flowmetrics.simulation.calibrated import config_from_calibration
 from flowmetrics.simulation.config import scale_arrivals, scale_capacity
@@ -16,6 +19,25 @@ METRICS = (
 BARELY = 0.02  # a relative throughput change smaller than this "barely moves" it
 SATURATED = 0.97  # a stage busy at least this share of the time after the change caps throughput
 WARMUP_WEEKS = 4.0  # the calibrated system starts empty: the first weeks fill it and are left out
+CAPACITY_CHANGE = (-0.90, 10.0)  # the capacity change a what-if accepts: from -90% to +1000%
+MAX_ARRIVALS_FACTOR = 100.0  # every arrival rate times a factor above 0 and at most this
+
+
+def capacity_problem(factor: float) -> str | None:
+    """Why a capacity factor (1.3 for +30%) is outside what a what-if accepts, or None when it is inside."""
+    low, high = CAPACITY_CHANGE
+    if not (math.isfinite(factor) and 1 + low - 1e-9 <= factor <= 1 + high + 1e-9):  # -90% is 0.0999...
+        return (
+            f"a capacity change is between {low:+.0%} and {high:+.0%} (a factor from x{1 + low:g} to x{1 + high:g})"
+        )
+    return None
+
+
+def arrivals_problem(factor: float) -> str | None:
+    """Why an arrivals factor (3 for x3) is outside what a what-if accepts, or None when it is inside."""
+    if not (math.isfinite(factor) and 0 < factor <= MAX_ARRIVALS_FACTOR):
+        return f"arrivals change by a factor above 0 and at most x{MAX_ARRIVALS_FACTOR:g} (e.g. x3, +50%, -20%)"
+    return None
 
 
 def _interval(e: Estimate) -> Interval:
@@ -87,6 +109,9 @@ def what_if(
 
     `workers`: processes for the replications. `baseline`: the unchanged system already replicated by
     `replicate_baseline` with the same arguments (a table of several changes simulates it once)."""
+    problem = capacity_problem(capacity_factor) or arrivals_problem(arrivals_factor)
+    if problem:
+        raise ConfigError(f"what-if of capacity x{capacity_factor:g}, arrivals x{arrivals_factor:g}: {problem}")
     before = config_from_calibration(calibration, weeks, warmup_weeks)
     after = before
     if stage is not None and capacity_factor != 1.0:

@@ -1,12 +1,20 @@
-"""Run dbt commands of the bundled project against a target, as a subprocess (dbt keeps global state)."""
+"""Run dbt commands of the bundled project against a target, as a subprocess (dbt keeps global state).
+
+Every dbt process the package starts goes through `run_dbt_child`: a child that dies with its parent, so a killed
+command or nightly never leaves a dbt behind holding the DuckDB file.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import sys
 import time
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -15,18 +23,31 @@ from flowmetrics.errors import ConfigError, DbtRunError, FlowmetricsError
 from flowmetrics.results import BuildResult
 from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env, dbt_executable
 
+TIMESTAMP_EXAMPLES = "e.g. 2026-01-31, 2026-01-31T06:00:00 or 2026-01-31T06:00:00Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An ISO-8601 date or timestamp as naive UTC (an offset is converted; none means UTC).
+
+    The one parser of every time option (--as-of, --now): words like 'now' or 'today' and other date formats are
+    refused with a ValueError that says what is accepted.
+    """
+    try:
+        moment = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO-8601 date or timestamp (UTC; {TIMESTAMP_EXAMPLES})") from None
+    try:
+        return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range in UTC (years 1 to 9999)") from None
+
 
 def normalise_as_of(as_of: str) -> str:
     """An ISO-8601 as-of as a UTC timestamp literal 'YYYY-MM-DD HH:MM:SS[.ffffff]' (no offset: UTC)."""
     try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"--as-of {as_of!r} is not an ISO-8601 timestamp") from exc
-    if ts is pd.NaT:
-        raise ConfigError(f"--as-of {as_of!r} is not an ISO-8601 timestamp")
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return ts.isoformat(sep=" ")
+        return parse_timestamp(as_of).isoformat(sep=" ")
+    except ValueError as exc:
+        raise ConfigError(f"--as-of {exc}") from None
 
 
 def dbt_command(
@@ -44,6 +65,74 @@ def dbt_command(
     return args + list(extra_args)
 
 
+@dataclass(frozen=True)
+class DbtExit:
+    return_code: int
+    tail: tuple[str, ...]  # dbt's last output lines (stdout and stderr), when captured
+
+
+def run_dbt_child(
+    args: Sequence[str],
+    *,
+    env: dict[str, str],
+    capture: bool = True,
+    on_line: Callable[[str], None] | None = None,
+    tail_lines: int = 25,
+) -> DbtExit:
+    """Run dbt as a child that dies with this process, and wait for it.
+
+    On Linux the child asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG). The kernel sends it when
+    the *thread* that started the child ends, so this function starts the child and waits for it in the same thread:
+    a thread can never end before its dbt. When captured, each output line goes to `on_line` as it comes.
+    """
+    proc = subprocess.Popen(
+        list(args),
+        env=env,
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.STDOUT if capture else None,
+        text=True,
+        preexec_fn=_die_with_parent(),
+    )
+    tail: list[str] = []
+    try:
+        if proc.stdout is not None:
+            for line in proc.stdout:
+                line = line.rstrip("\n")
+                tail = (tail + [line])[-tail_lines:]
+                if on_line is not None:
+                    on_line(line)
+        code = proc.wait()
+    finally:
+        if proc.poll() is None:  # interrupted (Ctrl-C, an error in on_line): the child goes too
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return DbtExit(code, tuple(tail))
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """What the child runs before exec: PR_SET_PDEATHSIG, and exit at once if the parent already died (then no
+    signal would come). None where prctl does not exist (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:  # resolved here, in the parent: the child only makes the call
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return in_child
+
+
 def run_dbt(
     command: str,
     *,
@@ -56,22 +145,12 @@ def run_dbt(
     """Run `dbt <command>`; raise DbtRunError (with dbt's last lines when captured) if it fails."""
     args = dbt_command(command, target=target, as_of=as_of, extra_args=extra_args)
     started = time.perf_counter()
-    proc = subprocess.run(
-        args,
-        env=dbt_env(warehouse),
-        cwd=PROJECT_DIR,
-        capture_output=capture,
-        text=True,
-        check=False,
-    )
+    done = run_dbt_child(args, env=dbt_env(warehouse), capture=capture)
     seconds = round(time.perf_counter() - started, 2)
-    if proc.returncode != 0:
-        tail = ""
-        if capture:
-            lines = (proc.stdout or "").splitlines() + (proc.stderr or "").splitlines()
-            tail = "\n" + "\n".join(lines[-25:])
-        raise DbtRunError(f"dbt {command} failed (exit {proc.returncode}) after {seconds}s{tail}")
-    return BuildResult(str(warehouse) if warehouse else "", target, tuple(args[1:]), proc.returncode, seconds)
+    if done.return_code != 0:
+        tail = "\n" + "\n".join(done.tail) if done.tail else ""
+        raise DbtRunError(f"dbt {command} failed (exit {done.return_code}) after {seconds}s{tail}")
+    return BuildResult(str(warehouse) if warehouse else "", target, tuple(args[1:]), done.return_code, seconds)
 
 
 def built_after(as_of: str, *, warehouse: Path | None = None, target: str | None = None) -> pd.Timestamp | None:

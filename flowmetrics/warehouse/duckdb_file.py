@@ -1,7 +1,8 @@
 """Open a DuckDB warehouse file: session time zone UTC, resource limits, and clear errors for locks and I/O.
 
 DuckDB allows one writer or many read-only readers per file across processes; the lock error it raises is
-turned into a ``WarehouseError`` that says who holds the lock and what to do.
+turned into a ``WarehouseError`` that says which process holds the file, whether it reads or writes when that is
+known, and what to do.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flowmetrics.errors import ConfigError, WarehouseError
 # project writes makes names like raw.quarantine ambiguous.
 _CLASHING_STEMS = ("main", "temp", "system", RAW_SCHEMA)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+)(?: \(PID (?P<pid>\d+)\))?")
+_READERS_ONLY = "would be able to open this database in read-only mode"  # DuckDB's hint: its read-lock probe passed
 
 
 def connect(
@@ -54,7 +56,7 @@ def connect(
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.Error as exc:
-        raise WarehouseError(_explain(path, str(exc))) from exc
+        raise WarehouseError(_explain(path, str(exc), read_only)) from exc
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")  # never mix a progress bar into CLI output
@@ -74,17 +76,25 @@ def check_warehouse_path(path: Path) -> None:
         )
 
 
-def _explain(path: Path, message: str) -> str:
+def _explain(path: Path, message: str, read_only: bool = False) -> str:
     """A one-line message for a DuckDB open error: the lock holder, a corrupt file, or the raw I/O error."""
     held = _LOCK_HOLDER.search(message)
     if "Could not set lock" in message or held:
         who = "another process"
         if held and held.group("pid"):
             who = f"another process ({held.group('program')}, PID {held.group('pid')})"
-        return (
-            f"{who} holds a write lock on {path}: wait for it to finish (e.g. a running `dbt build` "
-            "or ingest) and try again"
-        )
+        if read_only or (held and _READERS_ONLY not in message):
+            # only a write lock keeps out a reader, and DuckDB adds its hint whenever a read lock would be granted
+            return (
+                f"{who} holds a write lock on {path}: wait for it to finish (e.g. a running `dbt build` "
+                "or ingest) and try again"
+            )
+        if _READERS_ONLY in message:
+            return (
+                f"{who} has {path} open read-only and holds a read lock on it; writing needs every reader to close "
+                "the file first: wait for the readers to finish (or close them) and try again"
+            )
+        return f"{who} holds a lock on {path}: wait for it to finish and try again ({message})"
     if "not a valid DuckDB database file" in message:
         return f"{path} exists but is not a DuckDB database file: point --warehouse at a .duckdb file"
     if "newer version" in message or "older version" in message or "serialization" in message.lower():
