@@ -7,6 +7,7 @@ file is staged and type-checked before anything is written, and any error rolls 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import time
 import uuid
@@ -16,17 +17,23 @@ from pathlib import Path
 
 import duckdb
 
-from flowmetrics.contract import TABLES
-from flowmetrics.errors import ConfigError, RawContractError, WarehouseError
-from flowmetrics.ingest import quarantine
+from flowmetrics.contract import TABLES, LoadMode
+from flowmetrics.errors import (
+    ConfigError,
+    FlowmetricsError,
+    RawContractError,
+    WarehouseError,
+    WarehouseWriteError,
+)
+from flowmetrics.ingest import quarantine, replacements
 from flowmetrics.ingest.files import discover
 from flowmetrics.ingest.load import LoadCounts, flag_duplicates, merge
 from flowmetrics.ingest.raw_tables import INGEST_RUNS, INGEST_RUNS_COLUMNS, ensure_raw_tables
 from flowmetrics.ingest.schema_check import FileLayout, check_file, type_problems
-from flowmetrics.ingest.sql import ident
+from flowmetrics.ingest.sql import ident, literal
 from flowmetrics.ingest.stage import Staged, StageNames, drop, row_number_sql, row_text_sql, stage, stage_sql
 from flowmetrics.results import IngestSummary, TableIngest
-from flowmetrics.warehouse.duckdb_file import connect
+from flowmetrics.warehouse.profile import Target
 
 Progress = Callable[[str], None]
 MEMORY_LIMIT_ENV = "FLOWMETRICS_INGEST_MEMORY_LIMIT"
@@ -34,12 +41,21 @@ THREADS_ENV = "FLOWMETRICS_INGEST_THREADS"
 
 
 def ingest_directory(
-    source_dir: Path, warehouse: Path, *, progress: Progress | None = None, run_id: str | None = None
+    source_dir: Path,
+    warehouse: Path,
+    *,
+    progress: Progress | None = None,
+    run_id: str | None = None,
+    hold_replacements: bool = False,
+    lock_timeout: float = 0.0,
 ) -> IngestSummary:
     """Load the raw files in ``source_dir`` into schema raw of the DuckDB file ``warehouse``.
 
     Raises RawContractError (listing every problem, nothing changed) when a file breaks the contract at file
     level; rows that break it go to raw.quarantine. ``run_id`` lets a caller (the nightly run) name the run.
+    ``hold_replacements`` (the nightly) keeps what a replace-mode table held until check-raw decides (see
+    flowmetrics.ingest.replacements). Waits up to ``lock_timeout`` seconds while another process holds the file
+    (the CLI's --lock-timeout; 0 fails at once).
     """
     clock = time.perf_counter()
     say: Progress = progress or (lambda _message: None)
@@ -51,8 +67,10 @@ def ingest_directory(
     started_at = datetime.now(UTC).replace(tzinfo=None)
     run_id = run_id or f"{started_at:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
     existed = warehouse.exists()
-    con = connect(warehouse, **_resources(warehouse))
+    options = _resources(warehouse)
+    con = _open(warehouse, existed, lock_timeout)
     try:
+        _apply(con, options)
         con.execute("BEGIN TRANSACTION")
         ensure_raw_tables(con)
         if con.execute(f"SELECT 1 FROM {INGEST_RUNS} WHERE ingest_run_id = ? LIMIT 1", [run_id]).fetchone():
@@ -66,7 +84,9 @@ def ingest_directory(
         results = []
         for name in TABLES:
             if name in staged:
-                result = _load_table(con, staged[name], run_id, started_at, table_started[name], say)
+                result = _load_table(
+                    con, staged[name], run_id, started_at, table_started[name], say, hold_replacements
+                )
             else:
                 say(f"{name}: no file, raw.{name} left as it was")
                 result = TableIngest(name, None)
@@ -75,12 +95,12 @@ def ingest_directory(
         con.execute("COMMIT")
     except BaseException as exc:
         _abandon(con, warehouse, existed)
-        if isinstance(exc, duckdb.Error):
-            raise WarehouseError(
-                f"ingest into {warehouse} failed and was rolled back, nothing changed: {exc}"
-            ) from exc
+        error = _warehouse_error(exc, warehouse, "failed and was rolled back, nothing changed")
+        if error is not None:
+            raise error from exc
         raise
-    con.close()
+    with contextlib.suppress(duckdb.Error, OSError):  # committed: a failure to close changes nothing
+        con.close()
     seconds = round(time.perf_counter() - clock, 3)
     return IngestSummary(str(warehouse), str(source_dir), tuple(results), seconds)
 
@@ -145,12 +165,19 @@ def _load_table(
     ingested_at: datetime,
     started: datetime,
     say: Progress,
+    hold_replacements: bool,
 ) -> TableIngest:
     layout = staged.layout
     name = layout.table.name
     source_file = str(layout.raw_file.path.resolve())
+    replace = layout.table.load_mode is LoadMode.REPLACE
+    if replace:
+        replacements.keep_previous(con, name)
     flag_duplicates(con, staged)
     counts = merge(con, staged)
+    if replace:
+        changed = bool(counts.inserted or counts.updated or counts.deleted)
+        replacements.record(con, name, run_id, ingested_at, changed=changed, hold=hold_replacements)
     ctx = quarantine.RunContext(run_id, ingested_at, name, source_file)
     rows = ident(staged.names.rows)
     quarantine.insert(
@@ -214,14 +241,85 @@ def _record(
     con.execute(f"INSERT INTO {INGEST_RUNS} ({columns}) VALUES ({placeholders})", list(values))
 
 
+def _open(warehouse: Path, existed: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+    """The read-write connection, waiting for DuckDB's file lock like the gate and publish do."""
+    from flowmetrics.warehouse.package_tables import open_writer
+
+    try:
+        connection = open_writer(Target("duckdb", "duckdb", "main", warehouse), lock_timeout)
+    except BaseException as exc:
+        if not existed:
+            _remove_created(warehouse)
+        error = _warehouse_error(exc, warehouse, "could not start, nothing changed")
+        if error is None and isinstance(exc, WarehouseError) and "lock" in str(exc):
+            error = WarehouseWriteError(
+                f"ingest gave up after waiting {lock_timeout:g}s (--lock-timeout) for the lock on {warehouse}, "
+                f"nothing changed: {exc}"
+            )
+        if error is not None:
+            raise error from exc
+        raise
+    return connection.raw
+
+
+def _apply(con: duckdb.DuckDBPyConnection, options: dict[str, str | int | Path]) -> None:
+    for name, value in options.items():
+        con.execute(f"SET {name} = {value if isinstance(value, int) else literal(value)}")
+
+
 def _abandon(con: duckdb.DuckDBPyConnection, warehouse: Path, existed: bool) -> None:
-    """Roll back, close, and remove the warehouse file when this run created it."""
-    with contextlib.suppress(duckdb.Error):  # the failing statement may have aborted it already
+    """Roll back, close, and remove the warehouse file when this run created it. Never raises: the error that
+    made the run fail is the one to report (on a full disk the rollback and the close may fail too)."""
+    with contextlib.suppress(duckdb.Error, OSError):  # the failing statement may have aborted it already
         con.execute("ROLLBACK")
-    con.close()
+    with contextlib.suppress(duckdb.Error, OSError):
+        con.close()
     if not existed:
-        for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        _remove_created(warehouse)
+
+
+def _remove_created(warehouse: Path) -> None:
+    for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        with contextlib.suppress(OSError):
             leftover.unlink(missing_ok=True)
+
+
+_DISK_FULL = ("no space left on device", "max_temp_directory_size", "disk quota exceeded")
+
+
+def _warehouse_error(exc: BaseException, warehouse: Path, outcome: str) -> WarehouseError | None:
+    """The error to report for a database or OS failure while writing ``warehouse``; None for any other.
+
+    A full disk names itself wherever it surfaced (an OSError, a DuckDB I/O error, a failed commit, a temp
+    directory that cannot grow), so the message says what to do rather than what failed last.
+    """
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or (None if cause.__suppress_context__ else cause.__context__)
+    text = " ".join(str(e) for e in chain)
+    full = any(isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT) for e in chain)
+    full = full or any(marker in text.lower() for marker in _DISK_FULL)
+    if isinstance(exc, FlowmetricsError) and not (full and isinstance(exc, WarehouseError)):
+        return None  # a contract, configuration or warehouse-shape error says what it has to say
+    if not isinstance(exc, (FlowmetricsError, duckdb.Error, OSError)):
+        return None
+    if full:
+        detail = next((e for e in chain if isinstance(e, (OSError, duckdb.IOException))), exc)
+        return WarehouseWriteError(
+            f"ingest into {warehouse} {outcome}: the disk is full ({_one_line(detail)}); free space on the "
+            f"disk of {warehouse} (DuckDB also spills to {warehouse.name}.tmp beside it) and run it again"
+        )
+    if isinstance(exc, (OSError, duckdb.IOException)):
+        return WarehouseWriteError(f"ingest into {warehouse} {outcome}: {_one_line(exc)}")
+    return WarehouseError(f"ingest into {warehouse} {outcome}: {exc}")
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _resources(warehouse: Path) -> dict[str, str | int | Path]:
