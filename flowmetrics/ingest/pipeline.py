@@ -7,7 +7,6 @@ file is staged and type-checked before anything is written, and any error rolls 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import time
 import uuid
@@ -18,13 +17,7 @@ from pathlib import Path
 import duckdb
 
 from flowmetrics.contract import TABLES, LoadMode
-from flowmetrics.errors import (
-    ConfigError,
-    FlowmetricsError,
-    RawContractError,
-    WarehouseError,
-    WarehouseWriteError,
-)
+from flowmetrics.errors import ConfigError, RawContractError
 from flowmetrics.ingest import quarantine, replacements
 from flowmetrics.ingest.files import discover
 from flowmetrics.ingest.load import LoadCounts, flag_duplicates, merge
@@ -32,8 +25,8 @@ from flowmetrics.ingest.raw_tables import INGEST_RUNS, INGEST_RUNS_COLUMNS, ensu
 from flowmetrics.ingest.schema_check import FileLayout, check_file, type_problems
 from flowmetrics.ingest.sql import ident, literal
 from flowmetrics.ingest.stage import Staged, StageNames, drop, row_number_sql, row_text_sql, stage, stage_sql
+from flowmetrics.ingest.writing import open_waiting, remove_created, write_error
 from flowmetrics.results import IngestSummary, TableIngest
-from flowmetrics.warehouse.profile import Target
 
 Progress = Callable[[str], None]
 MEMORY_LIMIT_ENV = "FLOWMETRICS_INGEST_MEMORY_LIMIT"
@@ -68,7 +61,7 @@ def ingest_directory(
     run_id = run_id or f"{started_at:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
     existed = warehouse.exists()
     options = _resources(warehouse)
-    con = _open(warehouse, existed, lock_timeout)
+    con = open_waiting(warehouse, lock_timeout, existed=existed, who=f"ingest into {warehouse}")
     try:
         _apply(con, options)
         con.execute("BEGIN TRANSACTION")
@@ -95,7 +88,7 @@ def ingest_directory(
         con.execute("COMMIT")
     except BaseException as exc:
         _abandon(con, warehouse, existed)
-        error = _warehouse_error(exc, warehouse, "failed and was rolled back, nothing changed")
+        error = write_error(exc, warehouse, f"ingest into {warehouse}", "failed and was rolled back, nothing changed")
         if error is not None:
             raise error from exc
         raise
@@ -241,27 +234,6 @@ def _record(
     con.execute(f"INSERT INTO {INGEST_RUNS} ({columns}) VALUES ({placeholders})", list(values))
 
 
-def _open(warehouse: Path, existed: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
-    """The read-write connection, waiting for DuckDB's file lock like the gate and publish do."""
-    from flowmetrics.warehouse.package_tables import open_writer
-
-    try:
-        connection = open_writer(Target("duckdb", "duckdb", "main", warehouse), lock_timeout)
-    except BaseException as exc:
-        if not existed:
-            _remove_created(warehouse)
-        error = _warehouse_error(exc, warehouse, "could not start, nothing changed")
-        if error is None and isinstance(exc, WarehouseError) and "lock" in str(exc):
-            error = WarehouseWriteError(
-                f"ingest gave up after waiting {lock_timeout:g}s (--lock-timeout) for the lock on {warehouse}, "
-                f"nothing changed: {exc}"
-            )
-        if error is not None:
-            raise error from exc
-        raise
-    return connection.raw
-
-
 def _apply(con: duckdb.DuckDBPyConnection, options: dict[str, str | int | Path]) -> None:
     for name, value in options.items():
         con.execute(f"SET {name} = {value if isinstance(value, int) else literal(value)}")
@@ -275,51 +247,7 @@ def _abandon(con: duckdb.DuckDBPyConnection, warehouse: Path, existed: bool) -> 
     with contextlib.suppress(duckdb.Error, OSError):
         con.close()
     if not existed:
-        _remove_created(warehouse)
-
-
-def _remove_created(warehouse: Path) -> None:
-    for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
-        with contextlib.suppress(OSError):
-            leftover.unlink(missing_ok=True)
-
-
-_DISK_FULL = ("no space left on device", "max_temp_directory_size", "disk quota exceeded")
-
-
-def _warehouse_error(exc: BaseException, warehouse: Path, outcome: str) -> WarehouseError | None:
-    """The error to report for a database or OS failure while writing ``warehouse``; None for any other.
-
-    A full disk names itself wherever it surfaced (an OSError, a DuckDB I/O error, a failed commit, a temp
-    directory that cannot grow), so the message says what to do rather than what failed last.
-    """
-    chain: list[BaseException] = []
-    cause: BaseException | None = exc
-    while cause is not None and cause not in chain:
-        chain.append(cause)
-        cause = cause.__cause__ or (None if cause.__suppress_context__ else cause.__context__)
-    text = " ".join(str(e) for e in chain)
-    full = any(isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT) for e in chain)
-    full = full or any(marker in text.lower() for marker in _DISK_FULL)
-    if isinstance(exc, FlowmetricsError) and not (full and isinstance(exc, WarehouseError)):
-        return None  # a contract, configuration or warehouse-shape error says what it has to say
-    if not isinstance(exc, (FlowmetricsError, duckdb.Error, OSError)):
-        return None
-    if full:
-        detail = next((e for e in chain if isinstance(e, (OSError, duckdb.IOException))), exc)
-        return WarehouseWriteError(
-            f"ingest into {warehouse} {outcome}: the disk is full ({_one_line(detail)}); free space on the "
-            f"disk of {warehouse} (DuckDB also spills to {warehouse.name}.tmp beside it) and run it again"
-        )
-    if isinstance(exc, (OSError, duckdb.IOException)):
-        return WarehouseWriteError(f"ingest into {warehouse} {outcome}: {_one_line(exc)}")
-    return WarehouseError(f"ingest into {warehouse} {outcome}: {exc}")
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        remove_created(warehouse)
 
 
 def _resources(warehouse: Path) -> dict[str, str | int | Path]:

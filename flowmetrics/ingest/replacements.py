@@ -28,6 +28,7 @@ from flowmetrics.ingest.raw_tables import (
     raw_table,
 )
 from flowmetrics.ingest.sql import ident
+from flowmetrics.ingest.writing import open_waiting
 from flowmetrics.warehouse.profile import Target
 
 
@@ -147,16 +148,21 @@ def _version(previous: str | None, rows: int, run_id: str) -> str:
 @contextlib.contextmanager
 def _writer(target: Target, lock_timeout: float) -> Iterator[duckdb.DuckDBPyConnection | None]:
     """The warehouse's duckdb connection when it exists and has raw.replacements; else None."""
-    from flowmetrics.warehouse.package_tables import open_writer
-
     if not target.is_duckdb or target.path is None or not target.path.exists():
         yield None
         return
-    connection = open_writer(target, lock_timeout)
+    who = f"restoring or accepting a replacement of a replace-mode table in {target.path}"
+    con = open_waiting(target.path, lock_timeout, existed=True, who=who)
     try:
-        yield connection.raw if connection.relation_exists(RAW_SCHEMA, REPLACEMENTS_TABLE) else None
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ?",
+            [RAW_SCHEMA, REPLACEMENTS_TABLE],
+        ).fetchone()
+        yield con if found and found[0] else None
     finally:
-        connection.close()
+        with contextlib.suppress(duckdb.Error):
+            con.close()
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], list[str]]) -> list[str]:
