@@ -92,7 +92,7 @@ def _ingest(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     from flowmetrics.ingest import ingest_directory
 
     assert ctx.raw_dir is not None and ctx.target.path is not None
-    restored = _restore_unchecked(ctx)
+    restored = _restore_unchecked(ctx, who="ingest into")
     summary = ingest_directory(ctx.raw_dir, ctx.target.path, progress=ctx.log.write, run_id=ctx.run_id,
                                hold_replacements=True, lock_timeout=ctx.lock_timeout)
     ctx.ingest_run_id = ctx.run_id
@@ -101,12 +101,12 @@ def _ingest(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     return text, {**summary.to_dict(), "restored": restored}
 
 
-def _restore_unchecked(ctx: NightlyContext) -> list[str]:
+def _restore_unchecked(ctx: NightlyContext, **who: str) -> list[str]:
     """A replacement an earlier night left unchecked (killed before check-raw) goes back before this night
     loads or builds anything."""
     from flowmetrics.ingest.replacements import restore_unchecked
 
-    notes = restore_unchecked(ctx.target, by_run_id=ctx.run_id, lock_timeout=ctx.lock_timeout)
+    notes = restore_unchecked(ctx.target, by_run_id=ctx.run_id, lock_timeout=ctx.lock_timeout, **who)
     for note in notes:
         ctx.log.say(note)
     return notes

@@ -146,13 +146,12 @@ def _version(previous: str | None, rows: int, run_id: str) -> str:
 
 
 @contextlib.contextmanager
-def _writer(target: Target, lock_timeout: float) -> Iterator[duckdb.DuckDBPyConnection | None]:
+def _writer(target: Target, lock_timeout: float, who: str) -> Iterator[duckdb.DuckDBPyConnection | None]:
     """The warehouse's duckdb connection when it exists and has raw.replacements; else None."""
     if not target.is_duckdb or target.path is None or not target.path.exists():
         yield None
         return
-    who = f"restoring or accepting a replacement of a replace-mode table in {target.path}"
-    con = open_waiting(target.path, lock_timeout, existed=True, who=who)
+    con = open_waiting(target.path, lock_timeout, existed=True, who=f"{who} {target.path}")
     try:
         found = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
@@ -177,12 +176,15 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], list[str]
     return result
 
 
-def restore_unchecked(target: Target, *, by_run_id: str, lock_timeout: float) -> list[str]:
+def restore_unchecked(
+    target: Target, *, by_run_id: str, lock_timeout: float, who: str = "the check of schema raw in"
+) -> list[str]:
     """Put back every replacement an earlier nightly left pending (it stopped before its check-raw decided).
 
-    A nightly calls this before it loads or builds, so it never builds on a replacement nobody checked.
+    A nightly calls this before it loads or builds, so it never builds on a replacement nobody checked. ``who``
+    names the step in a lock or disk error ("ingest into").
     """
-    with _writer(target, lock_timeout) as con:
+    with _writer(target, lock_timeout, who) as con:
         if con is None:
             return []
 
@@ -206,7 +208,7 @@ def settle_run(target: Target, run_id: str, *, accept: bool, lock_timeout: float
     past the timeout, a full disk) leaves the replacement pending and says so: the next nightly restores it.
     """
     try:
-        with _writer(target, lock_timeout) as con:
+        with _writer(target, lock_timeout, "the check of schema raw in") as con:
             if con is None:
                 return []
 
