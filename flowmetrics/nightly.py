@@ -101,12 +101,12 @@ def _ingest(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     return text, {**summary.to_dict(), "restored": restored}
 
 
-def _restore_unchecked(ctx: NightlyContext, **who: str) -> list[str]:
+def _restore_unchecked(ctx: NightlyContext, who: str) -> list[str]:
     """A replacement an earlier night left unchecked (killed before check-raw) goes back before this night
-    loads or builds anything."""
+    loads or builds anything. ``who`` names the step in a lock or disk error."""
     from flowmetrics.ingest.replacements import restore_unchecked
 
-    notes = restore_unchecked(ctx.target, by_run_id=ctx.run_id, lock_timeout=ctx.lock_timeout, **who)
+    notes = restore_unchecked(ctx.target, by_run_id=ctx.run_id, lock_timeout=ctx.lock_timeout, who=who)
     for note in notes:
         ctx.log.say(note)
     return notes
@@ -160,7 +160,7 @@ def _check_raw(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     replacements of replace-mode tables are accepted when it passes and put back when the night is refused."""
     from flowmetrics.ingest.replacements import settle_run
 
-    restored = _restore_unchecked(ctx) if ctx.ingest_run_id is None else []
+    restored = _restore_unchecked(ctx, who="check-raw on") if ctx.ingest_run_id is None else []
     try:
         text, detail = _gate(ctx, raw_only=True)
     except Exception as exc:

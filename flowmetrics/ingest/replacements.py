@@ -23,6 +23,7 @@ from flowmetrics.errors import FlowmetricsError
 from flowmetrics.ingest.raw_tables import (
     INGEST_RUNS,
     REPLACEMENTS,
+    REPLACEMENTS_COLUMNS,
     REPLACEMENTS_TABLE,
     previous_table,
     raw_table,
@@ -111,8 +112,9 @@ def _insert(
     at: datetime,
     settled: datetime | None = None,
 ) -> None:
+    columns = ", ".join(ident(c) for c, _ in REPLACEMENTS_COLUMNS)
     con.execute(
-        f"INSERT INTO {REPLACEMENTS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {REPLACEMENTS} ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [table, run_id, previous, state, at, settled, run_id if settled else None],
     )
 
@@ -176,13 +178,11 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], list[str]
     return result
 
 
-def restore_unchecked(
-    target: Target, *, by_run_id: str, lock_timeout: float, who: str = "the check of schema raw in"
-) -> list[str]:
+def restore_unchecked(target: Target, *, by_run_id: str, lock_timeout: float, who: str) -> list[str]:
     """Put back every replacement an earlier nightly left pending (it stopped before its check-raw decided).
 
     A nightly calls this before it loads or builds, so it never builds on a replacement nobody checked. ``who``
-    names the step in a lock or disk error ("ingest into").
+    names the step in a lock or disk error ("ingest into", followed by the file).
     """
     with _writer(target, lock_timeout, who) as con:
         if con is None:
@@ -208,7 +208,7 @@ def settle_run(target: Target, run_id: str, *, accept: bool, lock_timeout: float
     past the timeout, a full disk) leaves the replacement pending and says so: the next nightly restores it.
     """
     try:
-        with _writer(target, lock_timeout, "the check of schema raw in") as con:
+        with _writer(target, lock_timeout, "check-raw on") as con:
             if con is None:
                 return []
 

@@ -86,7 +86,8 @@ def test_a_replacement_left_pending_is_put_back_by_the_next_night(
     ingest_directory(_export(tmp_path, "day2", frames, _other_map(frames)), warehouse, run_id="night-2",
                      hold_replacements=True)
 
-    notes = restore_unchecked(Target("duckdb", "duckdb", "main", warehouse), by_run_id="night-3", lock_timeout=0)
+    notes = restore_unchecked(Target("duckdb", "duckdb", "main", warehouse), by_run_id="night-3", lock_timeout=0,
+                              who="ingest into")
 
     assert notes == [
         "raw.status_map restored to the version loaded by run day-1 (3 rows): run night-2's replacement was never "
@@ -125,5 +126,6 @@ def test_the_standalone_ingest_replaces_at_once_and_settles_a_pending_replacemen
         ("day-3", "day-1", "accepted", "day-3"),
     ]
     assert rows(warehouse, COPIES) == [(0,)]
-    assert restore_unchecked(Target("duckdb", "duckdb", "main", warehouse), by_run_id="n", lock_timeout=0) == []
+    assert restore_unchecked(Target("duckdb", "duckdb", "main", warehouse), by_run_id="n", lock_timeout=0,
+                             who="ingest into") == []
     assert rows(warehouse, MAP) == expected

@@ -85,3 +85,29 @@ def test_a_night_killed_before_check_raw_leaves_no_unchecked_map_to_build_on(
             "replacement was never checked (that night stopped before check-raw decided)") in output
     assert status_map(warehouse) == good_map
     assert published_contents(warehouse)["publish_info"][0][0] == "after-kill"
+
+
+def test_a_night_without_raw_after_a_kill_puts_the_unchecked_map_back(
+    baseline: Baseline, tmp_path: Path, dbt_dir: Path
+):
+    """No --raw (an EL tool lands raw): check-raw puts the unchecked replacement back before the build. The
+    killed night's map is valid but different: nobody checked it, so no build may use it."""
+    raw, warehouse = copy_baseline(baseline, tmp_path)
+    good_map = status_map(warehouse)
+    other = pd.read_csv(raw / "status_map.csv", dtype=str, keep_default_na=False)
+    other["stage"] = other["stage"].replace({"qa": "testing"})
+    other.to_csv(raw / "status_map.csv", index=False)
+    killed = run(nightly_args(tmp_path, warehouse, raw, dbt_dir, "--run-id", "killed-night"),
+                 FLOWMETRICS_FAULTPOINT="nightly.ingested", FLOWMETRICS_FAULTPOINT_ACTION="kill")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert status_map(warehouse) != good_map
+
+    next_night = run(nightly_args(tmp_path, warehouse, None, dbt_dir, "--run-id", "no-raw-night"))
+
+    output = next_night.stdout + next_night.stderr
+    assert next_night.returncode == 0, output[-4000:]
+    assert "[1/6] ingest: skipped" in output
+    assert "raw.status_map restored to the version loaded by run baseline-run (11 rows): run killed-night's " \
+        "replacement was never checked" in output
+    assert status_map(warehouse) == good_map
+    assert published_contents(warehouse)["publish_info"][0][0] == "no-raw-night"
