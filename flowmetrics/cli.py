@@ -24,6 +24,10 @@ WAREHOUSE_OPTION = click.option(
     default=None,
     help="DuckDB file (default: env FLOWMETRICS_DUCKDB, else flowmetrics.duckdb).",
 )
+LOCK_TIMEOUT_OPTION = click.option(
+    "--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+    help="Seconds to wait while readers or another writer hold a DuckDB file.",
+)
 
 
 class Timestamp(click.ParamType):
@@ -163,12 +167,14 @@ def generate(out_dir: Path, items: int, seed: int, fmt: str, as_json: bool) -> N
 @main.command()
 @click.argument("source_dir", type=click.Path(file_okay=False, path_type=Path))
 @WAREHOUSE_OPTION
+@LOCK_TIMEOUT_OPTION
 @JSON_OPTION
-def ingest(source_dir: Path, warehouse: Path | None, as_json: bool) -> None:
+def ingest(source_dir: Path, warehouse: Path | None, lock_timeout: float, as_json: bool) -> None:
     """Check the raw files in SOURCE_DIR against the contract and load them into schema raw."""
     from flowmetrics.ingest import ingest_directory
 
-    summary = ingest_directory(source_dir, _warehouse_path(warehouse), progress=_progress(as_json))
+    summary = ingest_directory(source_dir, _warehouse_path(warehouse), progress=_progress(as_json),
+                               lock_timeout=lock_timeout)
     lines = [f"ingested {source_dir} into {summary.warehouse} ({summary.seconds:.1f}s)"]
     lines.append(f"  {'table':<24}{'read':>12}{'inserted':>12}{'updated':>10}{'unchanged':>12}{'quarantined':>13}")
     for t in summary.tables:
@@ -388,8 +394,7 @@ QUALITY_OPTIONS = [
                  help="Reference time of the checks (ISO-8601, UTC); default: the wall clock of the run."),
     click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("logs/quality"),
                  show_default=True, help="Where each run writes quality.json and its GX Data Docs."),
-    click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
-                 help="Seconds to wait while readers or another writer hold a DuckDB file."),
+    LOCK_TIMEOUT_OPTION,
 ]
 
 

@@ -40,6 +40,13 @@ class WarehouseError(FlowmetricsError):
     exit_code = 2
 
 
+class WarehouseWriteError(WarehouseError):
+    """Writing the warehouse failed for a reason outside the data and the configuration (its disk is full, or
+    another process held it past the lock timeout); nothing was changed and the same run can succeed later."""
+
+    exit_code = 1
+
+
 class MartNotFoundError(WarehouseError):
     """A mart the package reads does not exist: run `flowmetrics build` (dbt build) first."""
 

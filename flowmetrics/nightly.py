@@ -85,13 +85,28 @@ class Step:
 
 
 def _ingest(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    """Ingest with replace-mode tables held until check-raw decides (flowmetrics.ingest.replacements)."""
     from flowmetrics.ingest import ingest_directory
 
     assert ctx.raw_dir is not None and ctx.target.path is not None
-    summary = ingest_directory(ctx.raw_dir, ctx.target.path, progress=ctx.log.write, run_id=ctx.run_id)
+    restored = _restore_unchecked(ctx, who="ingest into")
+    summary = ingest_directory(ctx.raw_dir, ctx.target.path, progress=ctx.log.write, run_id=ctx.run_id,
+                               hold_replacements=True, lock_timeout=ctx.lock_timeout)
     ctx.ingest_run_id = ctx.run_id
+    faultpoints.reached("nightly.ingested")
     text = f"{summary.rows_inserted:,} rows inserted, {summary.rows_quarantined:,} quarantined"
-    return text, summary.to_dict()
+    return text, {**summary.to_dict(), "restored": restored}
+
+
+def _restore_unchecked(ctx: NightlyContext, who: str) -> list[str]:
+    """A replacement an earlier night left unchecked (killed before check-raw) goes back before this night
+    loads or builds anything. ``who`` names the step in a lock or disk error."""
+    from flowmetrics.ingest.replacements import restore_unchecked
+
+    notes = restore_unchecked(ctx.target, by_run_id=ctx.run_id, lock_timeout=ctx.lock_timeout, who=who)
+    for note in notes:
+        ctx.log.say(note)
+    return notes
 
 
 def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
@@ -120,8 +135,28 @@ def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
 
 
 def _check_raw(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
-    """The raw suites before dbt builds on the data: a bad export fails here, without a build."""
-    return _gate(ctx, raw_only=True)
+    """The raw suites before dbt builds on the data: a bad export fails here, without a build. Tonight's
+    replacements of replace-mode tables are accepted when it passes and put back when the night is refused."""
+    from flowmetrics.ingest.replacements import settle_run
+
+    restored = _restore_unchecked(ctx, who="check-raw on") if ctx.ingest_run_id is None else []
+    try:
+        text, detail = _gate(ctx, raw_only=True)
+    except Exception as exc:
+        if ctx.ingest_run_id is None:
+            raise
+        notes = settle_run(ctx.target, ctx.ingest_run_id, accept=False, lock_timeout=ctx.lock_timeout)
+        for note in notes:
+            ctx.log.say(note)
+        if notes and isinstance(exc, FlowmetricsError):
+            exc.args = ("\n".join([str(exc), *notes]),)  # the result's error says what raw holds now
+        raise
+    settled = []
+    if ctx.ingest_run_id is not None:
+        settled = settle_run(ctx.target, ctx.ingest_run_id, accept=True, lock_timeout=ctx.lock_timeout)
+        for note in settled:
+            ctx.log.write(note)
+    return text, {**detail, "replacements": restored + settled}
 
 
 def _check(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:

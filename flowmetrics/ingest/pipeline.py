@@ -16,17 +16,17 @@ from pathlib import Path
 
 import duckdb
 
-from flowmetrics.contract import TABLES
-from flowmetrics.errors import ConfigError, RawContractError, WarehouseError
-from flowmetrics.ingest import quarantine
+from flowmetrics.contract import TABLES, LoadMode
+from flowmetrics.errors import ConfigError, RawContractError
+from flowmetrics.ingest import quarantine, replacements
 from flowmetrics.ingest.files import discover
 from flowmetrics.ingest.load import LoadCounts, flag_duplicates, merge
 from flowmetrics.ingest.raw_tables import INGEST_RUNS, INGEST_RUNS_COLUMNS, ensure_raw_tables
 from flowmetrics.ingest.schema_check import FileLayout, check_file, type_problems
-from flowmetrics.ingest.sql import ident
+from flowmetrics.ingest.sql import ident, literal
 from flowmetrics.ingest.stage import Staged, StageNames, drop, quarantine_selects, stage, stage_sql
+from flowmetrics.ingest.writing import open_waiting, remove_created, write_error
 from flowmetrics.results import IngestSummary, TableIngest
-from flowmetrics.warehouse.duckdb_file import connect
 
 Progress = Callable[[str], None]
 MEMORY_LIMIT_ENV = "FLOWMETRICS_INGEST_MEMORY_LIMIT"
@@ -34,12 +34,21 @@ THREADS_ENV = "FLOWMETRICS_INGEST_THREADS"
 
 
 def ingest_directory(
-    source_dir: Path, warehouse: Path, *, progress: Progress | None = None, run_id: str | None = None
+    source_dir: Path,
+    warehouse: Path,
+    *,
+    progress: Progress | None = None,
+    run_id: str | None = None,
+    hold_replacements: bool = False,
+    lock_timeout: float = 0.0,
 ) -> IngestSummary:
     """Load the raw files in ``source_dir`` into schema raw of the DuckDB file ``warehouse``.
 
     Raises RawContractError (listing every problem, nothing changed) when a file breaks the contract at file
     level; rows that break it go to raw.quarantine. ``run_id`` lets a caller (the nightly run) name the run.
+    ``hold_replacements`` (the nightly) keeps what a replace-mode table held until check-raw decides (see
+    flowmetrics.ingest.replacements). Waits up to ``lock_timeout`` seconds while another process holds the file
+    (the CLI's --lock-timeout; 0 fails at once).
     """
     clock = time.perf_counter()
     say: Progress = progress or (lambda _message: None)
@@ -51,8 +60,10 @@ def ingest_directory(
     started_at = datetime.now(UTC).replace(tzinfo=None)
     run_id = run_id or f"{started_at:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
     existed = warehouse.exists()
-    con = connect(warehouse, **_resources(warehouse))
+    options = _resources(warehouse)
+    con = open_waiting(warehouse, lock_timeout, existed=existed, who=f"ingest into {warehouse}")
     try:
+        _apply(con, options)
         con.execute("BEGIN TRANSACTION")
         ensure_raw_tables(con)
         if con.execute(f"SELECT 1 FROM {INGEST_RUNS} WHERE ingest_run_id = ? LIMIT 1", [run_id]).fetchone():
@@ -66,7 +77,9 @@ def ingest_directory(
         results = []
         for name in TABLES:
             if name in staged:
-                result = _load_table(con, staged[name], run_id, started_at, table_started[name], say)
+                result = _load_table(
+                    con, staged[name], run_id, started_at, table_started[name], say, hold_replacements
+                )
             else:
                 say(f"{name}: no file, raw.{name} left as it was")
                 result = TableIngest(name, None)
@@ -75,12 +88,12 @@ def ingest_directory(
         con.execute("COMMIT")
     except BaseException as exc:
         _abandon(con, warehouse, existed)
-        if isinstance(exc, duckdb.Error):
-            raise WarehouseError(
-                f"ingest into {warehouse} failed and was rolled back, nothing changed: {exc}"
-            ) from exc
+        error = write_error(exc, warehouse, f"ingest into {warehouse}", "failed and was rolled back, nothing changed")
+        if error is not None:
+            raise error from exc
         raise
-    con.close()
+    with contextlib.suppress(duckdb.Error, OSError):  # committed: a failure to close changes nothing
+        con.close()
     seconds = round(time.perf_counter() - clock, 3)
     return IngestSummary(str(warehouse), str(source_dir), tuple(results), seconds)
 
@@ -145,12 +158,19 @@ def _load_table(
     ingested_at: datetime,
     started: datetime,
     say: Progress,
+    hold_replacements: bool,
 ) -> TableIngest:
     layout = staged.layout
     name = layout.table.name
     source_file = str(layout.raw_file.path.resolve())
+    replace = layout.table.load_mode is LoadMode.REPLACE
+    if replace:
+        replacements.keep_previous(con, name)
     flag_duplicates(con, staged)
     counts = merge(con, staged)
+    if replace:
+        changed = bool(counts.inserted or counts.updated or counts.deleted)
+        replacements.record(con, name, run_id, ingested_at, changed=changed, hold=hold_replacements)
     ctx = quarantine.RunContext(run_id, ingested_at, name, source_file)
     for select_sql in quarantine_selects(staged):
         quarantine.insert(con, ctx, select_sql)
@@ -205,14 +225,20 @@ def _record(
     con.execute(f"INSERT INTO {INGEST_RUNS} ({columns}) VALUES ({placeholders})", list(values))
 
 
+def _apply(con: duckdb.DuckDBPyConnection, options: dict[str, str | int | Path]) -> None:
+    for name, value in options.items():
+        con.execute(f"SET {name} = {value if isinstance(value, int) else literal(value)}")
+
+
 def _abandon(con: duckdb.DuckDBPyConnection, warehouse: Path, existed: bool) -> None:
-    """Roll back, close, and remove the warehouse file when this run created it."""
-    with contextlib.suppress(duckdb.Error):  # the failing statement may have aborted it already
+    """Roll back, close, and remove the warehouse file when this run created it. Never raises: the error that
+    made the run fail is the one to report (on a full disk the rollback and the close may fail too)."""
+    with contextlib.suppress(duckdb.Error, OSError):  # the failing statement may have aborted it already
         con.execute("ROLLBACK")
-    con.close()
+    with contextlib.suppress(duckdb.Error, OSError):
+        con.close()
     if not existed:
-        for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        remove_created(warehouse)
 
 
 def _resources(warehouse: Path) -> dict[str, str | int | Path]:

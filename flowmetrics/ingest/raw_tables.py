@@ -1,4 +1,4 @@
-"""The tables of schema raw: one per contract table, raw.quarantine and raw.ingest_runs.
+"""The tables of schema raw: one per contract table, raw.quarantine, raw.ingest_runs and raw.replacements.
 
 Every contract table exists after an ingest (empty when its optional file never came), so dbt sources resolve.
 An existing table whose columns disagree with the contract is a warehouse error, not something to paper over.
@@ -31,9 +31,27 @@ INGEST_RUNS_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 INGEST_RUNS = qualified(RAW_SCHEMA, INGEST_RUNS_TABLE)
 
+REPLACEMENTS_TABLE = "replacements"
+REPLACEMENTS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("table_name", "VARCHAR"),  # a replace-mode contract table
+    ("ingest_run_id", "VARCHAR"),  # the run whose ingest loaded this version
+    ("previous_run_id", "VARCHAR"),  # the run that loaded the version it replaced; NULL: none (empty)
+    ("state", "VARCHAR"),  # pending, accepted, restored or superseded (see flowmetrics.ingest.replacements)
+    ("replaced_at", "TIMESTAMP"),
+    ("settled_at", "TIMESTAMP"),
+    ("settled_by_run_id", "VARCHAR"),
+)
+REPLACEMENTS = qualified(RAW_SCHEMA, REPLACEMENTS_TABLE)
+PREVIOUS_SUFFIX = "__previous"
+
 
 def raw_table(name: str) -> str:
     return qualified(RAW_SCHEMA, name)
+
+
+def previous_table(name: str) -> str:
+    """Where a pending replacement keeps the version of raw.<name> it overwrote."""
+    return qualified(RAW_SCHEMA, name + PREVIOUS_SUFFIX)
 
 
 def contract_columns(table: Table) -> tuple[tuple[str, str], ...]:
@@ -46,6 +64,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     wanted = {name: contract_columns(t) for name, t in TABLES.items()}
     wanted[QUARANTINE_TABLE] = QUARANTINE_COLUMNS
     wanted[INGEST_RUNS_TABLE] = INGEST_RUNS_COLUMNS
+    wanted[REPLACEMENTS_TABLE] = REPLACEMENTS_COLUMNS
     existing: dict[str, dict[str, str]] = {}
     for table_name, column, data_type in con.execute(
         "SELECT table_name, column_name, data_type FROM duckdb_columns() "
