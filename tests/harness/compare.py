@@ -21,12 +21,15 @@ FLOAT_ATOL = 1e-6  # seconds: a microsecond
 
 @dataclass(frozen=True)
 class Relation:
-    """A model of the dbt project: its name, materialization, access and the key its tests assert is unique."""
+    """A model of the dbt project: its name, materialization, access and the key its tests assert is unique, and
+    the columns whose values depend on the engine (column meta `engine_specific: true`, e.g. a hash fingerprint:
+    equal between builds on one engine, not across engines)."""
 
     name: str
     materialized: str
     access: str
     key: tuple[str, ...]
+    engine_specific: tuple[str, ...] = ()
 
 
 def keyed_relations(manifest_path: Path) -> dict[str, Relation]:
@@ -51,7 +54,13 @@ def keyed_relations(manifest_path: Path) -> dict[str, Relation]:
         materialized = node["config"]["materialized"]
         if materialized == "ephemeral":
             continue
-        relations[node["name"]] = Relation(node["name"], materialized, node.get("access", "protected"), key)
+        engine_specific = tuple(sorted(
+            name for name, column in node.get("columns", {}).items()
+            if (column.get("meta") or {}).get("engine_specific")
+        ))
+        relations[node["name"]] = Relation(
+            node["name"], materialized, node.get("access", "protected"), key, engine_specific
+        )
     return dict(sorted(relations.items()))
 
 

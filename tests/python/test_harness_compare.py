@@ -60,7 +60,8 @@ def test_relations_and_keys_come_from_the_manifest(tmp_path: Path):
             "model.p.fct_a": {"resource_type": "model", "name": "fct_a", "access": "public",
                               "config": {"materialized": "incremental"}},
             "model.p.int_b": {"resource_type": "model", "name": "int_b", "access": "protected",
-                              "config": {"materialized": "table"}},
+                              "config": {"materialized": "table"},
+                              "columns": {"x": {"meta": {}}, "fp": {"meta": {"engine_specific": True}}}},
             "model.p.int_c": {"resource_type": "model", "name": "int_c", "access": "protected",
                               "config": {"materialized": "ephemeral"}},
             "test.p.unique_fct_a_id": {"resource_type": "test", "attached_node": "model.p.fct_a",
@@ -80,3 +81,4 @@ def test_relations_and_keys_come_from_the_manifest(tmp_path: Path):
     relations = keyed_relations(path)
     assert {name: r.key for name, r in relations.items()} == {"fct_a": ("id",), "int_b": ("x", "y")}
     assert list(public_marts(path)) == ["fct_a"]
+    assert {name: r.engine_specific for name, r in relations.items()} == {"fct_a": (), "int_b": ("fp",)}

@@ -1,8 +1,9 @@
 {#- One row per experiment x unit exposed at or before the as-of: the variant of the unit's first exposure (ties:
     the variant name), how many distinct variants it was exposed to, and whether its first variant is planned.
     A unit seen in several variants counts once, in its first variant, and is flagged (variants_seen > 1).
-    Incremental: a nightly run recomputes whole experiments, those with exposures inside the lookback window (see
-    macros/incremental/rebuild_experiments.sql), and replaces their rows. -#}
+    Incremental: a nightly run recomputes whole experiments, those whose exposures up to the as-of are not the ones
+    built (a count and a fingerprint per experiment; see macros/incremental/rebuild_experiments.sql), and replaces
+    their rows. exposures and exposures_fingerprint hold what the comparison needs. -#}
 {{
     config(
         materialized='incremental',
@@ -33,7 +34,8 @@ keep_exposures_up_to_as_of as (
         experiment_id,
         unit_id,
         variant,
-        exposed_at
+        exposed_at,
+        {{ flowmetrics.row_fingerprint(['unit_id', 'variant', 'exposed_at']) }} as exposure_fingerprint
     from exposures
     where exposed_at <= {{ as_of() }}
 
@@ -57,7 +59,8 @@ count_variants_seen as (
         experiment_id,
         unit_id,
         count(distinct variant) as variants_seen,
-        count(*) as exposures
+        count(*) as exposures,
+        sum(exposure_fingerprint) as exposures_fingerprint
     from keep_exposures_up_to_as_of
     group by experiment_id, unit_id
 
@@ -72,6 +75,7 @@ final as (
         rank_exposures.exposed_at as first_exposed_at,
         cast(count_variants_seen.variants_seen as {{ dbt.type_bigint() }}) as variants_seen,
         cast(count_variants_seen.exposures as {{ dbt.type_bigint() }}) as exposures,
+        cast(count_variants_seen.exposures_fingerprint as {{ dbt.type_bigint() }}) as exposures_fingerprint,
         experiment_variants.variant is not null as is_first_variant_planned
     from rank_exposures
     inner join count_variants_seen
