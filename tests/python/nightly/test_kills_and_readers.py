@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -133,12 +134,14 @@ def test_killed_after_the_swap_committed_shows_the_complete_new_run(baseline: Ba
 
 def test_a_reader_looping_during_a_publish_never_sees_a_mix(baseline: Baseline, tmp_path: Path):
     _, warehouse = copy_baseline(baseline, tmp_path)
-    out = tmp_path / "reader.json"
-    reader = subprocess.Popen([sys.executable, str(READER), str(warehouse), "45", str(out)],
+    out, stop = tmp_path / "reader.json", tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, str(READER), str(warehouse), "600", str(out), str(stop)],
                               stderr=subprocess.PIPE, text=True, env=env())
     try:
         published = run(publish_args(tmp_path, warehouse) + ["--json"])
+        time.sleep(0.5)  # the reader reads the new run a few times too
     finally:
+        stop.touch()
         _, err = reader.communicate(timeout=120)
     assert reader.returncode == 0, err
     assert published.returncode == 0, published.stderr[-3000:]
