@@ -17,29 +17,19 @@ from pathlib import Path
 import pytest
 
 from tests.python.nightly.helpers import (
-    CLI,
-    NOW,
     Baseline,
     copy_baseline,
     env,
     nightly_args,
+    publish_args,
     published_contents,
     run,
-    schemas,
+    snapshot_schemas,
     wait_for,
 )
 
 pytestmark = pytest.mark.slow
 READER = Path(__file__).with_name("reader_loop.py")
-
-
-def publish_args(tmp_path: Path, warehouse: Path) -> list[str]:
-    return [*CLI, "publish", "--warehouse", str(warehouse), "--now", NOW, "--report-dir", str(tmp_path / "q"),
-            "--lock-timeout", "60"]
-
-
-def snapshot_schemas(warehouse: Path) -> list[str]:
-    return [s for s in schemas(warehouse) if s.startswith("published_snapshot_")]
 
 
 def test_killed_in_the_middle_of_dbt_build_then_the_next_run_recovers(baseline: Baseline, tmp_path: Path):

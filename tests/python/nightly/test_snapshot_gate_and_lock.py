@@ -23,19 +23,15 @@ from tests.python.nightly.helpers import (
     copy_baseline,
     env,
     nightly_args,
+    publish_args,
     published_contents,
     run,
-    schemas,
+    snapshot_schemas,
     wait_for,
 )
 
 pytestmark = pytest.mark.slow
 RATE_CHECK = "fct_work_items.flow_efficiency.rate_range"
-
-
-def publish_args(tmp_path: Path, warehouse: Path, lock_timeout: str = "60") -> list[str]:
-    return [*CLI, "publish", "--warehouse", str(warehouse), "--now", NOW, "--report-dir", str(tmp_path / "q"),
-            "--lock-timeout", lock_timeout, "--json"]
 
 
 def rewrite_flow_efficiency(warehouse: Path) -> int:
@@ -60,10 +56,6 @@ def without_run_id(rows: list[tuple]) -> list[tuple]:
     return sorted((row[:-1] for row in rows), key=repr)  # published_run_id is the last column
 
 
-def snapshot_schemas(warehouse: Path) -> list[str]:
-    return [s for s in schemas(warehouse) if s.startswith("published_snapshot_")]
-
-
 def start_paused(args: list[str], point: str, marker: Path) -> subprocess.Popen[str]:
     """Start a command that pauses at a faultpoint until the test deletes ``marker``."""
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -76,7 +68,7 @@ def test_a_mart_rewritten_between_the_copy_and_the_gate_is_not_published_and_the
 ):
     _, warehouse = copy_baseline(baseline, tmp_path)
     marker = tmp_path / "reached"
-    proc = start_paused(publish_args(tmp_path, warehouse), "publish.before_gate", marker)
+    proc = start_paused(publish_args(tmp_path, warehouse, "--json"), "publish.before_gate", marker)
     try:
         wait_for(marker.exists, 180, "the publish to have copied its snapshot")
         rows = rewrite_flow_efficiency(warehouse)
@@ -105,7 +97,7 @@ def test_a_mart_rewritten_between_the_copy_and_the_gate_is_not_published_and_the
                  [run_id]) == [(run_id, snapshot)]
 
     # the next publish copies the rewritten mart: its gate, on that snapshot, refuses it
-    again = run(publish_args(tmp_path, warehouse))
+    again = run(publish_args(tmp_path, warehouse, "--json"))
     assert again.returncode == 1, again.stderr[-3000:]
     refused = json.loads(again.stdout)["quality"]
     assert RATE_CHECK in refused["failures"] and RATE_CHECK in again.stderr
@@ -162,7 +154,7 @@ def test_writers_wait_for_the_warehouse_lock_and_fail_naming_the_nightly_that_ho
             "ingest": run([*CLI, "ingest", str(raw), *wh, *lock]),
             "detect": run([*CLI, "detect", *wh, *lock]),
             "check": run([*CLI, "check", *wh, "--now", NOW, "--report-dir", str(tmp_path / "q"), *lock]),
-            "publish": run(publish_args(tmp_path, warehouse, "1")),
+            "publish": run(publish_args(tmp_path, warehouse, "--json", lock_timeout=1)),
             "nightly": run(nightly_args(tmp_path / "second", warehouse, raw, dbt_dir, *lock)),
         }
         for command, result in refused.items():
@@ -172,7 +164,7 @@ def test_writers_wait_for_the_warehouse_lock_and_fail_naming_the_nightly_that_ho
             assert "Traceback" not in result.stderr and "dbt build finished" not in result.stdout
 
         # a writer with time to wait runs once the nightly has finished
-        waiter = subprocess.Popen(publish_args(tmp_path, warehouse, "600"), stdout=subprocess.PIPE,
+        waiter = subprocess.Popen(publish_args(tmp_path, warehouse, "--json", lock_timeout=600), stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True, env=env())
         marker.unlink()
         _, err = holder.communicate(timeout=600)
