@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 the data failed a check or a step failed on it, 2 usage or c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -26,7 +27,7 @@ WAREHOUSE_OPTION = click.option(
 )
 LOCK_TIMEOUT_OPTION = click.option(
     "--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
-    help="Seconds to wait while readers or another writer hold a DuckDB file.",
+    help="Seconds to wait while another writing command holds the warehouse (or readers hold a DuckDB file).",
 )
 
 
@@ -172,9 +173,11 @@ def generate(out_dir: Path, items: int, seed: int, fmt: str, as_json: bool) -> N
 def ingest(source_dir: Path, warehouse: Path | None, lock_timeout: float, as_json: bool) -> None:
     """Check the raw files in SOURCE_DIR against the contract and load them into schema raw."""
     from flowmetrics.ingest import ingest_directory
+    from flowmetrics.warehouse.lock import warehouse_lock
 
-    summary = ingest_directory(source_dir, _warehouse_path(warehouse), progress=_progress(as_json),
-                               lock_timeout=lock_timeout)
+    path = _warehouse_path(warehouse)
+    with warehouse_lock(_target(None, path), "ingest", lock_timeout):
+        summary = ingest_directory(source_dir, path, progress=_progress(as_json), lock_timeout=lock_timeout)
     lines = [f"ingested {source_dir} into {summary.warehouse} ({summary.seconds:.1f}s)"]
     lines.append(f"  {'table':<24}{'read':>12}{'inserted':>12}{'updated':>10}{'unchanged':>12}{'quarantined':>13}")
     for t in summary.tables:
@@ -194,20 +197,20 @@ def ingest(source_dir: Path, warehouse: Path | None, lock_timeout: float, as_jso
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @WAREHOUSE_OPTION
+@LOCK_TIMEOUT_OPTION
 @click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
 @click.option("--as-of", "as_of", type=Timestamp(), default=None,
               help="As-of time (ISO-8601, UTC); default: the latest event.")
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
-def build(warehouse: Path | None, target: str | None, as_of: str | None, dbt_args: tuple[str, ...]) -> None:
+def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of: str | None,
+          dbt_args: tuple[str, ...]) -> None:
     """Run `dbt build` of this project (extra arguments after -- go to dbt, e.g. -- --full-refresh)."""
     from flowmetrics.warehouse.dbt_runner import run_dbt_build
+    from flowmetrics.warehouse.lock import warehouse_lock
 
-    result = run_dbt_build(
-        warehouse=None if target and target != "duckdb" and warehouse is None else _warehouse_path(warehouse),
-        target=target,
-        as_of=as_of,
-        extra_args=dbt_args,
-    )
+    target, path = _target_and_path(target, warehouse)
+    with warehouse_lock(_target(target, path), "build", lock_timeout):
+        result = run_dbt_build(warehouse=path, target=target, as_of=as_of, extra_args=dbt_args)
     if result.note:
         click.echo(result.note)
     click.echo(f"dbt build finished in {result.seconds:.1f}s")
@@ -234,6 +237,7 @@ def _target_and_path(target: str | None, warehouse: Path | None) -> tuple[str | 
 @click.option(
     "--no-write", is_flag=True, help="Write nothing: no findings in schema flowmetrics, no queue rebuild."
 )
+@LOCK_TIMEOUT_OPTION
 @JSON_OPTION
 def detect(
     warehouse: Path | None,
@@ -243,23 +247,28 @@ def detect(
     as_of: str | None,
     seed: int,
     no_write: bool,
+    lock_timeout: float,
     as_json: bool,
 ) -> None:
     """Name the stage that limits throughput, with its evidence, a confidence and the shifts."""
     from flowmetrics.analysis import finding_table, verdict_sentence
     from flowmetrics.detection import run_detection
+    from flowmetrics.warehouse.lock import warehouse_lock
     from flowmetrics.warehouse.profile import resolve_target
 
     target, path = _target_and_path(target, warehouse)
-    result = run_detection(
-        resolve_target(target, path),
-        window_days=window,
-        windows=windows,
-        as_of=as_of,
-        seed=seed,
-        write=not no_write,
-        progress=_progress(as_json),
-    )
+    resolved = resolve_target(target, path)
+    writing = contextlib.nullcontext() if no_write else warehouse_lock(resolved, "detect", lock_timeout)
+    with writing:
+        result = run_detection(
+            resolved,
+            window_days=window,
+            windows=windows,
+            as_of=as_of,
+            seed=seed,
+            write=not no_write,
+            progress=_progress(as_json),
+        )
     payload = result.finding.to_dict()
     footer = []
     if result.run_id is not None:
@@ -425,17 +434,22 @@ def _quality_config(config_path: Path | None, now: str | None):
 @click.option("--no-record", is_flag=True, help="Do not write flowmetrics.quality_runs.")
 @JSON_OPTION
 def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_record, as_json) -> None:
-    """Run the quality gate (great-expectations) over raw, staging and the marts; exit 1 if an error check fails."""
+    """Run the quality gate (great-expectations) over raw, staging and the built marts, without publishing; exit 1
+    if an error check fails."""
     from flowmetrics.quality.runner import run_checks, summary_text
+    from flowmetrics.warehouse.lock import warehouse_lock
 
-    report = run_checks(
-        _target(target, warehouse),
-        config=_quality_config(config_path, now),
-        report_dir=report_dir,
-        record=not no_record,
-        progress=_progress(as_json),
-        lock_timeout=lock_timeout,
-    )
+    resolved = _target(target, warehouse)
+    recording = contextlib.nullcontext() if no_record else warehouse_lock(resolved, "check", lock_timeout)
+    with recording:
+        report = run_checks(
+            resolved,
+            config=_quality_config(config_path, now),
+            report_dir=report_dir,
+            record=not no_record,
+            progress=_progress(as_json),
+            lock_timeout=lock_timeout,
+        )
     _emit(report.to_dict(), as_json, summary_text(report))
     if not report.passed:
         sys.exit(1)
@@ -447,29 +461,39 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
 @_quality_options
 @JSON_OPTION
 def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_json) -> None:
-    """Check, then make the checked marts visible in schema published in one atomic swap (exit 1: nothing published)."""
-    from flowmetrics.quality.runner import failure_lines, run_checks, summary_text
+    """Copy the marts into a snapshot, run the quality gate on it, and swap it into schema published in one atomic
+    step (exit 1: a check failed, nothing published)."""
+    from flowmetrics.errors import DataQualityError
+    from flowmetrics.quality.runner import SnapshotGate, failure_lines, new_run_id, summary_text
+    from flowmetrics.warehouse.lock import warehouse_lock
     from flowmetrics.warehouse.publish import publish as publish_marts
 
     resolved = _target(target, warehouse)
-    report = run_checks(resolved, config=_quality_config(config_path, now), report_dir=report_dir,
-                        progress=_progress(as_json), lock_timeout=lock_timeout)
-    if not report.passed:
+    gate = SnapshotGate(resolved, config=_quality_config(config_path, now), run_id=new_run_id(),
+                        report_dir=report_dir, progress=_progress(as_json), lock_timeout=lock_timeout)
+    try:
+        with warehouse_lock(resolved, "publish", lock_timeout):
+            result = publish_marts(resolved, run_id=gate.run_id, gate=gate, lock_timeout=lock_timeout,
+                                   progress=_progress(as_json))
+    except DataQualityError:
+        report = gate.report
+        assert report is not None
         if as_json:
             _emit({"published": False, "quality": report.to_dict()}, True, "")
         else:
             click.echo(summary_text(report), err=True)
         click.secho(
-            f"error: {len(report.failures)} check(s) failed; schema published was left as it was:\n"
-            + "\n".join(f"  - {line}" for line in failure_lines(report)),
+            f"error: {len(report.failures)} check(s) failed on snapshot {report.snapshot_schema} (dropped); "
+            "schema published was left as it was:\n" + "\n".join(f"  - {line}" for line in failure_lines(report)),
             fg="red",
             err=True,
         )
         sys.exit(1)
-    result = publish_marts(resolved, run_id=report.run_id, checked_counts=report.row_counts, as_of=report.as_of,
-                           quality_run_id=report.run_id, lock_timeout=lock_timeout, progress=_progress(as_json))
+    report = gate.report
+    assert report is not None
     lines = [summary_text(report), f"published run {result.run_id} ({result.seconds:.1f}s): "
-             f"{len(result.relations)} relations in schema published, snapshot {result.snapshot_schema}"]
+             f"{len(result.relations)} relations in schema published, snapshot {result.snapshot_schema} "
+             f"(checked by quality run {result.quality_run_id})"]
     lines += [f"  published.{name:<30}{n:>10,} rows" for name, n in result.relations.items()]
     if result.not_built:
         lines.append("  not built (not published): " + ", ".join(result.not_built))
@@ -493,7 +517,7 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def nightly(raw_dir, warehouse, target, as_of, config_path, now, report_dir, lock_timeout, log_file, run_id,
             as_json, dbt_args) -> None:
-    """ingest → check raw → dbt build → check → detect → publish; exit 0 published, 1 failed, 2 usage."""
+    """ingest → check raw → dbt build → detect → publish (copy, gate, swap); exit 0 published, 1 failed, 2 usage."""
     from flowmetrics.nightly import run_nightly
 
     result = run_nightly(

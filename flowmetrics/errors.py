@@ -47,6 +47,12 @@ class WarehouseWriteError(WarehouseError):
     exit_code = 1
 
 
+class WarehouseBusyError(FlowmetricsError):
+    """Another writing command held the warehouse's lock for longer than --lock-timeout; nothing was changed."""
+
+    exit_code = 1
+
+
 class MartNotFoundError(WarehouseError):
     """A mart the package reads does not exist: run `flowmetrics build` (dbt build) first."""
 

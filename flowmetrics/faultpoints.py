@@ -2,7 +2,8 @@
 
 Inert unless env FLOWMETRICS_FAULTPOINT names the point: then the process writes FLOWMETRICS_FAULTPOINT_MARKER
 (if set: the point and its pid) and pauses, so a test can SIGKILL it exactly there; with
-FLOWMETRICS_FAULTPOINT_ACTION=kill it SIGKILLs itself.
+FLOWMETRICS_FAULTPOINT_ACTION=kill it SIGKILLs itself; with FLOWMETRICS_FAULTPOINT_ACTION=wait it goes on once the
+test has deleted the marker (so a test can act at that moment, e.g. write to the warehouse, and let the run finish).
 """
 
 from __future__ import annotations
@@ -25,4 +26,9 @@ def reached(name: str) -> None:
         Path(marker).write_text(f"{name} {os.getpid()}\n")
     if os.environ.get(ACTION_ENV) == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(ACTION_ENV) == "wait" and marker:
+        deadline = time.monotonic() + 3600
+        while Path(marker).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return
     time.sleep(3600)

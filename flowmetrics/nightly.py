@@ -1,23 +1,21 @@
-"""`flowmetrics nightly`: ingest → check raw → dbt build → check → detect → publish, under one run id, with a log.
+"""`flowmetrics nightly`: ingest → check raw → dbt build → detect → publish (copy → gate → swap), under one run
+id, with a log.
 
 Exit codes: 0 published; 1 a step failed or the checks failed (nothing was published); 2 usage or configuration.
 The steps are a registry (STEPS); a step that the installed package does not provide (detect, before
-constraint detection lands) is skipped and says so. One nightly per warehouse at a time: a kernel file lock
-(flock) that a killed run releases by dying; a dbt child dies with its parent (PR_SET_PDEATHSIG), so a kill
-never leaves a writer holding the DuckDB file.
+constraint detection lands) is skipped and says so. The run holds the warehouse's writer lock
+(``flowmetrics.warehouse.lock``: a kernel flock that a killed run releases by dying) once for all its steps; a dbt
+child dies with its parent (PR_SET_PDEATHSIG), so a kill never leaves a writer holding the DuckDB file.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import importlib
 import importlib.util
-import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +24,7 @@ from flowmetrics import faultpoints
 from flowmetrics.errors import ConfigError, DbtRunError, FlowmetricsError
 from flowmetrics.quality.config import QualityConfig
 from flowmetrics.results import NightlyResult, QualityReport, StepResult
+from flowmetrics.warehouse.lock import warehouse_lock
 from flowmetrics.warehouse.profile import Target
 
 DETECT_HOOK = ("flowmetrics.detection", "run_nightly_detect")
@@ -72,8 +71,7 @@ class NightlyContext:
     lock_timeout: float
     log: RunLog
     ingest_run_id: str | None = None
-    report: QualityReport | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
+    report: QualityReport | None = None  # the quality run of the published snapshot (set by the publish step)
 
 
 @dataclass(frozen=True)
@@ -159,10 +157,6 @@ def _check_raw(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     return text, {**detail, "replacements": restored + settled}
 
 
-def _check(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
-    return _gate(ctx, raw_only=False)
-
-
 def _gate(ctx: NightlyContext, raw_only: bool) -> tuple[str, dict[str, Any]]:
     from flowmetrics.quality.registry import default_registry
     from flowmetrics.quality.runner import raise_for_failures, run_checks, summary_text
@@ -178,8 +172,6 @@ def _gate(ctx: NightlyContext, raw_only: bool) -> tuple[str, dict[str, Any]]:
         progress=ctx.log.write,
         lock_timeout=ctx.lock_timeout,
     )
-    if not raw_only:
-        ctx.report = report
     ctx.log.write(summary_text(report))
     raise_for_failures(report)
     counts = report.counts()
@@ -206,52 +198,43 @@ def _detect(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     module_name, function = DETECT_HOOK
     hook = getattr(importlib.import_module(module_name), function)
     summary = hook(target=ctx.target, run_id=ctx.run_id, log=ctx.log.write)
-    ctx.facts["detect_ran"] = True
     return str(summary), {}
 
 
 def _publish(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
+    """Copy everything publishable (the marts and what detect wrote) into a snapshot, run the whole gate on that
+    snapshot, and swap it in only when it passes: what is published is exactly what was checked."""
+    from flowmetrics.quality.runner import SnapshotGate, summary_text
     from flowmetrics.warehouse.publish import publish
 
-    assert ctx.report is not None and ctx.report.passed
-    checked = dict(ctx.report.row_counts)
-    if ctx.facts.get("detect_ran"):
-        checked.update(_check_findings(ctx))
-    result = publish(
-        ctx.target,
-        run_id=ctx.run_id,
-        checked_counts=checked,
-        as_of=ctx.report.as_of,
-        quality_run_id=ctx.report.run_id,
-        lock_timeout=ctx.lock_timeout,
-        progress=ctx.log.write,
-    )
-    text = f"{len(result.relations)} relations in schema published (snapshot {result.snapshot_schema})"
-    if result.recovered:
-        text += f"; recovered from an interrupted run: dropped {', '.join(result.recovered)}"
-    return text, result.to_dict()
-
-
-def _check_findings(ctx: NightlyContext) -> dict[str, int]:
-    """Detect wrote its findings (and rebuilt fct_constraint_queue from them) after the gate ran: the suites of
-    everything it wrote run now, and a failure blocks the publish."""
-    from flowmetrics.quality.runner import raise_for_failures, run_checks, summary_text
-    from flowmetrics.quality.suite import SuiteRegistry
-    from flowmetrics.quality.suites.constraints import SUITES as DETECT_OUTPUT_SUITES
-
-    report = run_checks(
+    gate = SnapshotGate(
         ctx.target,
         config=ctx.config,
         run_id=ctx.run_id,
         ingest_run_id=ctx.ingest_run_id,
-        report_dir=ctx.report_dir / "findings",
-        registry=SuiteRegistry(list(DETECT_OUTPUT_SUITES)),
+        report_dir=ctx.report_dir,
         progress=ctx.log.write,
         lock_timeout=ctx.lock_timeout,
     )
-    ctx.log.write(summary_text(report))
-    raise_for_failures(report)
-    return report.row_counts
+    try:
+        result = publish(ctx.target, run_id=ctx.run_id, gate=gate, lock_timeout=ctx.lock_timeout,
+                         progress=ctx.log.write)
+    finally:
+        ctx.report = gate.report
+        if gate.report is not None:
+            ctx.log.write(summary_text(gate.report))
+    report = gate.report
+    assert report is not None
+    counts = report.counts()
+    text = (
+        f"{len(result.relations)} relations in schema published (snapshot {result.snapshot_schema}; "
+        f"its gate: {counts.get('passed', 0)} passed, {len(report.warnings)} warning(s), "
+        f"{counts.get('not_built', 0)} not built)"
+    )
+    if result.recovered:
+        text += f"; recovered from an interrupted run: dropped {', '.join(result.recovered)}"
+    quality = {"docs": report.docs_path, "json": report.json_path, "counts": counts}
+    return text, {**result.to_dict(), "quality": quality}
 
 
 STEPS: tuple[Step, ...] = (
@@ -259,9 +242,8 @@ STEPS: tuple[Step, ...] = (
          _ingest, lambda ctx: None if ctx.raw_dir else "no --raw: using the raw tables as they are"),
     Step("check-raw", "the gate's raw suites, before building on the data", _check_raw),
     Step("build", "dbt build (models and data tests)", _build),
-    Step("check", "the quality gate (great-expectations)", _check),
     Step("detect", "constraint detection", _detect, detect_skip_reason),
-    Step("publish", "atomic swap of schema published", _publish),
+    Step("publish", "copy into a snapshot, the quality gate on it, atomic swap of schema published", _publish),
 )
 
 
@@ -269,36 +251,6 @@ def new_run_id() -> str:
     from flowmetrics.quality.runner import new_run_id as make
 
     return make()
-
-
-@contextlib.contextmanager
-def nightly_lock(path: Path) -> Iterator[None]:
-    """One nightly per warehouse: a kernel lock (flock) that the OS releases when the holder dies."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise FlowmetricsError(f"another nightly run holds {path} ({holder}): wait for it to finish") from None
-    try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
-        handle.flush()
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-def lock_path(target: Target, log_file: Path) -> Path:
-    if target.is_duckdb and target.path is not None:
-        return target.path.with_name(target.path.name + ".nightly.lock")
-    return log_file.parent / f"flowmetrics-{target.name}.nightly.lock"
 
 
 def run_nightly(
@@ -329,7 +281,7 @@ def run_nightly(
     exit_code, error = 0, None
     log.say(f"nightly run {run_id} on {target.path or target.name} (log {log_file})")
     try:
-        with nightly_lock(lock_path(target, log_file)):
+        with warehouse_lock(target, f"nightly run {run_id}", lock_timeout):
             for number, step in enumerate(steps, start=1):
                 result = _run_step(step, number, len(steps), ctx)
                 results.append(result)
@@ -337,7 +289,7 @@ def run_nightly(
                     exit_code = int(result.detail.get("exit_code", 1))
                     error = result.detail.get("error")
                     break
-    except FlowmetricsError as exc:  # the lock is held by another run
+    except FlowmetricsError as exc:  # another writer held the warehouse for longer than the lock timeout
         exit_code, error = 1, str(exc)
         log.say(f"error: {exc}")
     published = exit_code == 0 and any(r.name == "publish" and r.status == "ok" for r in results)

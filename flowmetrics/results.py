@@ -423,7 +423,7 @@ class QualityReport(Result):
     seconds: float
     json_path: str | None = None
     docs_path: str | None = None
-    row_counts: dict[str, int] = field(default_factory=dict)  # layer.relation -> rows when checked
+    snapshot_schema: str | None = None  # the publish snapshot the marts were read from; None: dbt's schema
     html_path: str | None = None  # a self-contained page of this run, linking to the GX Data Docs
 
     @property
@@ -466,6 +466,7 @@ class PublishResult(Result):
     recovered: tuple[str, ...]  # stale snapshot schemas of interrupted runs that were dropped first
     dropped: tuple[str, ...]  # the previous snapshot schema(s), dropped after the swap
     seconds: float
+    quality_run_id: str  # the quality run that checked the snapshot (recorded in flowmetrics.publish_runs)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""How the gate reads the warehouse: marts through the one MartReader, raw and package tables by schema."""
+"""How the gate reads the warehouse: marts through the one MartReader, raw and package tables by schema, and the
+published relations from a publish snapshot when the gate checks one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flowmetrics.contract import RAW_SCHEMA
 from flowmetrics.quality.suite import Layer
 from flowmetrics.warehouse.connection import Connection
 from flowmetrics.warehouse.marts import MartReader
+from flowmetrics.warehouse.publish import PUBLISHED_RELATIONS
 
 PACKAGE_SCHEMA = "flowmetrics"
 
@@ -19,15 +21,26 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class GateReader:
-    """Read-only access to the relations the suites check, in the schemas each layer lives in."""
+PUBLISHED: frozenset[tuple[Layer, str]] = frozenset((Layer(p.layer), p.name) for p in PUBLISHED_RELATIONS)
+"""The relations a publish copies into its snapshot, as the suites name them (layer, relation)."""
 
-    def __init__(self, connection: Connection, dbt_schema: str | None = None):
+
+class GateReader:
+    """Read-only access to the relations the suites check, in the schemas each layer lives in.
+
+    With ``snapshot`` (a publish snapshot schema), every published relation is read from the snapshot, so the gate
+    checks exactly what readers will see; raw, staging and the package's own tables are read where they live.
+    """
+
+    def __init__(self, connection: Connection, dbt_schema: str | None = None, snapshot: str | None = None):
         self.connection = connection
         self.marts = MartReader(connection, dbt_schema)
         self.dbt_schema = self.marts.schema
+        self.snapshot = snapshot
 
-    def schema(self, layer: Layer) -> str:
+    def schema(self, layer: Layer, name: str) -> str:
+        if self.snapshot is not None and (layer, name) in PUBLISHED:
+            return self.snapshot
         if layer is Layer.RAW:
             return RAW_SCHEMA
         if layer is Layer.PACKAGE:
@@ -37,10 +50,10 @@ class GateReader:
     def qualified(self, layer: Layer, name: str) -> str:
         if layer is Layer.MART:
             self.marts.relation(name)  # only registered marts are read
-        return self.connection.qualify(self.schema(layer), name)
+        return self.connection.qualify(self.schema(layer, name), name)
 
     def exists(self, layer: Layer, name: str) -> bool:
-        return self.connection.relation_exists(self.schema(layer), name)
+        return self.connection.relation_exists(self.schema(layer, name), name)
 
     def df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self.connection.query_df(sql, params)

@@ -2,7 +2,9 @@
 
 Results go three ways: a QualityReport (JSON with ``--json`` and in the report directory), an offline GX Data
 Docs site, and one row per run and check in ``flowmetrics.quality_runs``. Relations are read read-only (many
-readers, no writer); the rows are written afterwards through a short write connection.
+readers, no writer); the rows are written afterwards through a short write connection. ``flowmetrics check`` reads
+the built marts; ``flowmetrics publish`` runs the gate on its snapshot (``SnapshotGate``), so what passes is
+exactly what is published.
 """
 
 from __future__ import annotations
@@ -55,8 +57,10 @@ def run_checks(
     registry: SuiteRegistry | None = None,
     progress: Progress | None = None,
     lock_timeout: float = 60.0,
+    snapshot: str | None = None,
 ) -> QualityReport:
-    """Run the gate over ``target``; never raises on failed checks (see ``raise_for_failures``)."""
+    """Run the gate over ``target`` (the published relations from schema ``snapshot`` when given); never raises on
+    failed checks (see ``raise_for_failures``)."""
     clock = time.perf_counter()
     config = config or QualityConfig()
     registry = registry or default_registry()
@@ -67,9 +71,8 @@ def run_checks(
 
     con = open_reader(target, lock_timeout)
     try:
-        reader = GateReader(con, target.schema)
+        reader = GateReader(con, target.schema, snapshot)
         ctx = build_context(reader, config, ingest_run_id)
-        counts = row_counts(reader, registry)
         say("loading great-expectations")
         gx = GxRunner(run_dir / "data_docs" if run_dir else None, config.sample_rows)
         results: list[CheckResult] = []
@@ -92,7 +95,7 @@ def run_checks(
         seconds=round(time.perf_counter() - clock, 2),
         json_path=str(run_dir / "quality.json") if run_dir else None,
         docs_path=str(run_dir / "data_docs" / "index.html") if run_dir else None,
-        row_counts=counts,
+        snapshot_schema=snapshot,
         html_path=str(run_dir / "quality.html") if run_dir else None,
     )
     if run_dir is not None:
@@ -104,6 +107,45 @@ def run_checks(
     if record:
         record_quality_run(target, report, ctx, lock_timeout)
     return report
+
+
+class SnapshotGate:
+    """The gate as ``publish`` runs it: every suite, reading the published relations from the snapshot it is given;
+    returns the passing report or raises DataQualityError. ``report`` keeps the last run for the caller."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        config: QualityConfig,
+        run_id: str,
+        ingest_run_id: str | None = None,
+        report_dir: Path | None = None,
+        progress: Progress | None = None,
+        lock_timeout: float = 60.0,
+    ):
+        self.target = target
+        self.config = config
+        self.run_id = run_id
+        self.ingest_run_id = ingest_run_id
+        self.report_dir = report_dir
+        self.progress = progress
+        self.lock_timeout = lock_timeout
+        self.report: QualityReport | None = None
+
+    def __call__(self, snapshot: str) -> QualityReport:
+        self.report = run_checks(
+            self.target,
+            config=self.config,
+            run_id=self.run_id,
+            ingest_run_id=self.ingest_run_id,
+            report_dir=self.report_dir,
+            progress=self.progress,
+            lock_timeout=self.lock_timeout,
+            snapshot=snapshot,
+        )
+        raise_for_failures(self.report)
+        return self.report
 
 
 def build_context(reader: GateReader, config: QualityConfig, ingest_run_id: str | None) -> CheckContext:
@@ -130,17 +172,6 @@ def build_context(reader: GateReader, config: QualityConfig, ingest_run_id: str 
         ingest_run_id=ingest_run_id,
         last_publish=published,
     )
-
-
-def row_counts(reader: GateReader, registry: SuiteRegistry) -> dict[str, int]:
-    """Rows of every existing relation the suites read, as checked (publish verifies its copy against them)."""
-    counts: dict[str, int] = {}
-    for suite in registry.suites:
-        for layer, name in suite.needs:
-            key = f"{layer.value}.{name}"
-            if key not in counts and reader.exists(layer, name):
-                counts[key] = int(reader.scalar(f"select count(*) from {reader.qualified(layer, name)}") or 0)
-    return counts
 
 
 def _ts(value: Any) -> datetime | None:
@@ -341,7 +372,8 @@ def summary_text(report: QualityReport) -> str:
         "skipped": counts.get("skipped", 0),
     }
     head = ", ".join(f"{n} {label}" for label, n in parts.items() if n or label == "passed")
-    lines = [f"quality run {report.run_id} on {report.target} (as of {report.as_of or 'n/a'}, "
+    where = f"{report.target}, snapshot {report.snapshot_schema}" if report.snapshot_schema else report.target
+    lines = [f"quality run {report.run_id} on {where} (as of {report.as_of or 'n/a'}, "
              f"reference time {report.reference_time}): {head} in {report.seconds:.1f}s"]
     if report.failures:
         lines.append(f"FAILED ({len(report.failures)} blocking):")

@@ -1,31 +1,37 @@
-"""`flowmetrics publish`: make the checked marts visible to readers in schema ``published`` in one atomic step.
+"""`flowmetrics publish`: validate exactly what readers will see, and make it visible in schema ``published`` in one
+atomic step.
 
 1. Recover: drop snapshot schemas that a killed run left behind (never the one ``published`` points at).
 2. Copy every relation of the registry that exists into a new snapshot schema ``published_snapshot_<run>``
-   (one transaction), and verify the copies have the row counts the gate checked.
-3. Swap, in ONE transaction: every view ``published.<relation>`` is re-created over the new snapshot, views of
-   relations no longer published are dropped, and the run is recorded in ``flowmetrics.publish_runs``.
-4. Drop the previous snapshot schema.
+   (one transaction).
+3. The gate runs on that snapshot (a callable the caller passes: the quality suites, reading the snapshot's
+   copies). When it fails, the snapshot is dropped and its error goes up: nothing is published.
+4. Swap, in ONE transaction: every view ``published.<relation>`` is re-created over the checked snapshot, views
+   of relations no longer published are dropped, and the run is recorded in ``flowmetrics.publish_runs`` with the
+   id of the quality run that checked the snapshot.
+5. Drop the previous snapshot schema.
 
-Readers only ever see committed states: yesterday's set or today's, never a mix. On DuckDB a reader process
-cannot even open the file while the publish writes (one writer or many readers); in-process readers and
-Postgres readers get the transaction's atomicity. A kill in 1, 2 or 3 leaves ``published`` as it was (the
-transaction never committed); a kill in 4 leaves an extra schema that the next publish drops.
+A writer that changes the marts after the copy cannot change what is published: the snapshot is what was checked
+and what is swapped in. Readers only ever see committed states: yesterday's set or today's, never a mix. On
+DuckDB a reader process cannot even open the file while the publish writes (one writer or many readers);
+in-process readers and Postgres readers get the transaction's atomicity. A kill in 1 to 4 leaves ``published``
+as it was (the swap never committed); a kill in 5 leaves an extra schema that the next publish drops.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flowmetrics import faultpoints
 from flowmetrics.contract import RAW_SCHEMA, TABLES, LoadMode
 from flowmetrics.errors import PublishError
-from flowmetrics.results import PublishResult
+from flowmetrics.results import PublishResult, QualityReport
 from flowmetrics.warehouse.connection import Connection
 from flowmetrics.warehouse.package_tables import (
     PACKAGE_SCHEMA,
@@ -81,6 +87,9 @@ optional one is published when it exists, and once published it must keep existi
 an error, not a silent removal from readers' schema)."""
 
 Progress = Callable[[str], None]
+Gate = Callable[[str], QualityReport]
+"""Runs the quality gate on the snapshot schema it is given and returns its (passing) report; raises when a
+blocking check fails (``flowmetrics.quality.runner.SnapshotGate``)."""
 
 
 def q(name: str) -> str:
@@ -95,50 +104,50 @@ def publish(
     target: Target,
     *,
     run_id: str,
-    checked_counts: Mapping[str, int],
-    as_of: str | None = None,
-    quality_run_id: str | None = None,
+    gate: Gate,
     lock_timeout: float = 60.0,
     progress: Progress | None = None,
     relations: tuple[Publishable, ...] = PUBLISHED_RELATIONS,
 ) -> PublishResult:
-    """Publish the relations the gate checked (``checked_counts``: layer.relation -> rows when checked)."""
+    """Copy the publishable relations into a snapshot, run ``gate`` on it, and swap it in only when it passes."""
     clock = time.perf_counter()
     say = progress or (lambda _m: None)
+    faultpoints.reached("publish.before_copy")
     con = open_writer(target, lock_timeout)
     try:
         ensure_package_tables(con)
         current = last_publish(con)
-        current_snapshot = current["snapshot_schema"] if current else None
-        recovered = _drop_snapshots(con, keep={current_snapshot} if current_snapshot else set())
+        keep = {current["snapshot_schema"]} if current else set()
+        recovered = _drop_snapshots(con, keep=keep)
         if recovered:
             say(f"recovered: dropped {', '.join(recovered)} left by an interrupted run")
         present, not_built = _present(con, target, relations, current)
         snapshot = snapshot_schema_for(run_id)
-        if snapshot == current_snapshot:
+        if snapshot in keep:
             raise PublishError(f"run {run_id} is already published (snapshot {snapshot}): use a new run id")
-
         say(f"copying {len(present)} relations into {snapshot}")
         copied = _copy(con, target, present, snapshot)
-        mismatched = {
-            name: (checked_counts.get(_key(p)), copied[name])
-            for name, p in present.items()
-            if _key(p) in checked_counts and checked_counts[_key(p)] != copied[name]
-        }
-        if mismatched:
-            _drop_snapshots(con, keep={current_snapshot} if current_snapshot else set())
-            details = ", ".join(f"{n} (checked {a:,} rows, now {b:,})" for n, (a, b) in mismatched.items())
-            raise PublishError(
-                f"the marts changed after they were checked: {details}. Nothing was published; run the "
-                "check again (was a dbt build running at the same time?)"
-            )
-        faultpoints.reached("publish.before_swap")
+    finally:
+        con.close()  # the gate opens its own connections (DuckDB: one process cannot mix read-only and read-write)
 
+    faultpoints.reached("publish.before_gate")
+    say(f"checking the snapshot {snapshot}")
+    try:
+        report = gate(snapshot)
+        if not report.passed:  # a gate returns only when it passed; never swap in a failed snapshot regardless
+            raise PublishError(f"the quality run {report.run_id} failed on {snapshot}: nothing was published")
+    except BaseException:
+        with contextlib.suppress(Exception):  # the gate's error is the one to report; recovery drops a leftover
+            _discard(target, snapshot, lock_timeout)
+        raise
+
+    con = open_writer(target, lock_timeout)
+    try:
+        faultpoints.reached("publish.before_swap")
         say(f"swapping schema {PUBLISHED_SCHEMA} to {snapshot} in one transaction")
         raw_counts = _raw_counts(con)
-        _swap(con, run_id, snapshot, present, copied, raw_counts, as_of, quality_run_id, lock_timeout)
+        _swap(con, run_id, snapshot, present, copied, raw_counts, report.as_of, report.run_id, lock_timeout)
         faultpoints.reached("publish.after_swap")
-
         dropped = _drop_snapshots(con, keep={snapshot})
     finally:
         con.close()
@@ -152,7 +161,17 @@ def publish(
         recovered=tuple(recovered),
         dropped=tuple(dropped),
         seconds=round(time.perf_counter() - clock, 2),
+        quality_run_id=report.run_id,
     )
+
+
+def _discard(target: Target, snapshot: str, lock_timeout: float) -> None:
+    """Drop the snapshot the gate refused (a kill before this leaves it to the next publish's recovery)."""
+    con = open_writer(target, lock_timeout)
+    try:
+        _drop_schema(con, snapshot)
+    finally:
+        con.close()
 
 
 def _key(p: Publishable) -> str:
@@ -314,10 +333,14 @@ def _drop_snapshots(con: Connection, keep: set[str]) -> list[str]:
     for schema in sorted(set(schemas)):
         if schema in keep or not schema.startswith(SNAPSHOT_PREFIX):
             continue
-        # unqualified: DuckDB 2.0 refuses catalog.schema in DROP SCHEMA when a schema is named like the catalog
-        con.execute(f"drop schema if exists {q(schema)} cascade")
+        _drop_schema(con, schema)
         dropped.append(schema)
     return dropped
+
+
+def _drop_schema(con: Connection, schema: str) -> None:
+    # unqualified: DuckDB 2.0 refuses catalog.schema in DROP SCHEMA when a schema is named like the catalog
+    con.execute(f"drop schema if exists {q(schema)} cascade")
 
 
 def _literal(value: str) -> str:

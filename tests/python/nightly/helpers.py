@@ -44,6 +44,11 @@ def nightly_args(work: Path, warehouse: Path, raw: Path | None, dbt_dir: Path, *
     return args + dbt_paths(dbt_dir)
 
 
+def publish_args(work: Path, warehouse: Path, *extra: str, lock_timeout: float = 60) -> list[str]:
+    return [*CLI, "publish", "--warehouse", str(warehouse), "--now", NOW, "--report-dir", str(work / "q"),
+            "--lock-timeout", f"{lock_timeout:g}", *extra]
+
+
 def run(args: list[str], **extra_env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, check=False, env=env(**extra_env))
 
@@ -67,6 +72,10 @@ def schemas(warehouse: Path) -> list[str]:
                       .fetchall())
     finally:
         con.close()
+
+
+def snapshot_schemas(warehouse: Path) -> list[str]:
+    return [s for s in schemas(warehouse) if s.startswith("published_snapshot_")]
 
 
 def copy_baseline(baseline: Baseline, work: Path) -> tuple[Path, Path]:

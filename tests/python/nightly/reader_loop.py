@@ -1,5 +1,6 @@
-"""A reader of schema published, run as its own process by the tests: loops for a while, and fails (exit 3)
-the moment it sees relations from different runs, or a relation whose rows do not match its run's counts.
+"""A reader of schema published, run as its own process by the tests: loops until the stop file exists (or at
+most the given seconds), and fails (exit 3) the moment it sees relations from different runs, or a relation whose
+rows do not match its run's counts.
 
 DuckDB lets a reader in only while no process writes: a refused open is retried, never read half-way."""
 
@@ -8,15 +9,16 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 
 
-def main(warehouse: str, seconds: float, out: str) -> int:
+def main(warehouse: str, seconds: float, out: str, stop: str) -> int:
     seen: dict[str, dict[str, int]] = {}
     refused = reads = 0
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not Path(stop).exists():
         try:
             con = duckdb.connect(warehouse, read_only=True)
         except duckdb.Error:
@@ -49,4 +51,4 @@ def main(warehouse: str, seconds: float, out: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], float(sys.argv[2]), sys.argv[3]))
+    sys.exit(main(sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]))

@@ -22,14 +22,14 @@ def write_changes(raw: Path, frame: pd.DataFrame) -> None:
     frame.to_csv(raw / "ticket_status_changes.csv", index=False)
 
 
-RAW_GATE = "[2/6] check-raw: FAILED"  # refused before dbt builds on the data
-GATE = "[4/6] check: FAILED"
+RAW_GATE = "[2/5] check-raw: FAILED"  # refused before dbt builds on the data
+GATE = "[5/5] publish: FAILED"  # the gate on the publish snapshot
 
 
 def assert_refused(result, baseline: Baseline, warehouse: Path, *needles: str) -> None:
     output = result.stdout + result.stderr
     if RAW_GATE in needles:
-        assert "[3/6] build" not in output
+        assert "[3/5] build" not in output
     assert result.returncode == 1, output[-4000:]
     assert "NOT published" in output
     for needle in needles:
@@ -46,7 +46,7 @@ def test_missing_required_column(baseline: Baseline, tmp_path: Path, dbt_dir: Pa
     raw, warehouse = copy_baseline(baseline, tmp_path)
     write_changes(raw, changes(raw).drop(columns=["changed_at"]))
     result = nightly(tmp_path, warehouse, raw, dbt_dir)
-    assert_refused(result, baseline, warehouse, "ticket_status_changes.csv", "changed_at", "[1/6] ingest: FAILED")
+    assert_refused(result, baseline, warehouse, "ticket_status_changes.csv", "changed_at", "[1/5] ingest: FAILED")
 
 
 def test_wrong_types(baseline: Baseline, tmp_path: Path, dbt_dir: Path):
@@ -131,5 +131,5 @@ def test_a_day_of_events_missing(baseline: Baseline, tmp_path: Path, dbt_dir: Pa
     con.execute("delete from raw.ticket_status_changes where cast(changed_at as date) = ?", [day])
     con.close()
     result = nightly(tmp_path, warehouse, None, dbt_dir)
-    assert_refused(result, baseline, warehouse, "volume.daily_events", str(day), "[1/6] ingest: skipped",
+    assert_refused(result, baseline, warehouse, "volume.daily_events", str(day), "[1/5] ingest: skipped",
                    RAW_GATE)

@@ -11,34 +11,25 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.python.nightly.helpers import (
-    CLI,
-    NOW,
     Baseline,
     copy_baseline,
     env,
     nightly_args,
+    publish_args,
     published_contents,
     run,
-    schemas,
+    snapshot_schemas,
     wait_for,
 )
 
 pytestmark = pytest.mark.slow
 READER = Path(__file__).with_name("reader_loop.py")
-
-
-def publish_args(tmp_path: Path, warehouse: Path) -> list[str]:
-    return [*CLI, "publish", "--warehouse", str(warehouse), "--now", NOW, "--report-dir", str(tmp_path / "q"),
-            "--lock-timeout", "60"]
-
-
-def snapshot_schemas(warehouse: Path) -> list[str]:
-    return [s for s in schemas(warehouse) if s.startswith("published_snapshot_")]
 
 
 def test_killed_in_the_middle_of_dbt_build_then_the_next_run_recovers(baseline: Baseline, tmp_path: Path):
@@ -60,7 +51,7 @@ def test_killed_in_the_middle_of_dbt_build_then_the_next_run_recovers(baseline: 
         proc.wait()
     # the orphaned dbt is killed by the kernel at once, so no process keeps the warehouse locked
     wait_for(lambda: not any(Path(f"/proc/{c}").exists() for c in children), 10, "the dbt child to die")
-    assert "[6/6] publish" not in log.read_text()
+    assert "[5/5] publish" not in log.read_text()
     assert published_contents(warehouse) == baseline.published
 
     again = run(nightly_args(tmp_path / "next", warehouse, raw, tmp_path / "dbt-next", "--run-id", "after-kill"))
@@ -77,7 +68,8 @@ def test_killed_in_the_middle_of_dbt_build_then_the_next_run_recovers(baseline: 
     assert snapshot_schemas(warehouse) == ["published_snapshot_after_kill"]
 
 
-@pytest.mark.parametrize("point", ["publish.copying", "publish.before_swap", "publish.in_swap"])
+@pytest.mark.parametrize("point", ["publish.copying", "publish.before_gate", "publish.before_swap",
+                                   "publish.in_swap"])
 def test_killed_in_the_middle_of_publishing_leaves_published_untouched(baseline: Baseline, tmp_path: Path,
                                                                        point: str):
     _, warehouse = copy_baseline(baseline, tmp_path)
@@ -132,12 +124,14 @@ def test_killed_after_the_swap_committed_shows_the_complete_new_run(baseline: Ba
 
 def test_a_reader_looping_during_a_publish_never_sees_a_mix(baseline: Baseline, tmp_path: Path):
     _, warehouse = copy_baseline(baseline, tmp_path)
-    out = tmp_path / "reader.json"
-    reader = subprocess.Popen([sys.executable, str(READER), str(warehouse), "45", str(out)],
+    out, stop = tmp_path / "reader.json", tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, str(READER), str(warehouse), "600", str(out), str(stop)],
                               stderr=subprocess.PIPE, text=True, env=env())
     try:
         published = run(publish_args(tmp_path, warehouse) + ["--json"])
+        time.sleep(0.5)  # the reader reads the new run a few times too
     finally:
+        stop.touch()
         _, err = reader.communicate(timeout=120)
     assert reader.returncode == 0, err
     assert published.returncode == 0, published.stderr[-3000:]

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from flowmetrics.quality.config import QualityConfig
-from flowmetrics.quality.runner import run_checks
+from flowmetrics.quality.runner import SnapshotGate
 from flowmetrics.warehouse.connection import PostgresConnection
 from flowmetrics.warehouse.profile import Target
 from flowmetrics.warehouse.publish import publish
@@ -97,10 +97,16 @@ def load(baseline: Baseline, target: Target) -> None:
 def test_check_and_publish_on_postgres_with_a_reader_that_never_sees_a_mix(baseline: Baseline, postgres: Target):
     load(baseline, postgres)
     config = QualityConfig(reference_time=__import__("datetime").datetime(2026, 1, 31))
-    report = run_checks(postgres, config=config, run_id="pg-1")
-    assert report.passed, [(r.check_id, r.message, r.observed) for r in report.failures]
+
+    def gate(run_id: str) -> SnapshotGate:
+        return SnapshotGate(postgres, config=config, run_id=run_id)
+
+    checked = gate("pg-1")
+    first = publish(postgres, run_id="pg-1", gate=checked)
+    report = checked.report
+    assert report is not None and report.passed
+    assert report.snapshot_schema == "published_snapshot_pg_1"
     assert sum(r.status == "passed" for r in report.results) > 100
-    first = publish(postgres, run_id="pg-1", checked_counts=report.row_counts, as_of=report.as_of)
     assert first.relations["fct_work_items"] == 300
 
     seen: list[str] = []
@@ -134,10 +140,9 @@ def test_check_and_publish_on_postgres_with_a_reader_that_never_sees_a_mix(basel
     for thread in threads:
         thread.start()
     try:
-        report2 = run_checks(postgres, config=config, run_id="pg-2")
-        second = publish(postgres, run_id="pg-2", checked_counts=report2.row_counts, as_of=report2.as_of)
-        for n in (3, 4, 5):  # more swaps under the same readers (the marts did not change: same counts)
-            publish(postgres, run_id=f"pg-{n}", checked_counts=report2.row_counts, as_of=report2.as_of)
+        second = publish(postgres, run_id="pg-2", gate=gate("pg-2"))
+        for n in (3, 4, 5):  # more swaps under the same readers, each checked on its own snapshot
+            publish(postgres, run_id=f"pg-{n}", gate=gate(f"pg-{n}"))
         time.sleep(0.3)
     finally:
         stop.set()
@@ -150,6 +155,9 @@ def test_check_and_publish_on_postgres_with_a_reader_that_never_sees_a_mix(basel
     con = PostgresConnection(postgres, read_only=True)
     try:
         runs = con.query_df("select run_id, count(*) as n from flowmetrics.quality_runs group by run_id order by 1")
-        assert runs["run_id"].tolist() == ["pg-1", "pg-2"]  # publish alone records no quality run
+        assert runs["run_id"].tolist() == [f"pg-{n}" for n in range(1, 6)]  # each publish's gate is recorded
+        assert runs["n"].nunique() == 1  # every run checked the same suites
+        named = con.query_df("select run_id, quality_run_id from flowmetrics.publish_runs order by 1")
+        assert (named["run_id"] == named["quality_run_id"]).all() and len(named) == 5
     finally:
         con.close()

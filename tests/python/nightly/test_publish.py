@@ -1,4 +1,5 @@
-"""The publish library on a copy of the baseline: what it refuses, and a warehouse file named like a schema."""
+"""The publish library on a copy of the baseline: what it refuses, its gate on the snapshot, and a warehouse file
+named like a schema."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from flowmetrics.errors import PublishError
 from flowmetrics.quality.config import QualityConfig
-from flowmetrics.quality.runner import run_checks
+from flowmetrics.quality.runner import SnapshotGate
 from flowmetrics.warehouse.profile import resolve_target
 from flowmetrics.warehouse.publish import PUBLISHED_RELATIONS, Publishable, publish
 from tests.python.nightly.helpers import Baseline, published_contents, schemas
@@ -24,27 +25,19 @@ def copy(baseline: Baseline, tmp_path: Path, name: str = "wh.duckdb") -> Path:
     return path
 
 
-def counts(warehouse: Path) -> dict[str, int]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return {f"mart.{p.name}": con.execute(f"select count(*) from main.{p.name}").fetchone()[0]
-                for p in PUBLISHED_RELATIONS if p.required}
-    finally:
-        con.close()
-
-
 def test_a_warehouse_named_flowmetrics_duckdb_checks_and_publishes(baseline: Baseline, tmp_path: Path):
     """The file's catalog is then called flowmetrics, like the package's schema: names are catalog-qualified."""
     warehouse = copy(baseline, tmp_path, "flowmetrics.duckdb")
     target = resolve_target(None, warehouse)
-    report = run_checks(target, config=QualityConfig(reference_time=baseline_now()), run_id="named-run")
-    assert report.passed, [r for r in report.failures]
-    result = publish(target, run_id="named-run", checked_counts=report.row_counts, as_of=report.as_of)
-    assert result.previous_run_id == baseline.run_id
+    gate = SnapshotGate(target, config=QualityConfig(reference_time=baseline_now()), run_id="named-run")
+    result = publish(target, run_id="named-run", gate=gate)
+    assert gate.report is not None and gate.report.passed
+    assert gate.report.snapshot_schema == result.snapshot_schema == "published_snapshot_named_run"
+    assert result.previous_run_id == baseline.run_id and result.quality_run_id == "named-run"
     assert published_contents(warehouse)["publish_info"][0][0] == "named-run"
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select count(*) from flowmetrics.flowmetrics.quality_runs where run_id = 'named-run'"
-                       ).fetchone()[0] == len(report.results)
+                       ).fetchone()[0] == len(gate.report.results)
     con.close()
 
 
@@ -54,19 +47,8 @@ def baseline_now():
     return datetime(2026, 1, 31)
 
 
-def test_marts_changed_after_the_check_are_not_published(baseline: Baseline, tmp_path: Path):
-    warehouse = copy(baseline, tmp_path)
-    checked = counts(warehouse)
-    con = duckdb.connect(str(warehouse))
-    con.execute("delete from main.fct_stage_visits where visit_number > 1")  # a build ran in between
-    con.close()
-    with pytest.raises(PublishError, match="changed after they were checked") as info:
-        publish(resolve_target(None, warehouse), run_id="late", checked_counts=checked)
-    assert info.value.exit_code == 1
-    assert published_contents(warehouse) == baseline.published
-    assert [s for s in schemas(warehouse) if s.startswith("published_snapshot_")] == [
-        "published_snapshot_baseline_run"
-    ]
+def never_called(snapshot: str):
+    raise AssertionError(f"the gate ran on {snapshot}, but publishing should have been refused before the copy")
 
 
 def test_a_missing_required_mart_or_a_vanished_published_relation_is_refused(baseline: Baseline, tmp_path: Path):
@@ -76,16 +58,19 @@ def test_a_missing_required_mart_or_a_vanished_published_relation_is_refused(bas
     con.execute("drop table main.fct_work_items cascade")
     con.close()
     with pytest.raises(PublishError, match="required relation.*fct_work_items"):
-        publish(target, run_id="r1", checked_counts={})
+        publish(target, run_id="r1", gate=never_called)
     optional = tuple(Publishable(p.name, p.layer, False, p.origin) for p in PUBLISHED_RELATIONS)
     with pytest.raises(PublishError, match="no longer exist: fct_work_items"):
-        publish(target, run_id="r2", checked_counts={}, relations=optional)
+        publish(target, run_id="r2", gate=never_called, relations=optional)
     assert published_contents(warehouse) == baseline.published
+    assert [s for s in schemas(warehouse) if s.startswith("published_snapshot_")] == [
+        "published_snapshot_baseline_run"
+    ]
 
 
 def test_constraint_findings_written_by_detect_are_checked_before_they_are_published(baseline: Baseline,
                                                                                       tmp_path: Path):
-    """Detect runs after the gate: the publish step checks what it wrote, and publishes it only when it passes."""
+    """Detect runs before publish: the gate on the snapshot checks what it wrote, published only when it passes."""
     from flowmetrics import nightly
     from flowmetrics.errors import DataQualityError
 
@@ -94,15 +79,17 @@ def test_constraint_findings_written_by_detect_are_checked_before_they_are_publi
     config = QualityConfig(reference_time=baseline_now())
     log = nightly.RunLog(tmp_path / "run.log", None)
     ctx = nightly.NightlyContext(target, "f-run", None, None, config, tmp_path / "q", (), 30, log)
-    ctx.report = run_checks(target, config=config, run_id="f-run")  # the gate, before detect
     con = duckdb.connect(str(warehouse))  # what detect writes, with a confidence out of range
     con.execute("insert into flowmetrics.constraint_findings (run_id, as_of, scope, confidence) "
                 "values ('f-run', timestamp '2026-01-30 13:42:29', 'overall', 1.7)")
     con.close()
-    ctx.facts["detect_ran"] = True
     with pytest.raises(DataQualityError, match="constraint_findings.confidence.rate_range"):
         nightly._publish(ctx)
+    assert ctx.report is not None and ctx.report.snapshot_schema == "published_snapshot_f_run"
     assert published_contents(warehouse) == baseline.published
+    assert [s for s in schemas(warehouse) if s.startswith("published_snapshot_")] == [
+        "published_snapshot_baseline_run"
+    ]
 
     con = duckdb.connect(str(warehouse))
     con.execute("update flowmetrics.constraint_findings set confidence = 0.97 where run_id = 'f-run'")

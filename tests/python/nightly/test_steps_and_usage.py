@@ -1,7 +1,8 @@
-"""The nightly's step registry, its lock, and usage errors (exit code 2) through the CLI."""
+"""The nightly's step registry, the warehouse's writer lock, and usage errors (exit code 2) through the CLI."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,13 +10,15 @@ from pathlib import Path
 import pytest
 
 from flowmetrics import nightly
-from flowmetrics.errors import FlowmetricsError
+from flowmetrics.warehouse.lock import lock_path, warehouse_lock
+from flowmetrics.warehouse.profile import Target
 from tests.python.nightly.fake_hooks import detect_ok
 from tests.python.nightly.helpers import CLI, run
 
 
 def test_the_steps_run_in_the_documented_order():
-    assert [s.name for s in nightly.STEPS] == ["ingest", "check-raw", "build", "check", "detect", "publish"]
+    """The gate runs inside publish, on the snapshot it swaps in: after detect, so it checks what detect wrote."""
+    assert [s.name for s in nightly.STEPS] == ["ingest", "check-raw", "build", "detect", "publish"]
 
 
 def test_detect_is_skipped_when_the_package_does_not_provide_it(monkeypatch):
@@ -41,19 +44,29 @@ def test_a_detect_module_that_fails_to_import_fails_loudly(monkeypatch):
         nightly.detect_skip_reason()
 
 
-def test_one_nightly_per_warehouse(tmp_path: Path):
-    lock = tmp_path / "wh.duckdb.nightly.lock"
-    with nightly.nightly_lock(lock):
-        other = subprocess.run(
-            [sys.executable, "-c", "from pathlib import Path\nfrom flowmetrics.nightly import nightly_lock\n"
-             f"with nightly_lock(Path({str(lock)!r})): pass"],
-            capture_output=True, text=True, check=False,
-        )
-        assert other.returncode != 0 and "another nightly run holds" in other.stderr
-    with nightly.nightly_lock(lock):  # released on exit (and by the kernel when a holder dies)
-        pass
-    with pytest.raises(FlowmetricsError), nightly.nightly_lock(lock), nightly.nightly_lock(lock):
-        pass
+def test_one_writer_per_warehouse_reentrant_within_a_process(tmp_path: Path):
+    target = Target("duckdb", "duckdb", "main", tmp_path / "wh.duckdb")
+    assert lock_path(target) == tmp_path / "wh.duckdb.flowmetrics.lock"
+    other = [sys.executable, "-c",
+             "import sys\nfrom pathlib import Path\nfrom flowmetrics.errors import FlowmetricsError\n"
+             "from flowmetrics.warehouse.lock import warehouse_lock\n"
+             "from flowmetrics.warehouse.profile import Target\n"
+             f"target = Target('duckdb', 'duckdb', 'main', Path({str(target.path)!r}))\n"
+             "try:\n"
+             "    with warehouse_lock(target, 'build', 0.5):\n"
+             "        print('got it')\n"
+             "except FlowmetricsError as exc:\n"
+             "    print(exc, file=sys.stderr)\n"
+             "    sys.exit(exc.exit_code)\n"]
+    with warehouse_lock(target, "nightly run r-1", 5):
+        with warehouse_lock(target, "publish", 0):  # the nightly's steps run under its lock: no deadlock
+            refused = subprocess.run(other, capture_output=True, text=True, check=False)
+        assert refused.returncode == 1, refused.stderr
+        assert f"pid {os.getpid()} (flowmetrics nightly run r-1, since " in refused.stderr
+        assert "Waited 0.5s (--lock-timeout)" in refused.stderr
+        assert "flowmetrics build changed nothing" in refused.stderr
+    granted = subprocess.run(other, capture_output=True, text=True, check=False)  # released on exit
+    assert granted.returncode == 0 and granted.stdout == "got it\n", granted.stderr
 
 
 @pytest.mark.parametrize(
