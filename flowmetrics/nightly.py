@@ -2,16 +2,14 @@
 id, with a log.
 
 Exit codes: 0 published; 1 a step failed or the checks failed (nothing was published); 2 usage or configuration.
-The steps are a registry (STEPS); a step that the installed package does not provide (detect, before
-constraint detection lands) is skipped and says so. The run holds the warehouse's writer lock
-(``flowmetrics.warehouse.lock``: a kernel flock that a killed run releases by dying) once for all its steps; a dbt
-child dies with its parent (PR_SET_PDEATHSIG), so a kill never leaves a writer holding the DuckDB file.
+The steps are a registry (STEPS); a step with nothing to do (ingest without --raw) is skipped and says so. The run
+holds the warehouse's writer lock (``flowmetrics.warehouse.lock``: a kernel flock that a killed run releases by
+dying) once for all its steps; a dbt child dies with its parent (PR_SET_PDEATHSIG), so a kill never leaves a
+writer holding the DuckDB file.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 import traceback
 from collections.abc import Callable
@@ -26,10 +24,6 @@ from flowmetrics.quality.config import QualityConfig
 from flowmetrics.results import NightlyResult, QualityReport, StepResult
 from flowmetrics.warehouse.lock import warehouse_lock
 from flowmetrics.warehouse.profile import Target
-
-DETECT_HOOK = ("flowmetrics.detection", "run_nightly_detect")
-"""Constraint detection (issue 4) plugs in here: a module with ``run_nightly_detect(target, run_id, log)``
-that writes its findings for this run id and returns a one-line summary. Absent module: the step is skipped."""
 
 NIGHTLY_DBT_ARGS = ("--exclude-resource-type", "unit_test")
 """dbt unit tests check the SQL, not the data: CI runs them; the nightly build runs models and data tests."""
@@ -182,22 +176,10 @@ def _gate(ctx: NightlyContext, raw_only: bool) -> tuple[str, dict[str, Any]]:
     return text, {"docs": report.docs_path, "json": report.json_path, "counts": counts}
 
 
-def detect_skip_reason(ctx: NightlyContext | None = None) -> str | None:
-    """None when the package provides constraint detection; else why the step is skipped. A module that exists
-    but fails to import raises: a broken detect must fail the night, not vanish from it."""
-    module_name, function = DETECT_HOOK
-    if importlib.util.find_spec(module_name) is None:
-        return "constraint detection is not in this package version (issue 4)"
-    module = importlib.import_module(module_name)
-    if not callable(getattr(module, function, None)):
-        raise ConfigError(f"{module_name} has no function {function}(target, run_id, log): cannot run detect")
-    return None
-
-
 def _detect(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
-    module_name, function = DETECT_HOOK
-    hook = getattr(importlib.import_module(module_name), function)
-    summary = hook(target=ctx.target, run_id=ctx.run_id, log=ctx.log.write)
+    from flowmetrics.detection import run_nightly_detect
+
+    summary = run_nightly_detect(target=ctx.target, run_id=ctx.run_id, log=ctx.log.write)
     return str(summary), {}
 
 
@@ -242,7 +224,7 @@ STEPS: tuple[Step, ...] = (
          _ingest, lambda ctx: None if ctx.raw_dir else "no --raw: using the raw tables as they are"),
     Step("check-raw", "the gate's raw suites, before building on the data", _check_raw),
     Step("build", "dbt build (models and data tests)", _build),
-    Step("detect", "constraint detection", _detect, detect_skip_reason),
+    Step("detect", "constraint detection", _detect),
     Step("publish", "copy into a snapshot, the quality gate on it, atomic swap of schema published", _publish),
 )
 

@@ -38,7 +38,7 @@ class ReportData:
     ai_comparison: pd.DataFrame  # ai_assisted, finish_rate, rework_rate, median_cycle_time_seconds, cfr
     deployments: pd.DataFrame  # deployed_at, deploy_status, is_failure, lead time, time to restore
     quality: pd.DataFrame  # check_id, severity, status, description, observed (the published run's checks)
-    constraint_findings: pd.DataFrame  # issue 4: one row per window x stage of the published detect run
+    constraint_findings: pd.DataFrame  # one row per window x stage of the published detect run
     constraint_signals: pd.DataFrame
 
 

@@ -32,13 +32,6 @@ PUBLIC_MARTS: dict[str, str] = {
 }
 """Every mart the package reads, with its grain. Other modules add theirs here, never read unlisted relations."""
 
-EXPECTED_MARTS: dict[str, str] = {
-    "fct_constraint_queue": "The items waiting in front of the constraint, oldest first (issue 4).",
-}
-"""Marts other branches add: the quality gate and publishing handle them when they exist in the warehouse (a
-missing one is reported as "not built"). When a branch lands its marts, it moves them to PUBLIC_MARTS."""
-
-
 class MartReader:
     """Reads public marts from the schema dbt built them in."""
 
@@ -58,7 +51,7 @@ class MartReader:
         self.connection.close()
 
     def relation(self, mart: str) -> str:
-        if mart not in PUBLIC_MARTS and mart not in EXPECTED_MARTS:
+        if mart not in PUBLIC_MARTS:
             raise KeyError(f"{mart!r} is not a registered mart; known: {', '.join(sorted(PUBLIC_MARTS))}")
         return self.connection.qualify(self.schema, mart)
 

@@ -59,28 +59,27 @@ class Publishable:
     name: str
     layer: str  # "mart": dbt's target schema; "flowmetrics": the package's schema
     required: bool
-    origin: str
 
 
 PUBLISHED_RELATIONS: tuple[Publishable, ...] = (
-    Publishable("dim_as_of", "mart", True, "foundation"),
-    Publishable("fct_stage_transitions", "mart", True, "foundation"),
-    Publishable("fct_stage_visits", "mart", True, "foundation"),
-    Publishable("fct_status_intervals", "mart", True, "issue 4"),
-    Publishable("fct_work_items", "mart", True, "foundation"),
-    Publishable("fct_work_item_finish_rate", "mart", True, "issue 3"),
-    Publishable("fct_experiments", "mart", True, "issue 3"),
-    Publishable("fct_experiment_finish_rate", "mart", True, "issue 3"),
-    Publishable("fct_shipped_decisions", "mart", True, "issue 3"),
-    Publishable("fct_stage_daily", "mart", True, "issue 3"),
-    Publishable("fct_open_work_items", "mart", True, "issue 3"),
-    Publishable("fct_rework", "mart", True, "issue 3"),
-    Publishable("fct_rework_rate", "mart", True, "issue 3"),
-    Publishable("fct_deployments", "mart", True, "issue 3"),
-    Publishable("fct_dora_weekly", "mart", True, "issue 3"),
-    Publishable("fct_constraint_queue", "mart", False, "issue 4"),
-    Publishable("constraint_findings", "flowmetrics", False, "issue 4"),
-    Publishable("constraint_stage_signals", "flowmetrics", False, "issue 4"),
+    Publishable("dim_as_of", "mart", True),
+    Publishable("fct_stage_transitions", "mart", True),
+    Publishable("fct_stage_visits", "mart", True),
+    Publishable("fct_status_intervals", "mart", True),
+    Publishable("fct_work_items", "mart", True),
+    Publishable("fct_work_item_finish_rate", "mart", True),
+    Publishable("fct_experiments", "mart", True),
+    Publishable("fct_experiment_finish_rate", "mart", True),
+    Publishable("fct_shipped_decisions", "mart", True),
+    Publishable("fct_stage_daily", "mart", True),
+    Publishable("fct_open_work_items", "mart", True),
+    Publishable("fct_rework", "mart", True),
+    Publishable("fct_rework_rate", "mart", True),
+    Publishable("fct_deployments", "mart", True),
+    Publishable("fct_dora_weekly", "mart", True),
+    Publishable("fct_constraint_queue", "mart", False),
+    Publishable("constraint_findings", "flowmetrics", False),
+    Publishable("constraint_stage_signals", "flowmetrics", False),
 )
 """The one registry of what is published. Every entry has a quality suite (a test keeps the two in step); an
 optional one is published when it exists, and once published it must keep existing (a vanished relation is

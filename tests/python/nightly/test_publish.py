@@ -59,7 +59,7 @@ def test_a_missing_required_mart_or_a_vanished_published_relation_is_refused(bas
     con.close()
     with pytest.raises(PublishError, match="required relation.*fct_work_items"):
         publish(target, run_id="r1", gate=never_called)
-    optional = tuple(Publishable(p.name, p.layer, False, p.origin) for p in PUBLISHED_RELATIONS)
+    optional = tuple(Publishable(p.name, p.layer, False) for p in PUBLISHED_RELATIONS)
     with pytest.raises(PublishError, match="no longer exist: fct_work_items"):
         publish(target, run_id="r2", gate=never_called, relations=optional)
     assert published_contents(warehouse) == baseline.published

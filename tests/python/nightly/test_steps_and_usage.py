@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from flowmetrics import nightly
+from flowmetrics import detection, nightly
 from flowmetrics.warehouse.lock import lock_path, warehouse_lock
 from flowmetrics.warehouse.profile import Target
-from tests.python.nightly.fake_hooks import detect_ok
 from tests.python.nightly.helpers import CLI, run
 
 
@@ -21,27 +20,23 @@ def test_the_steps_run_in_the_documented_order():
     assert [s.name for s in nightly.STEPS] == ["ingest", "check-raw", "build", "detect", "publish"]
 
 
-def test_detect_is_skipped_when_the_package_does_not_provide_it(monkeypatch):
-    monkeypatch.setattr(nightly, "DETECT_HOOK", ("flowmetrics.no_such_detection", "run_nightly_detect"))
-    assert "not in this package version" in nightly.detect_skip_reason()
+def test_the_detect_step_calls_constraint_detection_with_the_run_id(monkeypatch, tmp_path: Path):
+    calls: list[dict] = []
 
+    def fake_detect(*, target, run_id, log):
+        calls.append({"target": target, "run_id": run_id})
+        log("detect: found code_review")
+        return "code_review is the constraint (0.97)"
 
-def test_detect_runs_through_its_hook_when_provided(monkeypatch, tmp_path: Path):
-    monkeypatch.setattr(nightly, "DETECT_HOOK", ("tests.python.nightly.fake_hooks.detect_ok", "run_nightly_detect"))
-    assert nightly.detect_skip_reason() is None
+    monkeypatch.setattr(detection, "run_nightly_detect", fake_detect)
     log = nightly.RunLog(tmp_path / "run.log", None)
     ctx = nightly.NightlyContext(target="T", run_id="r-1", raw_dir=None, as_of=None, config=None,  # type: ignore[arg-type]
                                  report_dir=tmp_path, dbt_args=(), lock_timeout=1, log=log)
     summary, _ = nightly._detect(ctx)
     log.close()
-    assert summary.startswith("code_review") and detect_ok.CALLS[-1]["run_id"] == "r-1"
+    assert summary == "code_review is the constraint (0.97)"
+    assert calls == [{"target": "T", "run_id": "r-1"}]
     assert "detect: found code_review" in (tmp_path / "run.log").read_text()
-
-
-def test_a_detect_module_that_fails_to_import_fails_loudly(monkeypatch):
-    monkeypatch.setattr(nightly, "DETECT_HOOK", ("tests.python.nightly.fake_hooks.detect_broken", "x"))
-    with pytest.raises(ImportError, match="dependency is missing"):
-        nightly.detect_skip_reason()
 
 
 def test_one_writer_per_warehouse_reentrant_within_a_process(tmp_path: Path):
