@@ -73,7 +73,7 @@ def warehouse_lock(target: Target, command: str, timeout: float, poll: float = 0
 def _acquire(path: Path, target: Target, command: str, timeout: float, poll: float):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+", encoding="utf-8")
+        handle = path.open("a+b", buffering=0)  # unbuffered: nothing is left to flush when a full disk refused it
     except OSError as exc:
         raise ConfigError(f"cannot open the warehouse's lock file {path}: {exc.strerror or exc}") from exc
     deadline = time.monotonic() + timeout
@@ -84,7 +84,7 @@ def _acquire(path: Path, target: Target, command: str, timeout: float, poll: flo
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 handle.seek(0)
-                holder = handle.read().strip() or "another process"
+                holder = handle.read().decode("utf-8", "replace").strip() or "another process"
                 handle.close()
                 where = target.path or f"target {target.name}"
                 raise WarehouseBusyError(
@@ -93,10 +93,12 @@ def _acquire(path: Path, target: Target, command: str, timeout: float, poll: flo
                     f"(lock file {path})"
                 ) from None
             time.sleep(poll)
-    handle.seek(0)
-    handle.truncate()
     since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    handle.write(f"pid {os.getpid()} (flowmetrics {command}, since {since})\n")
-    handle.flush()
+    # Who holds the lock is a courtesy to the next writer's message; the lock itself needs no disk. On a full
+    # disk the note cannot be written: keep the lock, so the command itself reports the full disk clearly.
+    with contextlib.suppress(OSError):
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} (flowmetrics {command}, since {since})\n".encode())
     return handle
 
