@@ -33,7 +33,7 @@ def test_ingest_waits_for_a_reader_within_the_lock_timeout(baseline: Baseline, t
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
     )
     try:
-        wait_for(lambda: log.exists() and "[1/6] ingest" in log.read_text(), 60, "the ingest step to start")
+        wait_for(lambda: log.exists() and "[1/5] ingest" in log.read_text(), 60, "the ingest step to start")
         time.sleep(2)
     finally:
         reader.close()
@@ -59,7 +59,7 @@ def test_ingest_gives_up_after_the_lock_timeout_naming_the_reader(
 
     output = result.stdout + result.stderr
     assert result.returncode == 1, output[-3000:]
-    assert "[1/6] ingest: FAILED" in output
+    assert "[1/5] ingest: FAILED" in output
     assert f"ingest into {warehouse} gave up after waiting 0.5s (--lock-timeout) for its lock, nothing changed" \
         in output
     assert f"PID {os.getpid()}" in output

@@ -14,7 +14,7 @@ import pytest
 
 from flowmetrics.quality.config import QualityConfig
 from flowmetrics.quality.registry import default_registry
-from flowmetrics.quality.runner import raise_for_failures, run_checks
+from flowmetrics.quality.runner import SnapshotGate, raise_for_failures, run_checks
 from flowmetrics.quality.suite import SuiteRegistry
 from flowmetrics.quality.suites.status_map import DEFAULT_MAP, stage_rules
 from flowmetrics.results import QualityReport
@@ -211,8 +211,12 @@ def test_the_status_map_suite_runs_before_the_build_and_the_default_seed_passes_
 
 
 def published(warehouse: Path) -> None:
-    """Publish the build as it is: the baseline the volume checks compare with."""
-    publish(resolve_target(None, warehouse), run_id="baseline", checked_counts={})
+    """Publish the build as it is, through the whole gate on its snapshot: the baseline the volume checks compare
+    with."""
+    latest = pd.Timestamp(scalar(warehouse, "select latest_event_at from main.dim_as_of")).to_pydatetime()
+    target = resolve_target(None, warehouse)
+    gate = SnapshotGate(target, config=QualityConfig(reference_time=latest + timedelta(hours=1)), run_id="baseline")
+    publish(target, run_id="baseline", gate=gate)
 
 
 def test_snapshots_may_shrink_histories_may_not(warehouse: Path):
