@@ -9,11 +9,19 @@
     )
 }}
 
-{#- One row per distinct change_id of a known ticket, at or before the as-of: ordered per ticket by changed_at,
-    then change_id (whatever the load order), with the status the ticket was in before it. A change into the status
-    the ticket is already in (a reassignment) is kept here but flagged is_repeat; it is not a transition. -#}
+{#- One row per distinct change_id of a known ticket, at or before the as-of: ordered per ticket by changed_at
+    (whatever the load order), with the status the ticket was in before it. A change into the status the ticket is
+    already in (a reassignment) is kept here but flagged is_repeat; it is not a transition.
+    Changes of one ticket at the same changed_at (a tie group: automation, bulk moves) are ordered by the chain their
+    from_status values describe: first the change whose from_status is the status before the group (the to_status
+    of the ticket's previous change, when that one is alone at its time), else a change whose from_status is no
+    other change's to_status in the group (the head of the chain); then, repeatedly, the change whose from_status is
+    the last one's to_status. Where the chain does not decide (no from_status, a broken chain, a cycle), change ids
+    decide in natural order: text prefix, then the trailing digits as a number (ch99 before ch100, 99 before 100),
+    then the whole id as text; changes the walk never reaches come after it in that order. Only tie groups pay for
+    the walk; a lone change keeps its place by changed_at. -#}
 
-with
+with recursive
 
 status_changes as (
 
@@ -58,25 +66,221 @@ deduplicate_change_ids as (
 
 ),
 
-order_changes as (
+first_copies as (
+
+    select
+        *,
+        count(*) over (partition by ticket_id, changed_at) as tie_size
+    from deduplicate_change_ids
+    where copy_number = 1
+
+),
+
+tie_changes as (
 
     select
         change_id,
         ticket_id,
         changed_at,
-        from_status as reported_from_status,
+        from_status,
         to_status,
-        changed_by,
+        regexp_replace(change_id, '[0-9]+$', '') as id_prefix
+    from first_copies
+    where tie_size > 1
+
+),
+
+rank_tie_ids as (
+
+    select
+        *,
         row_number() over (
-            partition by ticket_id
-            order by changed_at, change_id
+            partition by ticket_id, changed_at
+            order by
+                id_prefix,
+                length(regexp_replace(substring(change_id, length(id_prefix) + 1), '^0+', '')),
+                regexp_replace(substring(change_id, length(id_prefix) + 1), '^0+', ''),
+                change_id
+        ) as id_rank
+    from tie_changes
+
+),
+
+tie_groups as (
+
+    select distinct
+        ticket_id,
+        changed_at
+    from tie_changes
+
+),
+
+-- the change just before each tie group; its to_status counts only when it is alone at its time
+rank_changes_before_ties as (
+
+    select
+        tie_groups.ticket_id,
+        tie_groups.changed_at,
+        earlier.to_status,
+        earlier.tie_size,
+        row_number() over (
+            partition by tie_groups.ticket_id, tie_groups.changed_at
+            order by earlier.changed_at desc
+        ) as recency
+    from tie_groups
+    inner join first_copies as earlier
+        on
+            tie_groups.ticket_id = earlier.ticket_id
+            and tie_groups.changed_at > earlier.changed_at
+
+),
+
+status_before_ties as (
+
+    select
+        ticket_id,
+        changed_at,
+        to_status as status_before
+    from rank_changes_before_ties
+    where recency = 1 and tie_size = 1
+
+),
+
+rank_chain_starts as (
+
+    select
+        rank_tie_ids.*,
+        row_number() over (
+            partition by rank_tie_ids.ticket_id, rank_tie_ids.changed_at
+            order by
+                case
+                    when rank_tie_ids.from_status = status_before_ties.status_before then 0
+                    when not exists (
+                        select 1 from tie_changes as other
+                        where
+                            other.ticket_id = rank_tie_ids.ticket_id
+                            and other.changed_at = rank_tie_ids.changed_at
+                            and other.change_id <> rank_tie_ids.change_id
+                            and other.to_status = rank_tie_ids.from_status
+                    ) then 1
+                    else 2
+                end,
+                rank_tie_ids.id_rank
+        ) as start_rank
+    from rank_tie_ids
+    left join status_before_ties
+        on
+            rank_tie_ids.ticket_id = status_before_ties.ticket_id
+            and rank_tie_ids.changed_at = status_before_ties.changed_at
+
+),
+
+-- each tie change's successor: the change leaving the status it entered, the next id (cyclically) first
+rank_successors as (
+
+    select
+        current_change.ticket_id,
+        current_change.changed_at,
+        current_change.change_id,
+        next_change.change_id as next_change_id,
+        next_change.id_rank as next_id_rank,
+        row_number() over (
+            partition by current_change.change_id
+            order by
+                case when next_change.id_rank > current_change.id_rank then 0 else 1 end,
+                next_change.id_rank
+        ) as successor_rank
+    from rank_tie_ids as current_change
+    inner join rank_tie_ids as next_change
+        on
+            current_change.ticket_id = next_change.ticket_id
+            and current_change.changed_at = next_change.changed_at
+            and current_change.change_id <> next_change.change_id
+            and current_change.to_status = next_change.from_status
+
+),
+
+successors as (
+
+    select * from rank_successors
+    where successor_rank = 1
+
+),
+
+walk_chains as (
+
+    select
+        ticket_id,
+        changed_at,
+        change_id,
+        cast(1 as {{ dbt.type_bigint() }}) as walk_position,
+        cast(
+            {{ dbt.concat(["','", dbt.cast('id_rank', dbt.type_string()), "','"]) }} as {{ dbt.type_string() }}
+        ) as visited_ranks
+    from rank_chain_starts
+    where start_rank = 1
+
+    union all
+
+    select
+        walk_chains.ticket_id,
+        walk_chains.changed_at,
+        successors.next_change_id as change_id,
+        cast(walk_chains.walk_position + 1 as {{ dbt.type_bigint() }}) as walk_position,
+        cast(
+            {{ dbt.concat([
+                'walk_chains.visited_ranks', dbt.cast('successors.next_id_rank', dbt.type_string()), "','",
+            ]) }}
+            as {{ dbt.type_string() }}
+        ) as visited_ranks
+    from walk_chains
+    inner join successors
+        on walk_chains.change_id = successors.change_id
+    where
+        {{ dbt.position(
+            dbt.concat(["','", dbt.cast('successors.next_id_rank', dbt.type_string()), "','"]),
+            'walk_chains.visited_ranks',
+        ) }} = 0
+
+),
+
+place_tie_changes as (
+
+    select
+        rank_tie_ids.change_id,
+        row_number() over (
+            partition by rank_tie_ids.ticket_id, rank_tie_ids.changed_at
+            order by
+                case when walk_chains.walk_position is null then 1 else 0 end,
+                walk_chains.walk_position,
+                rank_tie_ids.id_rank
+        ) as tie_position
+    from rank_tie_ids
+    left join walk_chains
+        on rank_tie_ids.change_id = walk_chains.change_id
+
+),
+
+order_changes as (
+
+    select
+        first_copies.change_id,
+        first_copies.ticket_id,
+        first_copies.changed_at,
+        first_copies.from_status as reported_from_status,
+        first_copies.to_status,
+        first_copies.changed_by,
+        row_number() over (
+            partition by first_copies.ticket_id
+            order by first_copies.changed_at, coalesce(place_tie_changes.tie_position, 0)
         ) as change_number,
-        lag(to_status) over (
-            partition by ticket_id
-            order by changed_at, change_id
+        lag(first_copies.to_status) over (
+            partition by first_copies.ticket_id
+            order by first_copies.changed_at, coalesce(place_tie_changes.tie_position, 0)
         ) as previous_to_status
-    from deduplicate_change_ids
-    where copy_number = 1
+    from first_copies
+    left join place_tie_changes
+        on first_copies.change_id = place_tie_changes.change_id
 
 ),
 

@@ -85,7 +85,7 @@ transition_intervals as (
         ticket_id,
         row_number() over (
             partition by ticket_id
-            order by changed_at, change_id
+            order by change_number
         ) as interval_number,
         to_status as status,
         changed_at as entered_at,

@@ -1,6 +1,7 @@
 {#- One row per ticket per status interval (see int_status_intervals_bounded), with its seconds: an open interval
     (exited_at null) is measured up to the as-of. A view, so the as-of-dependent measure is never stored and the
-    stored intervals stay valid from one nightly run to the next. -#}
+    stored intervals stay valid from one nightly run to the next. An interval in a done or abandoned status is
+    terminal: the ticket has left the flow, so its seconds are a fact of that status but never time in flow. -#}
 
 {{ config(materialized='view') }}
 
@@ -25,6 +26,7 @@ final as (
         exited_at,
         {{ seconds_between('entered_at', 'coalesce(exited_at, ' ~ as_of() ~ ')') }} as seconds_in_status,
         exited_at is null as is_current,
+        stage_kind in ('done', 'abandoned') as is_terminal,
         entered_by_change_id,
         exited_by_change_id,
         reported_from_status,

@@ -1,5 +1,9 @@
 {#- The status map in force: the raw status_map shipped with the data when it has any row, else the project's
-    default seed. Marks the entry status: where a ticket sits before its first known change. -#}
+    default seed. Marks the entry status: where a ticket sits before its first known change. The entry status is
+    the map's status named by var entry_status when set (a data test fails when the map has no such queue,
+    active or wait status); else the queue status of the lowest stage_order (active, then wait, when that stage
+    has no queue status); the map has no order of its own (its file row order is not kept), so among several
+    such statuses the status name decides, the last resort; set var entry_status to choose. -#}
 
 with
 
@@ -45,6 +49,7 @@ rank_entry_candidates as (
         row_number() over (
             order by
                 case when stage_kind in ('queue', 'active', 'wait') then 0 else 1 end,
+                case when raw_status = {{ flowmetrics.quoted_literal(var('entry_status')) }} then 0 else 1 end,
                 stage_order,
                 case stage_kind when 'queue' then 0 when 'active' then 1 else 2 end,
                 raw_status

@@ -30,6 +30,7 @@ final as (
         status_intervals.exited_at,
         cast(status_intervals.seconds_in_status as {{ type_double() }}) as seconds_in_status,
         status_intervals.is_current,
+        status_intervals.is_terminal,
         status_intervals.changed_by as entered_by,
         tickets.team
     from status_intervals
