@@ -75,10 +75,24 @@ def raw_state_identity(reader: GateReader, name: str, mart_sql: str, kind: str) 
     changes = reader.qualified(Layer.RAW, "ticket_status_changes")
     tickets = reader.qualified(Layer.RAW, "tickets")
     as_of = f"(select as_of from {reader.qualified(Layer.MART, 'dim_as_of')})"
+    # A ticket's latest second may hold several changes (automation, bulk moves): the last of them is the one whose
+    # to_status no other change of that second leaves (the end of their from_status chain); change ids only
+    # break what the chain leaves open.
+    last_second = (
+        f"select c.ticket_id, c.change_id, c.from_status, c.to_status from {changes} as c "
+        f"join (select ticket_id, max(changed_at) as last_at from {changes} where changed_at <= {as_of} "
+        "group by ticket_id) as l on c.ticket_id = l.ticket_id and c.changed_at = l.last_at"
+    )
+    flagged = (
+        "select g.ticket_id, g.change_id, g.to_status, case when exists (select 1 from "
+        f"({last_second}) as n where n.ticket_id = g.ticket_id and n.change_id <> g.change_id "
+        "and n.from_status = g.to_status) then 1 else 0 end as is_left "
+        f"from ({last_second}) as g"
+    )
     latest = (
-        "select c.ticket_id, c.to_status, row_number() over (partition by c.ticket_id "
-        "order by c.changed_at desc, c.change_id desc) as recency "
-        f"from {changes} as c where c.changed_at <= {as_of}"
+        "select f.ticket_id, f.to_status, row_number() over (partition by f.ticket_id "
+        "order by f.is_left, f.change_id desc) as recency "
+        f"from ({flagged}) as f"
     )
     current = (
         f"select t.ticket_id, coalesce(lower(m.stage_kind), case when l.ticket_id is null then 'queue' "
