@@ -3,7 +3,6 @@ writes when DuckDB's lock error tells."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -11,23 +10,14 @@ from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-m", "flowmetrics.cli"]
+from tests.python.detection.cli_helpers import copy_of, digest, run_cli
+
 pytestmark = pytest.mark.slow
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, check=False, timeout=120)
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
 def warehouse(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = tmp_path_factory.mktemp("locks") / "demo.duckdb"
-    shutil.copy(demo_warehouse, copy)
-    return copy
+    return copy_of(demo_warehouse, tmp_path_factory.mktemp("locks"))
 
 
 def hold(warehouse: Path, read_only: bool) -> subprocess.Popen[str]:

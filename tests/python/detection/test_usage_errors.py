@@ -3,34 +3,22 @@ accepted, before anything is read or written."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import subprocess
-import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-CLI = [sys.executable, "-m", "flowmetrics.cli"]
+from tests.python.detection.cli_helpers import copy_of, digest, run_cli
+
 pytestmark = pytest.mark.slow
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, check=False, timeout=120)
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
 def warehouse(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = tmp_path_factory.mktemp("usage") / "demo.duckdb"
-    shutil.copy(demo_warehouse, copy)
-    return copy
+    return copy_of(demo_warehouse, tmp_path_factory.mktemp("usage"))
 
 
 def assert_usage_error(result: subprocess.CompletedProcess[str], option: str, *says: str) -> None:
