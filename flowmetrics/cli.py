@@ -216,6 +216,13 @@ def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of
     click.echo(f"dbt build finished in {result.seconds:.1f}s")
 
 
+def _absence_notes(resolved) -> list[str]:
+    """What the warehouse behind `resolved` lacks (absent optional raw tables), one line each."""
+    from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
+
+    return list(warehouse_absence_notes(resolved))
+
+
 def _target_and_path(target: str | None, warehouse: Path | None) -> tuple[str | None, Path | None]:
     """The dbt target and DuckDB file a command reads (a non-DuckDB target without --warehouse has no file)."""
     if target and target != "duckdb" and warehouse is None:
@@ -270,6 +277,8 @@ def detect(
             progress=_progress(as_json),
         )
     payload = result.finding.to_dict()
+    notes = _absence_notes(resolved)
+    payload["absent"] = notes
     footer = []
     if result.run_id is not None:
         payload.update({"run_id": result.run_id, "constraint_queue_items": result.queue_items})
@@ -278,7 +287,8 @@ def detect(
             f"flowmetrics.constraint_stage_signals; {result.queue_relation} lists the {result.queue_items:,} "
             "item(s) waiting in front of the constraint, oldest first."
         )
-    _emit(payload, as_json, "\n\n".join([verdict_sentence(result.finding), finding_table(result.finding), *footer]))
+    _emit(payload, as_json, "\n\n".join([*notes, verdict_sentence(result.finding), finding_table(result.finding),
+                                         *footer]))
 
 
 @main.command()
@@ -324,6 +334,7 @@ def whatif(
     from flowmetrics.simulation.whatif import WARMUP_WEEKS, what_if
     from flowmetrics.warehouse.findings import read_status_intervals
     from flowmetrics.warehouse.marts import MartReader
+    from flowmetrics.warehouse.optional_tables import absence_notes, absent_tables
 
     if capacity is None and arrivals is None:
         raise ConfigError("say what changes: --stage S --capacity +30%, and/or --arrivals x3")
@@ -339,6 +350,7 @@ def whatif(
         since = (moment - pd.Timedelta(weeks=calibration_weeks)).to_pydatetime()
         intervals = read_status_intervals(reader, CALIBRATION_INTERVAL_COLUMNS, since)
         items = reader.read("fct_work_items", WORK_ITEM_COLUMNS)
+        notes = list(absence_notes(absent_tables(reader.connection)))
     calibration = calibrate(intervals, items, moment, weeks=calibration_weeks)
     work = [s.stage for s in calibration.stages if s.kind == "work"]
     if stage is not None and stage not in work:
@@ -355,7 +367,7 @@ def whatif(
         seed=seed,
         workers=default_workers(),
     )
-    _emit(result.to_dict(), as_json, whatif_text(result))
+    _emit({**result.to_dict(), "absent": notes}, as_json, "\n".join([*notes, whatif_text(result)]))
 
 
 @main.command()
@@ -380,7 +392,7 @@ def report(warehouse: Path | None, target: str | None, out: Path, threshold: flo
         f"wrote {result.path} ({result.bytes / 1e6:.1f} MB, {result.seconds}s): published run "
         f"{result.published_run_id}, as of {result.as_of} UTC. Open it in any browser; it needs no network."
     )
-    _emit(result.to_dict(), as_json, text)
+    _emit(result.to_dict(), as_json, "\n".join([*result.absent, text]))
 
 
 @main.command("next-steps")
@@ -450,7 +462,8 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
             progress=_progress(as_json),
             lock_timeout=lock_timeout,
         )
-    _emit(report.to_dict(), as_json, summary_text(report))
+    notes = _absence_notes(resolved)
+    _emit({**report.to_dict(), "absent": notes}, as_json, "\n".join([*notes, summary_text(report)]))
     if not report.passed:
         sys.exit(1)
 
@@ -491,7 +504,8 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
         sys.exit(1)
     report = gate.report
     assert report is not None
-    lines = [summary_text(report), f"published run {result.run_id} ({result.seconds:.1f}s): "
+    notes = _absence_notes(resolved)
+    lines = [*notes, summary_text(report), f"published run {result.run_id} ({result.seconds:.1f}s): "
              f"{len(result.relations)} relations in schema published, snapshot {result.snapshot_schema} "
              f"(checked by quality run {result.quality_run_id})"]
     lines += [f"  published.{name:<30}{n:>10,} rows" for name, n in result.relations.items()]
@@ -499,7 +513,8 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
         lines.append("  not built (not published): " + ", ".join(result.not_built))
     if result.recovered:
         lines.append("  recovered: dropped " + ", ".join(result.recovered))
-    _emit({"published": True, "quality": report.to_dict(), "publish": result.to_dict()}, as_json, "\n".join(lines))
+    _emit({"published": True, "quality": report.to_dict(), "publish": result.to_dict(), "absent": notes}, as_json,
+          "\n".join(lines))
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
