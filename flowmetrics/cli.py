@@ -217,7 +217,8 @@ def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of
 
 
 def _absence_notes(resolved) -> list[str]:
-    """What the warehouse behind `resolved` lacks (absent optional raw tables), one line each."""
+    """What the warehouse behind `resolved` lacks (absent optional raw tables), one line each; read before the
+    command's own work, so a warehouse it cannot open fails the command before anything is written."""
     from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
 
     return list(warehouse_absence_notes(resolved))
@@ -265,6 +266,7 @@ def detect(
 
     target, path = _target_and_path(target, warehouse)
     resolved = resolve_target(target, path)
+    notes = _absence_notes(resolved)
     writing = contextlib.nullcontext() if no_write else warehouse_lock(resolved, "detect", lock_timeout)
     with writing:
         result = run_detection(
@@ -277,7 +279,6 @@ def detect(
             progress=_progress(as_json),
         )
     payload = result.finding.to_dict()
-    notes = _absence_notes(resolved)
     payload["absent"] = notes
     footer = []
     if result.run_id is not None:
@@ -452,6 +453,7 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
     from flowmetrics.warehouse.lock import warehouse_lock
 
     resolved = _target(target, warehouse)
+    notes = _absence_notes(resolved)
     recording = contextlib.nullcontext() if no_record else warehouse_lock(resolved, "check", lock_timeout)
     with recording:
         report = run_checks(
@@ -462,7 +464,6 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
             progress=_progress(as_json),
             lock_timeout=lock_timeout,
         )
-    notes = _absence_notes(resolved)
     _emit({**report.to_dict(), "absent": notes}, as_json, "\n".join([*notes, summary_text(report)]))
     if not report.passed:
         sys.exit(1)
@@ -482,6 +483,7 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
     from flowmetrics.warehouse.publish import publish as publish_marts
 
     resolved = _target(target, warehouse)
+    notes = _absence_notes(resolved)
     gate = SnapshotGate(resolved, config=_quality_config(config_path, now), run_id=new_run_id(),
                         report_dir=report_dir, progress=_progress(as_json), lock_timeout=lock_timeout)
     try:
@@ -504,7 +506,6 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
         sys.exit(1)
     report = gate.report
     assert report is not None
-    notes = _absence_notes(resolved)
     lines = [*notes, summary_text(report), f"published run {result.run_id} ({result.seconds:.1f}s): "
              f"{len(result.relations)} relations in schema published, snapshot {result.snapshot_schema} "
              f"(checked by quality run {result.quality_run_id})"]
