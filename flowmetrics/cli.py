@@ -453,12 +453,13 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
     from flowmetrics.warehouse.lock import warehouse_lock
 
     resolved = _target(target, warehouse)
+    config = _quality_config(config_path, now)
     notes = _absence_notes(resolved)
     recording = contextlib.nullcontext() if no_record else warehouse_lock(resolved, "check", lock_timeout)
     with recording:
         report = run_checks(
             resolved,
-            config=_quality_config(config_path, now),
+            config=config,
             report_dir=report_dir,
             record=not no_record,
             progress=_progress(as_json),
@@ -483,9 +484,9 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
     from flowmetrics.warehouse.publish import publish as publish_marts
 
     resolved = _target(target, warehouse)
-    notes = _absence_notes(resolved)
     gate = SnapshotGate(resolved, config=_quality_config(config_path, now), run_id=new_run_id(),
                         report_dir=report_dir, progress=_progress(as_json), lock_timeout=lock_timeout)
+    notes = _absence_notes(resolved)
     try:
         with warehouse_lock(resolved, "publish", lock_timeout):
             result = publish_marts(resolved, run_id=gate.run_id, gate=gate, lock_timeout=lock_timeout,
