@@ -217,8 +217,8 @@ def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of
 
 
 def _absence_notes(resolved) -> list[str]:
-    """What the warehouse behind `resolved` lacks (absent optional raw tables), one line each; read before the
-    command's own work, so a warehouse it cannot open fails the command before anything is written."""
+    """What the warehouse behind `resolved` lacks (absent optional raw tables), one line each; read under the
+    command's writer lock (if it takes one) and before its own work, so nothing is written when it cannot open."""
     from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
 
     return list(warehouse_absence_notes(resolved))
@@ -266,9 +266,9 @@ def detect(
 
     target, path = _target_and_path(target, warehouse)
     resolved = resolve_target(target, path)
-    notes = _absence_notes(resolved)
     writing = contextlib.nullcontext() if no_write else warehouse_lock(resolved, "detect", lock_timeout)
     with writing:
+        notes = _absence_notes(resolved)
         result = run_detection(
             resolved,
             window_days=window,
@@ -454,9 +454,9 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
 
     resolved = _target(target, warehouse)
     config = _quality_config(config_path, now)
-    notes = _absence_notes(resolved)
     recording = contextlib.nullcontext() if no_record else warehouse_lock(resolved, "check", lock_timeout)
     with recording:
+        notes = _absence_notes(resolved)
         report = run_checks(
             resolved,
             config=config,
@@ -486,9 +486,9 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
     resolved = _target(target, warehouse)
     gate = SnapshotGate(resolved, config=_quality_config(config_path, now), run_id=new_run_id(),
                         report_dir=report_dir, progress=_progress(as_json), lock_timeout=lock_timeout)
-    notes = _absence_notes(resolved)
     try:
         with warehouse_lock(resolved, "publish", lock_timeout):
+            notes = _absence_notes(resolved)
             result = publish_marts(resolved, run_id=gate.run_id, gate=gate, lock_timeout=lock_timeout,
                                    progress=_progress(as_json))
     except DataQualityError:
