@@ -216,6 +216,14 @@ def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of
     click.echo(f"dbt build finished in {result.seconds:.1f}s")
 
 
+def _absence_notes(resolved) -> list[str]:
+    """What the warehouse behind `resolved` lacks (absent optional raw tables), one line each; read under the
+    command's writer lock (if it takes one) and before its own work, so nothing is written when it cannot open."""
+    from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
+
+    return list(warehouse_absence_notes(resolved))
+
+
 def _target_and_path(target: str | None, warehouse: Path | None) -> tuple[str | None, Path | None]:
     """The dbt target and DuckDB file a command reads (a non-DuckDB target without --warehouse has no file)."""
     if target and target != "duckdb" and warehouse is None:
@@ -260,6 +268,7 @@ def detect(
     resolved = resolve_target(target, path)
     writing = contextlib.nullcontext() if no_write else warehouse_lock(resolved, "detect", lock_timeout)
     with writing:
+        notes = _absence_notes(resolved)
         result = run_detection(
             resolved,
             window_days=window,
@@ -270,6 +279,7 @@ def detect(
             progress=_progress(as_json),
         )
     payload = result.finding.to_dict()
+    payload["absent"] = notes
     footer = []
     if result.run_id is not None:
         payload.update({"run_id": result.run_id, "constraint_queue_items": result.queue_items})
@@ -278,7 +288,8 @@ def detect(
             f"flowmetrics.constraint_stage_signals; {result.queue_relation} lists the {result.queue_items:,} "
             "item(s) waiting in front of the constraint, oldest first."
         )
-    _emit(payload, as_json, "\n\n".join([verdict_sentence(result.finding), finding_table(result.finding), *footer]))
+    _emit(payload, as_json, "\n\n".join([*notes, verdict_sentence(result.finding), finding_table(result.finding),
+                                         *footer]))
 
 
 @main.command()
@@ -324,6 +335,7 @@ def whatif(
     from flowmetrics.simulation.whatif import WARMUP_WEEKS, what_if
     from flowmetrics.warehouse.findings import read_status_intervals
     from flowmetrics.warehouse.marts import MartReader
+    from flowmetrics.warehouse.optional_tables import absence_notes, absent_tables
 
     if capacity is None and arrivals is None:
         raise ConfigError("say what changes: --stage S --capacity +30%, and/or --arrivals x3")
@@ -339,6 +351,7 @@ def whatif(
         since = (moment - pd.Timedelta(weeks=calibration_weeks)).to_pydatetime()
         intervals = read_status_intervals(reader, CALIBRATION_INTERVAL_COLUMNS, since)
         items = reader.read("fct_work_items", WORK_ITEM_COLUMNS)
+        notes = list(absence_notes(absent_tables(reader.connection)))
     calibration = calibrate(intervals, items, moment, weeks=calibration_weeks)
     work = [s.stage for s in calibration.stages if s.kind == "work"]
     if stage is not None and stage not in work:
@@ -355,7 +368,7 @@ def whatif(
         seed=seed,
         workers=default_workers(),
     )
-    _emit(result.to_dict(), as_json, whatif_text(result))
+    _emit({**result.to_dict(), "absent": notes}, as_json, "\n".join([*notes, whatif_text(result)]))
 
 
 @main.command()
@@ -380,7 +393,7 @@ def report(warehouse: Path | None, target: str | None, out: Path, threshold: flo
         f"wrote {result.path} ({result.bytes / 1e6:.1f} MB, {result.seconds}s): published run "
         f"{result.published_run_id}, as of {result.as_of} UTC. Open it in any browser; it needs no network."
     )
-    _emit(result.to_dict(), as_json, text)
+    _emit(result.to_dict(), as_json, "\n".join([*result.absent, text]))
 
 
 @main.command("next-steps")
@@ -440,17 +453,19 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
     from flowmetrics.warehouse.lock import warehouse_lock
 
     resolved = _target(target, warehouse)
+    config = _quality_config(config_path, now)
     recording = contextlib.nullcontext() if no_record else warehouse_lock(resolved, "check", lock_timeout)
     with recording:
+        notes = _absence_notes(resolved)
         report = run_checks(
             resolved,
-            config=_quality_config(config_path, now),
+            config=config,
             report_dir=report_dir,
             record=not no_record,
             progress=_progress(as_json),
             lock_timeout=lock_timeout,
         )
-    _emit(report.to_dict(), as_json, summary_text(report))
+    _emit({**report.to_dict(), "absent": notes}, as_json, "\n".join([*notes, summary_text(report)]))
     if not report.passed:
         sys.exit(1)
 
@@ -473,6 +488,7 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
                         report_dir=report_dir, progress=_progress(as_json), lock_timeout=lock_timeout)
     try:
         with warehouse_lock(resolved, "publish", lock_timeout):
+            notes = _absence_notes(resolved)
             result = publish_marts(resolved, run_id=gate.run_id, gate=gate, lock_timeout=lock_timeout,
                                    progress=_progress(as_json))
     except DataQualityError:
@@ -491,7 +507,7 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
         sys.exit(1)
     report = gate.report
     assert report is not None
-    lines = [summary_text(report), f"published run {result.run_id} ({result.seconds:.1f}s): "
+    lines = [*notes, summary_text(report), f"published run {result.run_id} ({result.seconds:.1f}s): "
              f"{len(result.relations)} relations in schema published, snapshot {result.snapshot_schema} "
              f"(checked by quality run {result.quality_run_id})"]
     lines += [f"  published.{name:<30}{n:>10,} rows" for name, n in result.relations.items()]
@@ -499,7 +515,8 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
         lines.append("  not built (not published): " + ", ".join(result.not_built))
     if result.recovered:
         lines.append("  recovered: dropped " + ", ".join(result.recovered))
-    _emit({"published": True, "quality": report.to_dict(), "publish": result.to_dict()}, as_json, "\n".join(lines))
+    _emit({"published": True, "quality": report.to_dict(), "publish": result.to_dict(), "absent": notes}, as_json,
+          "\n".join(lines))
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

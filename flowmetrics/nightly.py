@@ -103,7 +103,11 @@ def _restore_unchecked(ctx: NightlyContext, who: str) -> list[str]:
 
 def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     from flowmetrics.warehouse.dbt_runner import dbt_command, run_dbt_child
+    from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
     from flowmetrics.warehouse.project import dbt_env
+
+    for note in warehouse_absence_notes(ctx.target):  # their marts build empty: say so, once, before the build
+        ctx.log.say(note)
 
     args = dbt_command(
         "build",

@@ -18,6 +18,7 @@ class ReportResult(Result):
     as_of: str
     sections: tuple[str, ...]
     seconds: float
+    absent: tuple[str, ...] = ()  # one line per optional raw table this warehouse lacks, as the report shows it
 
 
 def write_report(
@@ -35,6 +36,7 @@ def write_report(
     from flowmetrics.report.build import build_report
     from flowmetrics.report.data import load_report_data, read_calibration_inputs
     from flowmetrics.report.invest import investment_table
+    from flowmetrics.warehouse.optional_tables import absence_notes
 
     started = time.perf_counter()
     say = progress or (lambda message: None)
@@ -55,4 +57,5 @@ def write_report(
         as_of=data.as_of.isoformat(),
         sections=("constraint", "pile-up", "finish-rate", "ai", "invest", "dora", "quality"),
         seconds=round(time.perf_counter() - started, 1),
+        absent=absence_notes(data.absent),
     )

@@ -6,7 +6,8 @@ import pandas as pd
 
 from flowmetrics.report import charts, readings
 from flowmetrics.report.format import DAY, count, duration, percent, signed_percent
-from flowmetrics.report.html import Chart, Section, Table, Tile, render
+from flowmetrics.report.html import Chart, Note, Section, Table, Tile, render
+from flowmetrics.warehouse.optional_tables import ABSENT_NOTES, OPTIONAL_TABLES, absence_notes
 
 
 def _overall(findings: pd.DataFrame) -> pd.Series | None:
@@ -115,7 +116,22 @@ def pile_up_section(data) -> Section:
     )
 
 
+def absent_note(absent: tuple[str, ...], chart_id: str, tables: tuple[str, ...]) -> Note | None:
+    """The note drawn in place of a chart when one of the tables it needs (parent first) is absent."""
+    missing = next((t for t in tables if t in absent), None)
+    return None if missing is None else Note(chart_id, ABSENT_NOTES[missing])
+
+
+EXPERIMENT_TABLES = ("experiments", "experiment_events")  # launched, decided and shipped come from the events
+
+
 def finish_section(data, threshold: float) -> Section:
+    funnel = absent_note(data.absent, "experiment-funnel", EXPERIMENT_TABLES) or Chart(
+        "experiment-funnel", readings.experiment_funnel(data.experiment_funnel),
+        charts.experiment_funnel(data.experiment_funnel))
+    shipped = absent_note(data.absent, "shipped-decisions", EXPERIMENT_TABLES) or Chart(
+        "shipped-decisions", readings.shipped_vs_launched(data.shipped_decisions),
+        charts.shipped_vs_launched(data.shipped_decisions))
     return Section(
         "finish-rate",
         "3. Finish rate, not start rate",
@@ -123,12 +139,27 @@ def finish_section(data, threshold: float) -> Section:
         (
             Chart("finish-rate", readings.finish_rate(data.work_item_finish, threshold),
                   charts.finish_rate(data.work_item_finish, data.experiment_finish, threshold)),
-            Chart("experiment-funnel", readings.experiment_funnel(data.experiment_funnel),
-                  charts.experiment_funnel(data.experiment_funnel)),
-            Chart("shipped-decisions", readings.shipped_vs_launched(data.shipped_decisions),
-                  charts.shipped_vs_launched(data.shipped_decisions)),
+            funnel,
+            shipped,
         ),
     )
+
+
+def dora_section(data) -> Section:
+    lead = "Production deploys over the last 28 days before the as-of."
+    note = absent_note(data.absent, "dora", ("deploys",))
+    if note is not None:
+        return Section("dora", "Delivery (DORA)", lead, (note,))
+    return Section("dora", "Delivery (DORA)", lead, (), dora_tiles(data.deployments, data.as_of))
+
+
+def quality_section(data) -> Section:
+    """The gate's tiles, then what this warehouse lacks: each absent optional table, one note each."""
+    absent = tuple(t for t in OPTIONAL_TABLES if t in data.absent)
+    notes = tuple(Note(f"absent-{i}", text) for i, text in enumerate(absence_notes(absent)))
+    return Section("quality", "Data quality of this run",
+                   "These numbers were published only because every error-level check passed.", notes,
+                   quality_tiles(data.quality))
 
 
 def ai_section(data) -> Section:
@@ -219,11 +250,8 @@ def build_report(data, invest: pd.DataFrame, threshold: float = 0.60) -> str:
         finish_section(data, threshold),
         ai_section(data),
         invest_section(invest, stage),
-        Section("dora", "Delivery (DORA)", "Production deploys over the last 28 days before the as-of.", (),
-                dora_tiles(data.deployments, data.as_of)),
-        Section("quality", "Data quality of this run",
-                "These numbers were published only because every error-level check passed.", (),
-                quality_tiles(data.quality)),
+        dora_section(data),
+        quality_section(data),
     ]
     subtitle = (
         f"As of {data.as_of:%d %b %Y %H:%M} UTC · published run {data.published_run_id} · "

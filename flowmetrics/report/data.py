@@ -14,6 +14,7 @@ import pandas as pd
 from flowmetrics.errors import MartNotFoundError
 from flowmetrics.warehouse.connection import open_connection
 from flowmetrics.warehouse.marts import MartReader
+from flowmetrics.warehouse.optional_tables import absent_tables
 from flowmetrics.warehouse.package_tables import PACKAGE_SCHEMA
 from flowmetrics.warehouse.profile import resolve_target
 
@@ -40,6 +41,7 @@ class ReportData:
     quality: pd.DataFrame  # check_id, severity, status, description, observed (the published run's checks)
     constraint_findings: pd.DataFrame  # one row per window x stage of the published detect run
     constraint_signals: pd.DataFrame
+    absent: tuple[str, ...] = ()  # the optional raw tables this warehouse lacks (their marts are empty)
 
 
 def _published_info(reader: MartReader) -> pd.Series:
@@ -123,6 +125,7 @@ def load_report_data(target: str | None = None, warehouse: Path | None = None) -
     resolved = resolve_target(target, warehouse)
     with MartReader(open_connection(resolved, read_only=True), schema=PUBLISHED) as reader:
         info = _published_info(reader)
+        absent = absent_tables(reader.connection)
         run_id = str(info["published_run_id"])
         stage_time = reader.aggregate(
             "fct_stage_visits",
@@ -224,8 +227,9 @@ def load_report_data(target: str | None = None, warehouse: Path | None = None) -
     ai["change_failure_rate"] = ai["failures"] / ai["deployments"].where(ai["deployments"] > 0)
     funnel = experiment_funnel.iloc[0] if not experiment_funnel.empty else pd.Series(dtype=float)
     steps = ("launched", "measured_cleanly", "decided", "finished")
+    counts = [funnel.get(k) for k in steps]  # a sum over no experiments is null
     funnel_frame = pd.DataFrame(
-        {"step": [s.replace("_", " ") for s in steps], "experiments": [int(funnel.get(k, 0) or 0) for k in steps]}
+        {"step": [s.replace("_", " ") for s in steps], "experiments": [0 if pd.isna(n) else int(n) for n in counts]}
     )
     return ReportData(
         warehouse=str(resolved.path or resolved.name),
@@ -244,4 +248,5 @@ def load_report_data(target: str | None = None, warehouse: Path | None = None) -
         quality=quality,
         constraint_findings=findings,
         constraint_signals=signals,
+        absent=absent,
     )

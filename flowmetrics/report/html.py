@@ -39,11 +39,19 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A short note drawn in place of a chart whose data this warehouse lacks (an absent optional table)."""
+
+    chart_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Section:
     section_id: str
     title: str
     lead: str
-    items: tuple[Chart | Table, ...] = field(default=())
+    items: tuple[Chart | Table | Note, ...] = field(default=())
     tiles: tuple[Tile, ...] = field(default=())
 
 
@@ -62,6 +70,7 @@ section { margin-top: 36px; padding-top: 8px; border-top: 1px solid var(--line);
 section h2 { font-size: 21px; margin: 8px 0 2px; }
 section > p.lead { margin: 0 0 12px; font-size: 16px; }
 .reading { margin: 18px 0 4px; font-weight: 600; }
+.note { margin: 18px 0 4px; padding: 10px 12px; background: var(--panel); color: var(--muted); border-radius: 8px; }
 .chart { width: 100%; min-height: 320px; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 10px; margin: 10px 0; }
 .tile { background: var(--panel); border-radius: 8px; padding: 10px 12px; border-left: 5px solid var(--line); }
@@ -95,7 +104,9 @@ def _is_number(text: str) -> bool:
     return bool(stripped) and stripped.replace(".", "", 1).isdigit()
 
 
-def _item(item: Chart | Table) -> str:
+def _item(item: Chart | Table | Note) -> str:
+    if isinstance(item, Note):
+        return f'<p class="note" id="note-{html.escape(item.chart_id)}">{html.escape(item.text)}</p>'
     reading = f'<p class="reading">{html.escape(item.reading)}</p>'
     if isinstance(item, Table):
         head = "".join(f"<th>{html.escape(c)}</th>" for c in item.columns)
