@@ -60,9 +60,43 @@ def dbt_command(
     args = [dbt_executable(), command, "--project-dir", str(PROJECT_DIR)]
     if target:
         args += ["--target", target]
+    rest, given = split_vars(extra_args)
     if as_of:
-        args += ["--vars", json.dumps({"as_of": normalise_as_of(as_of)})]
-    return args + list(extra_args)
+        given = {**given, "as_of": normalise_as_of(as_of)}
+    if given:
+        args += ["--vars", json.dumps(given)]
+    return args + rest
+
+
+def split_vars(extra_args: Sequence[str]) -> tuple[list[str], dict[str, object]]:
+    """dbt's arguments without their `--vars`, and the vars they gave (YAML or JSON; several `--vars` merge, the
+    later winning), so the package's own vars (the as-of) join the user's instead of replacing them."""
+    import yaml
+
+    rest: list[str] = []
+    given: dict[str, object] = {}
+    items = list(extra_args)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item == "--vars" or item.startswith("--vars="):
+            if item == "--vars":
+                if i + 1 >= len(items):
+                    raise ConfigError("--vars needs a value, e.g. --vars '{flowmetrics_sources: [...]}'")
+                text, i = items[i + 1], i + 2
+            else:
+                text, i = item.split("=", 1)[1], i + 1
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise ConfigError(f"--vars is not YAML or JSON: {exc}") from None
+            if not isinstance(value, dict):
+                raise ConfigError(f"--vars must be a mapping of var names to values; got {text!r}")
+            given.update(value)
+            continue
+        rest.append(item)
+        i += 1
+    return rest, given
 
 
 @dataclass(frozen=True)

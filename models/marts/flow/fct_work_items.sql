@@ -1,7 +1,7 @@
 {%- set rebuild = {
     'watermark': 'entered_current_stage_at',
     'open_when': "built.state = 'open'",
-    'attributes': ['title', 'ticket_type', 'team', 'requested_by', 'experiment_id', 'ai_assisted', 'created_at'],
+    'attributes': ['ticket_key', 'title', 'ticket_type', 'team', 'requested_by', 'experiment_id', 'ai_assisted', 'created_at'],
 } %}
 {{
     config(
@@ -101,6 +101,7 @@ derive_state as (
 
     select
         tickets.ticket_id,
+        tickets.ticket_key,
         tickets.title,
         tickets.ticket_type,
         tickets.team,
@@ -171,6 +172,7 @@ final as (
 
     select
         attach_end_times.ticket_id,
+        attach_end_times.ticket_key,
         attach_end_times.title,
         attach_end_times.ticket_type,
         attach_end_times.team,

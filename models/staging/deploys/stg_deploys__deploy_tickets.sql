@@ -1,8 +1,11 @@
+{#- Every configured source's deploy → ticket links (var flowmetrics_sources), with ids as described in
+    macros/sources/flowmetrics_sources.sql. -#}
+
 with
 
-source as (
+sourced_links as (
 
-    select * from {{ raw_source('deploys', 'deploy_tickets') }}
+    {{ flowmetrics.union_sources('deploy_tickets', ['deploy_id', 'ticket_id'], contract_source='deploys') }}
 
 ),
 
@@ -11,7 +14,7 @@ renamed as (
     select
         cast(deploy_id as {{ dbt.type_string() }}) as deploy_id,
         cast(ticket_id as {{ dbt.type_string() }}) as ticket_id
-    from source
+    from sourced_links
 
 )
 

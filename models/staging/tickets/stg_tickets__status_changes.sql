@@ -1,8 +1,15 @@
+{#- Every configured source's status changes (var flowmetrics_sources), with ids as described in
+    macros/sources/flowmetrics_sources.sql. -#}
+
 with
 
-source as (
+sourced_changes as (
 
-    select * from {{ raw_source('tickets', 'ticket_status_changes') }}
+    {{ flowmetrics.union_sources(
+        'ticket_status_changes',
+        ['change_id', 'ticket_id', 'changed_at', 'from_status', 'to_status', 'changed_by'],
+        contract_source='tickets',
+    ) }}
 
 ),
 
@@ -11,11 +18,12 @@ renamed as (
     select
         cast(change_id as {{ dbt.type_string() }}) as change_id,
         cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
+        cast(source_name as {{ dbt.type_string() }}) as source_name,
         cast(changed_at as {{ dbt.type_timestamp() }}) as changed_at,
         cast(from_status as {{ dbt.type_string() }}) as from_status,
         cast(to_status as {{ dbt.type_string() }}) as to_status,
         cast(changed_by as {{ dbt.type_string() }}) as changed_by
-    from source
+    from sourced_changes
 
 )
 
