@@ -93,6 +93,21 @@ summarise_positions as (
 
 ),
 
+count_predecessors as (
+
+    select
+        to_status as raw_status,
+        from_status as predecessor,
+        count(*) as change_count
+    from status_changes
+    where
+        from_status is not null
+        and to_status is not null
+        and from_status <> to_status
+    group by to_status, from_status
+
+),
+
 count_changes as (
 
     select
@@ -224,7 +239,13 @@ suggest_kinds as (
                 then substr(facts.status_words, length(rules.words) + 2)
             when rules.stage_kind is null and facts.status_category in ('todo', 'backlog') then 'backlog'
             else facts.status_words
-        end as stage_words
+        end as stage_words,
+        (
+            facts.status_category is null or facts.status_category not in ('done', 'canceled')
+        ) and rules.stage is null and (
+            rules.match_type is null or rules.match_type <> 'prefix'
+            or length(facts.status_words) <= length(rules.words)
+        ) as is_named_by_itself
     from attach_facts as facts
     left join match_name_rules as rules
         on
@@ -243,6 +264,7 @@ name_stages as (
         typical_position,
         name_rule,
         stage_kind,
+        is_named_by_itself,
         case
             when stage_kind in ('done', 'abandoned') then stage_kind
             when replace(coalesce(stage_words, ''), ' ', '_') in ('', 'done', 'abandoned')
@@ -253,12 +275,52 @@ name_stages as (
 
 ),
 
+rank_wait_homes as (
+
+    select
+        predecessors.raw_status,
+        actives.stage,
+        row_number() over (
+            partition by predecessors.raw_status
+            order by predecessors.change_count desc, actives.stage asc
+        ) as home_rank
+    from count_predecessors as predecessors
+    inner join name_stages as actives
+        on
+            predecessors.predecessor = actives.raw_status
+            and actives.stage_kind = 'active'
+
+),
+
+home_waits as (
+
+    select
+        named.raw_status,
+        named.status_category,
+        named.change_count,
+        named.ticket_count,
+        named.typical_position,
+        named.name_rule,
+        named.stage_kind,
+        case
+            when named.stage_kind = 'wait' and named.is_named_by_itself and homes.stage is not null
+                then homes.stage
+            else named.stage
+        end as stage
+    from name_stages as named
+    left join rank_wait_homes as homes
+        on
+            named.raw_status = homes.raw_status
+            and homes.home_rank = 1
+
+),
+
 place_flow_stages as (
 
     select
         stage,
         min(typical_position) as stage_position
-    from name_stages
+    from home_waits
     where stage_kind in ('queue', 'active', 'wait')
     group by stage
 
@@ -302,7 +364,7 @@ final as (
                 else ordered.stage_order
             end as {{ dbt.type_bigint() }}
         ) as stage_order
-    from name_stages as named
+    from home_waits as named
     cross join count_flow_stages as counted
     left join order_flow_stages as ordered
         on named.stage = ordered.stage

@@ -86,7 +86,7 @@ def test_the_suggestion_follows_the_name_rules_whatever_the_case(crafted: Path):
     assert s["Backlog"][:2] == ("backlog", "queue")
     assert s["Ready for QA"][:2] == s["READY FOR QA"][:2] == ("qa", "queue")  # the queue of stage qa
     assert s["In QA"][:2] == ("qa", "active")
-    assert s["Blocked"][:2] == ("blocked", "wait")
+    assert s["Blocked"][:2] == ("qa", "wait")  # a wait of the active status it is entered from
     assert s["Waiting for Review"][:2] == ("review", "wait")
     assert s["Selected for Development"][:2] == ("development", "queue")
     assert s["In Progress"][:2] == ("in_progress", "active")
