@@ -108,7 +108,7 @@ def suggested_map_note(target: Target) -> str | None:
     there is no build to read)."""
     try:
         connection = open_connection(target, read_only=True)
-    except WarehouseError:
+    except (ConfigError, WarehouseError):  # a target the package does not read, or no file yet: nothing to say
         return None
     try:
         relation = connection.qualify(connection.target.schema, IN_FORCE)
