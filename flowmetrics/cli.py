@@ -214,6 +214,11 @@ def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of
     if result.note:
         click.echo(result.note)
     click.echo(f"dbt build finished in {result.seconds:.1f}s")
+    from flowmetrics.statuses import suggested_map_note
+
+    note = suggested_map_note(_target(target, path))
+    if note:
+        click.echo(note)
 
 
 def _absence_notes(resolved) -> list[str]:
@@ -394,6 +399,26 @@ def report(warehouse: Path | None, target: str | None, out: Path, threshold: flo
         f"{result.published_run_id}, as of {result.as_of} UTC. Open it in any browser; it needs no network."
     )
     _emit(result.to_dict(), as_json, "\n".join([*result.absent, text]))
+
+
+@main.command()
+@WAREHOUSE_OPTION
+@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@click.option("--write", "write", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a status_map CSV to edit: the map in force for the statuses it maps, the suggestion for "
+                   "the others.")
+@click.option("--force", is_flag=True, help="Let --write replace an existing file.")
+@JSON_OPTION
+def statuses(warehouse: Path | None, target: str | None, write: Path | None, force: bool, as_json: bool) -> None:
+    """List every status of the build: its changes, typical position, the mapping in force and the suggested one."""
+    from flowmetrics.statuses import run_statuses, statuses_table
+    from flowmetrics.warehouse.profile import resolve_target
+
+    if force and write is None:
+        raise ConfigError("--force goes with --write FILE")
+    target, path = _target_and_path(target, warehouse)
+    result = run_statuses(resolve_target(target, path), write=write, force=force)
+    _emit(result.to_dict(), as_json, statuses_table(result))
 
 
 @main.command("next-steps")

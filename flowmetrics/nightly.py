@@ -127,6 +127,10 @@ def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
     summary = next((t for t in reversed(done.tail) if "Done." in t), "")
     if code != 0:
         raise DbtRunError(f"dbt build failed (exit {code}); its last lines:\n" + "\n".join(done.tail[-10:]))
+    from flowmetrics.statuses import suggested_map_note
+
+    if note := suggested_map_note(ctx.target):
+        ctx.log.say(note)
     return summary.split("Done.", 1)[-1].strip() or "ok", {"return_code": code}
 
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from flowmetrics.contract import FILE_SUFFIXES, REQUIRED_TABLES, TABLES
 
+LOADS_ALONE: tuple[str, ...] = ("status_map",)
+"""Tables a directory may hold without the required ones: a status map edited after `flowmetrics statuses --write`
+loads by itself, every other raw table left as it was."""
+
 
 @dataclass(frozen=True)
 class RawFile:
@@ -36,7 +40,7 @@ class Discovery:
 
 def discover(source_dir: Path) -> Discovery:
     """Match the directory's files to contract tables; a missing required table or two files for one table
-    is a problem (so is a directory where a file should be)."""
+    is a problem (so is a directory where a file should be), unless the directory holds only LOADS_ALONE tables."""
     by_table: dict[str, list[Path]] = {}
     unrecognized: list[str] = []
     for path in sorted(source_dir.iterdir()):
@@ -57,8 +61,9 @@ def discover(source_dir: Path) -> Discovery:
             problems.append(f"{paths[0].name}: is not a regular file")
         else:
             files[table] = RawFile(table, paths[0])
+    alone = bool(by_table) and set(by_table) <= set(LOADS_ALONE)
     for table in REQUIRED_TABLES:
-        if table not in by_table:
+        if table not in by_table and not alone:
             hint = (
                 f"; data files that match no contract table: {', '.join(unrecognized)}"
                 if unrecognized

@@ -50,15 +50,28 @@ def recomputed(
     return merged.sort_values(["difference", *keys], ascending=[False, *[True] * len(keys)])[columns]
 
 
+MAP_IN_FORCE = "int_status_mappings_resolved"
+"""The model that holds the status map a build used, with map_source: raw, suggested or default."""
+MAP_SOURCES = {"suggested": "the suggested status map (int_status_mappings_suggested)",
+               "default": "default_status_map (seed)"}
+
+
 def status_map_in_force(reader: GateReader) -> tuple[str, str] | None:
-    """The status map the build used, as (SQL relation, source): raw ``status_map`` when it has rows, else the
-    project's default seed; None when neither is in the warehouse."""
+    """The status map in force, as (SQL relation, source): raw ``status_map`` when it has rows (it wins in every
+    build, also before the one that loads it); else the map the last build chose (int_status_mappings_resolved:
+    the suggested map when a connector source is configured, else the seed); else the project's default seed;
+    None when none of them is in the warehouse."""
     if reader.exists(Layer.RAW, "status_map"):
         raw_map = reader.qualified(Layer.RAW, "status_map")
         if reader.scalar(f"select count(*) from {raw_map}"):
             return raw_map, "raw.status_map"
+    if reader.exists(Layer.STAGING, MAP_IN_FORCE):
+        built = reader.qualified(Layer.STAGING, MAP_IN_FORCE)
+        source = reader.scalar(f"select max(map_source) from {built} where map_source <> 'raw'")
+        if source in MAP_SOURCES:
+            return built, MAP_SOURCES[source]
     if reader.exists(Layer.STAGING, "default_status_map"):
-        return reader.qualified(Layer.STAGING, "default_status_map"), "default_status_map (seed)"
+        return reader.qualified(Layer.STAGING, "default_status_map"), MAP_SOURCES["default"]
     return None
 
 

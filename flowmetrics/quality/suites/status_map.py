@@ -1,6 +1,6 @@
-"""The status map in force (raw ``status_map`` when it has rows, else the project's default seed, read from the
-project when it is not loaded yet), one row per stage: a map that breaks these rules builds without an error
-and every flow number after it is wrong.
+"""The status map in force (raw ``status_map`` when it has rows, else the suggested map or the default seed the
+last build chose, else the seed read from the project when it is not loaded yet), one row per stage: a map that
+breaks these rules builds without an error and every flow number after it is wrong.
 
 - exactly one stage holds the done statuses (two done stages turn a move between them into a finish or rework);
 - done and abandoned stages come after every queue/active/wait stage in ``stage_order`` (a move is backward,

@@ -1,9 +1,12 @@
-{#- The status map in force: the raw status_map shipped with the data when it has any row, else the project's
-    default seed. Marks the entry status: where a ticket sits before its first known change. The entry status is
-    the map's status named by var entry_status when set (a data test fails when the map has no such queue,
+{#- The status map in force: the raw status_map shipped with the data when it has any row; else, when a configured
+    source is a connector (var flowmetrics_sources: an adapter other than contract), the map suggested from the data
+    (int_status_mappings_suggested); else the project's default seed. map_source says which. Marks the entry
+    status: where a ticket sits before its first known change. The entry status is the map's status named by var entry_status when set (a data test fails when the map has no such queue,
     active or wait status); else the queue status of the lowest stage_order (active, then wait, when that stage
     has no queue status); the map has no order of its own (its file row order is not kept), so among several
     such statuses the status name decides, the last resort; set var entry_status to choose. -#}
+
+{%- set connector_configured = 'true' if connector_source_configured() else 'false' %}
 
 with
 
@@ -16,6 +19,12 @@ raw_status_map as (
 default_status_map as (
 
     select * from {{ ref('default_status_map') }}
+
+),
+
+suggested_status_map as (
+
+    select * from {{ ref('int_status_mappings_suggested') }}
 
 ),
 
@@ -32,13 +41,28 @@ choose_map as (
     union all
 
     select
+        raw_status,
+        stage,
+        stage_kind,
+        stage_order,
+        'suggested' as map_source
+    from suggested_status_map
+    where
+        {{ connector_configured }}
+        and not exists (select 1 from raw_status_map)
+
+    union all
+
+    select
         cast(raw_status as {{ dbt.type_string() }}) as raw_status,
         cast(stage as {{ dbt.type_string() }}) as stage,
         cast(stage_kind as {{ dbt.type_string() }}) as stage_kind,
         cast(stage_order as {{ dbt.type_bigint() }}) as stage_order,
         'default' as map_source
     from default_status_map
-    where not exists (select 1 from raw_status_map)
+    where
+        not {{ connector_configured }}
+        and not exists (select 1 from raw_status_map)
 
 ),
 
