@@ -15,8 +15,8 @@ list_projects as (
 
     select
         issue_id as ticket_id,
-        'project' as attribute,
-        {{ flowmetrics.json_text('fields', 'project.key') }} as value
+        'project' as attribute_kind,
+        {{ flowmetrics.json_text('fields', 'project.key') }} as attribute_value
     from issues
 
 ),
@@ -25,8 +25,8 @@ unnest_components as (
 
     select
         issues.issue_id as ticket_id,
-        'component' as attribute,
-        {{ flowmetrics.json_text('components.element', 'name') }} as value
+        'component' as attribute_kind,
+        {{ flowmetrics.json_text('components.element', 'name') }} as attribute_value
     from issues
     {{ flowmetrics.json_array_elements('issues.fields', 'components', 'components') }}
 
@@ -36,8 +36,8 @@ unnest_labels as (
 
     select
         issues.issue_id as ticket_id,
-        'label' as attribute,
-        {{ flowmetrics.json_text('labels.element') }} as value
+        'label' as attribute_kind,
+        {{ flowmetrics.json_text('labels.element') }} as attribute_value
     from issues
     {{ flowmetrics.json_array_elements('issues.fields', 'labels', 'labels') }}
 
@@ -57,10 +57,10 @@ final as (
 
     select distinct
         cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
-        cast(attribute as {{ dbt.type_string() }}) as attribute,
-        cast(value as {{ dbt.type_string() }}) as value
+        cast(attribute_kind as {{ dbt.type_string() }}) as attribute,  -- noqa: RF04
+        cast(attribute_value as {{ dbt.type_string() }}) as value  -- noqa: RF04
     from combine_attributes
-    where value is not null
+    where attribute_value is not null
 
 )
 

@@ -56,8 +56,9 @@ unnest_items as (
 name_status_items as (
 
     select
-        {{ dbt.concat(['unnest_items.history_id', "':'", 'cast(unnest_items.item_position as ' ~ dbt.type_string() ~ ')']) }}
-            as change_id,
+        {{ dbt.concat([
+            'unnest_items.history_id', "':'", 'cast(unnest_items.item_position as ' ~ dbt.type_string() ~ ')'
+        ]) }} as change_id,
         unnest_items.issue_id,
         {{ flowmetrics.utc_timestamp('unnest_items.history_created') }} as changed_at,
         coalesce(from_statuses.status_name, unnest_items.from_text) as from_status,
