@@ -19,6 +19,9 @@ rank_syncs as (
         fields,
         changelog,
         created,
+        cast({{ flowmetrics.json_text('changelog', 'total') }} as {{ dbt.type_bigint() }}) as changelog_total,
+        cast({{ flowmetrics.json_text('changelog', 'maxResults') }} as {{ dbt.type_bigint() }})
+            as changelog_max_results,
         _airbyte_extracted_at as extracted_at,
         row_number() over (
             partition by id
@@ -36,6 +39,8 @@ final as (
         fields,
         changelog,
         created,
+        changelog_total,
+        changelog_max_results,
         extracted_at
     from rank_syncs
     where sync_rank = 1

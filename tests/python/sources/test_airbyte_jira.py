@@ -169,3 +169,26 @@ def test_a_second_source_alongside_the_contract_keeps_the_contract_ids(contract:
     from_jira = work_items["ticket_id"].str.startswith(f"{fx.SOURCE}:")
     assert set(work_items.loc[~from_jira, "ticket_id"]) == contract_ids
     assert set(work_items.loc[from_jira, "ticket_id"]) == {fx.map_id("ticket_id", ticket) for ticket in contract_ids}
+
+
+def test_a_truncated_or_unexpanded_changelog_is_a_warning(connector, tmp_path: Path) -> None:
+    from flowmetrics.warehouse.dbt_runner import run_dbt
+
+    warehouse, _ = connector
+    copy = tmp_path / "truncated.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        ids = [row[0] for row in con.execute(f'select id from "{fx.SCHEMA}".issues order by id limit 2').fetchall()]
+        con.execute(f"""update "{fx.SCHEMA}".issues set changelog = json_merge_patch(changelog, '{{"total": 150}}')
+                        where id = ?""", [ids[0]])
+        con.execute(f'update "{fx.SCHEMA}".issues set changelog = null where id = ?', [ids[1]])
+    names = ["airbyte_jira_changelogs_hold_every_history", "airbyte_jira_issues_have_their_changelog_expanded"]
+    run_dbt("test", warehouse=copy, capture=True,
+            extra_args=["--select", *names, "--target-path", str(tmp_path / "target"), "--log-path",
+                        str(tmp_path / "logs"), *connector_vars(fx.SOURCES)])
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    found = {result["unique_id"].split(".")[2]: (result["status"], result["failures"]) for result in results}
+    assert found == {name: ("warn", 1) for name in names}
+    built = json.loads((warehouse.parent / "dbt" / "target" / "run_results.json").read_text())["results"]
+    assert {r["unique_id"].split(".")[2]: r["status"] for r in built if r["unique_id"].split(".")[2] in names} == {
+        name: "pass" for name in names}, "the complete changelogs of the fixture pass"
