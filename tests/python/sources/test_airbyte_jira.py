@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.python.nightly import test_postgres as postgres_cluster
 from tests.python.sources import fixtures_airbyte_jira as fx
 from tests.python.sources.harness import assert_same_facts, build, contract_warehouse, demo_frames, land, read
 
@@ -192,3 +193,70 @@ def test_a_truncated_or_unexpanded_changelog_is_a_warning(connector, tmp_path: P
     built = json.loads((warehouse.parent / "dbt" / "target" / "run_results.json").read_text())["results"]
     assert {r["unique_id"].split(".")[2]: r["status"] for r in built if r["unique_id"].split(".")[2] in names} == {
         name: "pass" for name in names}, "the complete changelogs of the fixture pass"
+
+
+# The Postgres cluster of the publish tests (skipped where PostgreSQL's server binaries are not installed).
+postgres = postgres_cluster.postgres
+
+
+def land_postgres(target, tables: dict[str, dict[str, pd.DataFrame]]) -> None:
+    """The connector's tables as Airbyte's Postgres destination writes them: lower-case column names, JSON as jsonb,
+    timestamps with time zone."""
+    import psycopg2
+    from psycopg2.extras import execute_values
+
+    s = target.settings
+    con = psycopg2.connect(host=s["host"], port=int(s["port"]), user=s["user"], dbname=s["dbname"])
+    con.autocommit = True
+
+    def column_type(table: str, column: str, values: pd.Series) -> str:
+        if column in fx.JSON_COLUMNS.get(table, ()):
+            return "jsonb"
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            return "timestamptz"
+        return "bigint" if pd.api.types.is_integer_dtype(values) else "text"
+
+    def plain(value: object) -> object:
+        if isinstance(value, pd.Timestamp):
+            return value.to_pydatetime()
+        return None if pd.isna(value) else value
+
+    with con.cursor() as cur:
+        for schema, by_name in tables.items():
+            cur.execute(f'create schema if not exists "{schema}"')
+            for name, frame in by_name.items():
+                spec = ", ".join(f'"{c.lower()}" {column_type(name, c, frame[c])}' for c in frame.columns)
+                cur.execute(f'drop table if exists "{schema}"."{name}"')
+                cur.execute(f'create table "{schema}"."{name}" ({spec})')
+                rows = [tuple(plain(v) for v in row) for row in frame.itertuples(index=False)]
+                execute_values(cur, f'insert into "{schema}"."{name}" values %s', rows)
+    con.close()
+
+
+@pytest.mark.slow
+def test_the_staged_relations_are_the_same_on_postgres(connector, postgres, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowmetrics.warehouse.connection import PostgresConnection
+    from flowmetrics.warehouse.dbt_runner import run_dbt
+
+    warehouse, tables = connector
+    land_postgres(postgres, tables)
+    s = postgres.settings
+    for name, value in {"HOST": s["host"], "PORT": str(s["port"]), "USER": s["user"], "DB": s["dbname"],
+                        "SCHEMA": "analytics"}.items():
+        monkeypatch.setenv(f"FLOWMETRICS_PG_{name}", value)
+    run_dbt("build", target="postgres", capture=True,
+            extra_args=["--select", "path:models/staging/airbyte_jira", "--target-path", str(tmp_path / "target"),
+                        "--log-path", str(tmp_path / "logs"), *connector_vars(fx.SOURCES)])
+    con = PostgresConnection(postgres)
+    try:
+        for relation in ("stg_airbyte_jira__tickets", "stg_airbyte_jira__ticket_status_changes",
+                         "stg_airbyte_jira__statuses", "stg_airbyte_jira__ticket_attributes"):
+            expected = read(warehouse, relation)
+            actual = con.query_df(f"select * from analytics.{relation}")[list(expected.columns)]
+            as_text = [frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
+                       for frame in (expected, actual)]
+            assert len(actual) == len(expected) > 0, relation
+            pd.testing.assert_frame_equal(*as_text, obj=relation)
+    finally:
+        con.close()
