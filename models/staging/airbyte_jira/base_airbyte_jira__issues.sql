@@ -1,7 +1,8 @@
 {{ config(enabled=flowmetrics.source_adapter_enabled('airbyte_jira')) }}
 
 {#- One row per Jira issue: a destination that appends keeps every sync's row of an issue, the latest extraction
-    is the issue as it is now. -#}
+    is the issue as it is now. created_at in UTC from the typed `created` column, from `fields.created` when the
+    destination could not type it. -#}
 
 with
 
@@ -18,7 +19,10 @@ rank_syncs as (
         cast(key as {{ dbt.type_string() }}) as issue_key,
         fields,
         changelog,
-        created,
+        coalesce(
+            {{ flowmetrics.utc_timestamp('created') }},
+            {{ flowmetrics.utc_timestamp(flowmetrics.json_text('fields', 'created')) }}
+        ) as created_at,
         cast({{ flowmetrics.json_text('changelog', 'total') }} as {{ dbt.type_bigint() }}) as changelog_total,
         cast({{ flowmetrics.json_text('changelog', 'maxResults') }} as {{ dbt.type_bigint() }})
             as changelog_max_results,
@@ -38,7 +42,7 @@ final as (
         issue_key,
         fields,
         changelog,
-        created,
+        created_at,
         changelog_total,
         changelog_max_results,
         extracted_at

@@ -87,7 +87,7 @@ name_current_statuses as (
 
     select
         issues.issue_id,
-        issues.created,
+        issues.created_at,
         coalesce(
             {{ flowmetrics.json_text('issues.fields', 'creator.displayName') }},
             {{ flowmetrics.json_text('issues.fields', 'creator.accountId') }}
@@ -105,7 +105,7 @@ create_entries as (
     select
         {{ dbt.concat(["'created:'", 'name_current_statuses.issue_id']) }} as change_id,
         name_current_statuses.issue_id,
-        {{ flowmetrics.utc_timestamp('name_current_statuses.created') }} as changed_at,
+        name_current_statuses.created_at as changed_at,
         cast(null as {{ dbt.type_string() }}) as from_status,
         coalesce(name_status_items.from_status, name_current_statuses.current_status) as to_status,
         name_current_statuses.creator as changed_by

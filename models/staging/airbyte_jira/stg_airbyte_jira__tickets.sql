@@ -22,7 +22,7 @@ renamed as (
         cast(null as {{ dbt.type_string() }}) as requested_by,
         cast(null as {{ dbt.type_string() }}) as experiment_id,
         cast(null as {{ dbt.type_boolean() }}) as ai_assisted,
-        {{ flowmetrics.utc_timestamp('created') }} as created_at
+        created_at
     from issues
 
 )

@@ -195,6 +195,19 @@ def test_a_truncated_or_unexpanded_changelog_is_a_warning(connector, tmp_path: P
         name: "pass" for name in names}, "the complete changelogs of the fixture pass"
 
 
+
+def test_a_creation_time_the_destination_could_not_type_comes_from_the_fields(connector, system,
+                                                                              tmp_path: Path) -> None:
+    warehouse, _ = connector
+    copy = tmp_path / "untyped.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    ticket = system["tickets"].iloc[7]
+    with duckdb.connect(str(copy)) as con:  # the staged relations are views: they read the changed table
+        con.execute(f'update "{fx.SCHEMA}".issues set created = null where id = ?', [fx.issue_id(ticket["ticket_id"])])
+    tickets = read(copy, "stg_airbyte_jira__tickets").set_index("ticket_id")
+    assert tickets.loc[fx.issue_id(ticket["ticket_id"]), "created_at"] == ticket["created_at"]
+    assert tickets["created_at"].notna().all()
+
 # The Postgres cluster of the publish tests (skipped where PostgreSQL's server binaries are not installed).
 postgres = postgres_cluster.postgres
 
