@@ -12,6 +12,7 @@
     {{ return({
         'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets'],
         'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
+        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
     }) }}
 {%- endmacro %}
 
