@@ -12,6 +12,8 @@
     {{ return({
         'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets'],
         'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
+        'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
+        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
     }) }}
 {%- endmacro %}
 
