@@ -43,6 +43,7 @@ OPTIONAL_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name not in 
 
 STAGED: dict[str, str] = {
     "tickets": "stg_tickets__tickets",
+    "ticket_status_changes": "stg_tickets__status_changes",
     "status_map": "stg_tickets__status_map",
     "deploys": "stg_deploys__deploys",
     "deploy_tickets": "stg_deploys__deploy_tickets",
