@@ -27,7 +27,7 @@ from flowmetrics.quality.registry import default_registry
 from flowmetrics.quality.suite import KEY_ROWS, CheckContext, LastPublish, Layer, Suite, SuiteRegistry
 from flowmetrics.results import CheckResult, QualityReport
 from flowmetrics.warehouse.connection import Connection
-from flowmetrics.warehouse.optional_tables import ABSENT_NOTES, connector_only
+from flowmetrics.warehouse.optional_tables import NO_RAW_CONTRACT, connector_only
 from flowmetrics.warehouse.package_tables import (
     PACKAGE_SCHEMA,
     QUALITY_RUNS_COLUMNS,
@@ -206,7 +206,7 @@ def raw_contract_skipped(suites: list[Suite]) -> CheckResult:
         severity="info",
         status="skipped",
         description="the raw contract suites run when schema raw holds the contract tables",
-        message=f"{ABSENT_NOTES['tickets']}: {len(suites)} raw suite(s) skipped "
+        message=f"{NO_RAW_CONTRACT}: {len(suites)} raw suite(s) skipped "
                 f"({', '.join(suite.label for suite in suites)})",
     )
 

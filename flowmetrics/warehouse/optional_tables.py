@@ -13,9 +13,11 @@ from flowmetrics.contract import RAW_SCHEMA, REQUIRED_TABLES, TABLES
 from flowmetrics.warehouse.connection import Connection, open_connection
 from flowmetrics.warehouse.profile import Target
 
+NO_RAW_CONTRACT = ("no raw contract tables in this warehouse (schema raw has no tickets): sources come from "
+                   "flowmetrics_sources (the connector tables its source adapters read)")
+"""Said first when the tickets come only from connector sources (absent_tables then starts with `tickets`)."""
+
 ABSENT_NOTES: dict[str, str] = {
-    "tickets": "no raw contract tables in this warehouse (schema raw has no tickets): sources come from "
-               "flowmetrics_sources (the connector tables its source adapters read)",
     "status_map": "no status_map in this warehouse: statuses are mapped with the project's default "
                   "(seeds/default_status_map.csv)",
     "deploys": "no deploys in this warehouse: the delivery (DORA) marts fct_deployments and fct_dora_weekly are "
@@ -29,7 +31,7 @@ ABSENT_NOTES: dict[str, str] = {
     "experiment_exposures": "no experiment_exposures in this warehouse: no experiment has exposed units, so none "
                             "is measured cleanly",
 }
-"""What each optional raw table's absence means, one line a table; `tickets`: the raw contract is not here at all."""
+"""What each optional raw table's absence means, one line a table."""
 
 PARENT: dict[str, str] = {
     "deploy_tickets": "deploys",
@@ -84,7 +86,7 @@ def absent_tables(con: Connection) -> tuple[str, ...]:
 def absence_notes(absent: tuple[str, ...]) -> tuple[str, ...]:
     """One line per absent table, leaving out a table whose parent is absent too."""
     return tuple(
-        ABSENT_NOTES.get(name, f"no {name} in this warehouse")
+        NO_RAW_CONTRACT if name == REQUIRED_TABLES[0] else ABSENT_NOTES.get(name, f"no {name} in this warehouse")
         for name in absent
         if PARENT.get(name) not in absent
     )

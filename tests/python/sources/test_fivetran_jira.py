@@ -255,3 +255,25 @@ def test_the_gate_judges_the_connector_changes(connector: Path, work: Path):
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert set(report["failures"]) == {"flow.open_items_consistent.difference", "flow.counts_consistent.difference"}
+
+
+def test_change_ids_survive_a_later_sync(connector: Path, work: Path):
+    """A later sync that re-writes a status row and brings an older change of an issue (history arriving late)
+    renames no change: the staged view gives every earlier change its id, and the older change one of its own."""
+    warehouse = work / "resync.duckdb"
+    shutil.copy(connector, warehouse)
+    changes = "select change_id from main.stg_fivetran_jira__ticket_status_changes"
+    before = set(query(warehouse, changes)["change_id"])
+    with duckdb.connect(str(warehouse)) as con:
+        issue, first_at, status = con.execute(
+            "select issue_id, time, value from jira.issue_field_history where field_id = 'status' "
+            "order by issue_id, time limit 1").fetchone()
+        later = pd.Timestamp(first_at) + pd.Timedelta(days=90)
+        con.execute("insert into jira.issue_field_history select field_id, issue_id, time, ?, value "
+                    "from jira.issue_field_history where issue_id = ? and field_id = 'status'", [later, issue])
+        older = pd.Timestamp(first_at) - pd.Timedelta(minutes=1)
+        con.execute("insert into jira.issue_field_history (field_id, issue_id, time, _fivetran_synced, value) "
+                    "values ('status', ?, ?, ?, ?)", [issue, older, later, status])
+    after = set(query(warehouse, changes)["change_id"])
+    assert before < after and len(after - before) == 1
+    assert (after - before).pop().startswith(f"{issue}:{older}")
