@@ -27,6 +27,7 @@ from flowmetrics.quality.registry import default_registry
 from flowmetrics.quality.suite import KEY_ROWS, CheckContext, LastPublish, Layer, Suite, SuiteRegistry
 from flowmetrics.results import CheckResult, QualityReport
 from flowmetrics.warehouse.connection import Connection
+from flowmetrics.warehouse.optional_tables import NO_RAW_CONTRACT, connector_only
 from flowmetrics.warehouse.package_tables import (
     PACKAGE_SCHEMA,
     QUALITY_RUNS_COLUMNS,
@@ -76,8 +77,14 @@ def run_checks(
         say("loading great-expectations")
         gx = GxRunner(run_dir / "data_docs" if run_dir else None, config.sample_rows)
         results: list[CheckResult] = []
+        contract_absent = connector_only(con)
+        skipped_raw = [suite for suite in registry.suites if contract_absent and reads_raw(suite)]
+        if skipped_raw:
+            results.append(raw_contract_skipped(skipped_raw))
+        skipped_names = {suite.name for suite in skipped_raw}
         for suite in registry.suites:
-            results += evaluate_suite(suite, reader, ctx, gx, say)
+            if suite.name not in skipped_names:
+                results += evaluate_suite(suite, reader, ctx, gx, say)
         if run_dir is not None:
             say("writing data docs")
             gx.build_docs()
@@ -178,6 +185,30 @@ def _ts(value: Any) -> datetime | None:
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).to_pydatetime()
+
+
+RAW_CONTRACT_CHECK = "raw.contract_tables"
+"""The one result that stands for every raw-layer suite when the warehouse's tickets come from connector sources."""
+
+
+def reads_raw(suite: Suite) -> bool:
+    """Whether a suite reads schema raw (the contract tables, quarantine, ingest runs): it applies to the contract
+    source only."""
+    return any(layer is Layer.RAW for layer, _ in suite.needs)
+
+
+def raw_contract_skipped(suites: list[Suite]) -> CheckResult:
+    """One info result in place of the raw-layer suites of a warehouse without raw contract tables."""
+    return CheckResult(
+        check_id=RAW_CONTRACT_CHECK,
+        suite="raw",
+        relation="raw",
+        severity="info",
+        status="skipped",
+        description="the raw contract suites run when schema raw holds the contract tables",
+        message=f"{NO_RAW_CONTRACT}: {len(suites)} raw suite(s) skipped "
+                f"({', '.join(suite.label for suite in suites)})",
+    )
 
 
 def evaluate_suite(
@@ -384,6 +415,7 @@ def summary_text(report: QualityReport) -> str:
             example = ("; e.g. " + ", ".join(f"{k}={v}" for k, v in r.sample[0].items())) if r.sample else ""
             lines.append(f"  - {r.check_id}: {r.description}; observed {r.observed or r.message}"
                          + (f"; expected {r.threshold}" if r.threshold else "") + example)
+    lines += [f"note: {r.message}" for r in report.results if r.check_id == RAW_CONTRACT_CHECK]
     not_built = [r for r in report.results if r.status == "not_built"]
     if not_built:
         lines.append("not built (info): " + ", ".join(r.relation for r in not_built))

@@ -13,6 +13,7 @@ import pandas as pd
 from flowmetrics.contract import RAW_SCHEMA
 from flowmetrics.errors import WarehouseError
 from flowmetrics.warehouse.connection import Connection, open_connection
+from flowmetrics.warehouse.optional_tables import STAGED, connector_only
 from flowmetrics.warehouse.profile import Target
 
 PACKAGE_SCHEMA = "flowmetrics"
@@ -111,15 +112,18 @@ def open_reader(target: Target, lock_timeout: float = 60.0, poll: float = 0.2) -
 
 
 def daily_event_counts(con: Connection) -> pd.DataFrame:
-    """Rows per UTC day of each raw event table: relation, day (a date), n."""
+    """Rows per UTC day of each raw event table: relation, day (a date), n. A warehouse whose tickets come only
+    from connector sources is counted in the staged views of those sources (named after the contract table)."""
+    staged = connector_only(con)
     frames = []
     for table, column in DAILY_EVENTS:
-        if not con.relation_exists(RAW_SCHEMA, table):
+        schema, relation = (con.target.schema, STAGED[table]) if staged else (RAW_SCHEMA, table)
+        if not con.relation_exists(schema, relation):
             continue
         frames.append(
             con.query_df(
                 f"select '{table}' as relation, cast({column} as date) as day, count(*) as n "
-                f"from {con.qualify(RAW_SCHEMA, table)} group by cast({column} as date)"
+                f"from {con.qualify(schema, relation)} group by cast({column} as date)"
             )
         )
     frames = [f for f in frames if not f.empty]

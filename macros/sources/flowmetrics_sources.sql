@@ -14,6 +14,7 @@
         'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
+        'fivetran_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
     }) }}
 {%- endmacro %}
 

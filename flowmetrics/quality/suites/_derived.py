@@ -75,18 +75,23 @@ def status_map_in_force(reader: GateReader) -> tuple[str, str] | None:
     return None
 
 
+STAGED_TICKET_RELATIONS: tuple[str, ...] = ("stg_tickets__status_changes", "stg_tickets__tickets")
+"""The staged relations that hold every configured source's tickets and raw status changes."""
+
+
 def raw_state_identity(reader: GateReader, name: str, mart_sql: str, kind: str) -> list[tuple[str, str, str]]:
     """An identity between a mart count and the tickets (created at or before the as-of) whose latest raw status
     change at or before the as-of goes into a status whose kind, in the map in force, satisfies ``kind`` (SQL
     after ``kind``, e.g. ``= 'done'``). A ticket without a change sits in the map's entry status (a flow kind).
-    The marts derive the state through the status intervals; this reads raw. Empty when raw cannot say."""
+    The marts derive the state through the status intervals; this reads the raw changes as staged (every
+    configured source's tickets and changes, renamed and cast, nothing derived), so it holds whatever the source.
+    Empty when they are not built."""
     status_map = status_map_in_force(reader)
-    needed = ("ticket_status_changes", "tickets")
-    if status_map is None or not all(reader.exists(Layer.RAW, t) for t in needed):
+    if status_map is None or not all(reader.exists(Layer.STAGING, t) for t in STAGED_TICKET_RELATIONS):
         return []
     mapping, _ = status_map
-    changes = reader.qualified(Layer.RAW, "ticket_status_changes")
-    tickets = reader.qualified(Layer.RAW, "tickets")
+    changes = reader.qualified(Layer.STAGING, "stg_tickets__status_changes")
+    tickets = reader.qualified(Layer.STAGING, "stg_tickets__tickets")
     as_of = f"(select as_of from {reader.qualified(Layer.MART, 'dim_as_of')})"
     # A ticket's latest second may hold several changes (automation, bulk moves): the last of them is the one whose
     # to_status no other change of that second leaves (the end of their from_status chain); change ids only

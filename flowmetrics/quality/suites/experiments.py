@@ -130,9 +130,10 @@ COHORTS_MATCH_EXPERIMENTS = Suite(
 
 
 def _finished_vs_raw_events(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
-    """Per finished experiment, the lifecycle events raw holds at or before the as-of."""
+    """Per finished experiment, the lifecycle events raw holds at or before the as-of (read through the staged
+    view of the raw events, so it holds whichever source the events come from)."""
     experiments = reader.qualified(Layer.MART, E)
-    events = reader.qualified(Layer.RAW, "experiment_events")
+    events = reader.qualified(Layer.STAGING, "stg_experiments__events")
     as_of = reader.qualified(Layer.MART, "dim_as_of")
     frame = reader.df(
         "with kept as ("
@@ -160,7 +161,7 @@ FINISHED_HAS_RAW_EVENTS = Suite(
     name=X,
     layer=Layer.MART,
     frame=_finished_vs_raw_events,
-    requires=((Layer.MART, E), (Layer.MART, "dim_as_of"), (Layer.RAW, "experiment_events")),
+    requires=((Layer.MART, E), (Layer.MART, "dim_as_of"), (Layer.STAGING, "stg_experiments__events")),
     checks=(
         zero(X, "finished_without_raw_events", "every finished experiment has, in raw experiment_events at or "
              "before the as-of, a launched event, a decided event, and a shipped event when the decision is ship"),

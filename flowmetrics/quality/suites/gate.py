@@ -424,21 +424,22 @@ FLOW_EFFICIENCY = Suite(
 )
 
 
-# Raw event columns whose latest value is the build's latest event (dim_as_of.latest_event_at).
+# Event columns whose latest value is the build's latest event (dim_as_of.latest_event_at), in the staged views:
+# they read every configured source's raw tables as they are now (the contract's schema raw or a connector's).
 LATEST_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("ticket_status_changes", "changed_at"),
-    ("tickets", "created_at"),
-    ("deploys", "deployed_at"),
-    ("experiment_events", "occurred_at"),
-    ("experiment_exposures", "exposed_at"),
+    ("stg_tickets__status_changes", "changed_at"),
+    ("stg_tickets__tickets", "created_at"),
+    ("stg_deploys__deploys", "deployed_at"),
+    ("stg_experiments__events", "occurred_at"),
+    ("stg_experiments__exposures", "exposed_at"),
 )
 
 
 def _latest_event(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
     latest = None
-    for table, column in LATEST_EVENT_COLUMNS:
-        if reader.exists(Layer.RAW, table):
-            value = reader.scalar(f"select max({column}) from {reader.qualified(Layer.RAW, table)}")
+    for relation, column in LATEST_EVENT_COLUMNS:
+        if reader.exists(Layer.STAGING, relation):
+            value = reader.scalar(f"select max({column}) from {reader.qualified(Layer.STAGING, relation)}")
             if value is not None:
                 value = pd.Timestamp(value)
                 latest = value if latest is None or value > latest else latest
@@ -457,11 +458,12 @@ AS_OF_MATCHES_RAW = Suite(
     name=A,
     layer=Layer.MART,
     frame=_latest_event,
-    requires=((Layer.MART, "dim_as_of"), (Layer.RAW, "ticket_status_changes")),
+    requires=((Layer.MART, "dim_as_of"), (Layer.STAGING, "stg_tickets__status_changes")),
     checks=(
         zero(A, "seconds_apart", "the build's latest event (dim_as_of.latest_event_at) is the latest event in the "
-             "raw tables now: the marts were built from the raw data being checked (every mart keeps events at "
-             "or before the as-of, so a stale or wrong as-of shows here)"),
+             "raw tables now (read through the staged views of every configured source): the marts were built "
+             "from the raw data being checked (every mart keeps events at or before the as-of, so a stale or "
+             "wrong as-of shows here)"),
     ),
 )
 

@@ -19,7 +19,7 @@ from flowmetrics.quality.suite import (
     unique,
     zero,
 )
-from flowmetrics.quality.suites._derived import identities, raw_state_identity
+from flowmetrics.quality.suites._derived import STAGED_TICKET_RELATIONS, identities, raw_state_identity
 
 D = "fct_stage_daily"
 FCT_STAGE_DAILY = Suite(
@@ -65,8 +65,9 @@ FCT_OPEN_WORK_ITEMS = Suite(
 
 
 def _open_vs_raw(reader: GateReader, ctx: CheckContext):
-    """The backlog against raw: fct_open_work_items keeps the work items in state open, so comparing the two
-    marts cannot fail; the tickets whose latest raw status is neither done nor abandoned can disagree."""
+    """The backlog against the raw changes: fct_open_work_items keeps the work items in state open, so comparing the
+    two marts cannot fail; the tickets whose latest raw status (as staged, from every source) is neither done nor
+    abandoned can disagree."""
     opened = reader.qualified(Layer.MART, O)
     return identities(reader, raw_state_identity(
         reader, "open work items = tickets whose latest raw status change (if any) goes into a status that is "
@@ -79,8 +80,8 @@ OPEN_ITEMS_CONSISTENT = Suite(
     name=C,
     layer=Layer.MART,
     frame=_open_vs_raw,
-    requires=((Layer.MART, O), (Layer.MART, "dim_as_of"), (Layer.RAW, "tickets"),
-              (Layer.RAW, "ticket_status_changes")),
+    requires=((Layer.MART, O), (Layer.MART, "dim_as_of"),
+              *((Layer.STAGING, name) for name in STAGED_TICKET_RELATIONS)),
     checks=(zero(C, "difference", "the unified backlog holds exactly the tickets that are open in raw"),),
 )
 

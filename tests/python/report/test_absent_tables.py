@@ -35,3 +35,10 @@ def test_a_note_is_escaped_html():
     assert '<p class="note" id="note-dora">&lt;script&gt;alert(1)&lt;/script&gt; &amp; co</p>' in page
     assert "<script>alert(1)" not in page
 
+
+
+def test_a_warehouse_without_raw_contract_tables_says_so_first():
+    from flowmetrics.warehouse.optional_tables import NO_RAW_CONTRACT
+
+    assert absence_notes(("tickets", "deploys", "deploy_tickets")) == (NO_RAW_CONTRACT, ABSENT_NOTES["deploys"])
+    assert NO_RAW_CONTRACT.startswith("no raw contract tables in this warehouse")
