@@ -20,6 +20,12 @@ deploys as (
 
 ),
 
+incidents as (
+
+    select max(coalesce(resolved_at, opened_at)) as latest_at from {{ ref('stg_deploys__incidents') }}
+
+),
+
 experiment_events as (
 
     select max(occurred_at) as latest_at from {{ ref('stg_experiments__events') }}
@@ -39,6 +45,8 @@ union_latest as (
     select latest_at from tickets
     union all
     select latest_at from deploys
+    union all
+    select latest_at from incidents
     union all
     select latest_at from experiment_events
     union all
