@@ -429,6 +429,8 @@ LATEST_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ticket_status_changes", "changed_at"),
     ("tickets", "created_at"),
     ("deploys", "deployed_at"),
+    ("incidents", "opened_at"),
+    ("incidents", "resolved_at"),
     ("experiment_events", "occurred_at"),
     ("experiment_exposures", "exposed_at"),
 )

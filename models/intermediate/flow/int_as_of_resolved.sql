@@ -20,9 +20,15 @@ deploys as (
 
 ),
 
-incidents as (
+incidents_opened as (
 
-    select max(coalesce(resolved_at, opened_at)) as latest_at from {{ ref('stg_deploys__incidents') }}
+    select max(opened_at) as latest_at from {{ ref('stg_deploys__incidents') }}
+
+),
+
+incidents_resolved as (
+
+    select max(resolved_at) as latest_at from {{ ref('stg_deploys__incidents') }}
 
 ),
 
@@ -46,7 +52,9 @@ union_latest as (
     union all
     select latest_at from deploys
     union all
-    select latest_at from incidents
+    select latest_at from incidents_opened
+    union all
+    select latest_at from incidents_resolved
     union all
     select latest_at from experiment_events
     union all

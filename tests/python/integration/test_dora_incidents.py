@@ -9,18 +9,27 @@ add the deploys that caused incidents and the restore figures come from the inci
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from flowmetrics.ingest import ingest_directory
+from flowmetrics.quality.config import QualityConfig
+from flowmetrics.quality.registry import default_registry
+from flowmetrics.quality.runner import run_checks
+from flowmetrics.quality.suite import SuiteRegistry
+from flowmetrics.results import QualityReport
+from flowmetrics.warehouse.profile import resolve_target
 from tests.python.ingest.helpers import write_text
 
 pytestmark = pytest.mark.slow
 
 # the DORA marts and what they are built from; tests of other marts are left out (cautious)
-SELECT = ("--select", "+fct_dora_weekly", "+fct_incidents", "--indirect-selection", "cautious")
+SELECT = ("--select", "+fct_dora_weekly", "+fct_incidents", "dim_as_of", "--indirect-selection", "cautious")
+GATE_SUITES = ("dim_as_of.matches_raw", "stg_deploys__incidents", "fct_incidents", "fct_deployments",
+               "fct_dora_weekly", "dora.weeks_match_deployments", "dora.weeks_match_incidents")
 WEEK_COLUMNS = ("deployments", "failed_deployments", "rolled_back_deployments", "change_failure_rate",
                 "median_time_to_restore_seconds", "unrestored_failures", "restore_source", "incidents_opened")
 
@@ -66,6 +75,13 @@ def built(tmp_path: Path, dbt_dir: Path, build_warehouse: Callable[..., None], *
     ingest_directory(raw, warehouse)
     build_warehouse(warehouse, dbt_dir, *SELECT, *extra)
     return duckdb.connect(str(warehouse), read_only=True)
+
+
+def gate(warehouse: Path) -> QualityReport:
+    registry = SuiteRegistry()
+    registry.add(*(default_registry().get(name) for name in GATE_SUITES))
+    return run_checks(resolve_target(None, warehouse), registry=registry, record=False,
+                      config=QualityConfig(reference_time=datetime(2026, 1, 9)))
 
 
 def week(con: duckdb.DuckDBPyConnection) -> dict:
@@ -122,6 +138,10 @@ def test_incidents_make_failures_and_give_the_restore_figures(tmp_path: Path, db
         assert rows["D-1"][0] is False and rows["D-3"][0] is False
     finally:
         con.close()
+    # the open INC-2, opened after the last deploy, is the latest event: the as-of and the gate agree on it
+    report = gate(tmp_path / "wh.duckdb")
+    assert {r.check_id: r.status for r in report.results if r.status != "passed"} == {}
+    assert any(r.check_id == "dora.weeks_match_incidents.difference" for r in report.results)
 
 
 def test_tickets_of_an_incident_type_are_incidents_too(tmp_path: Path, dbt_dir: Path, build_warehouse):
