@@ -3,7 +3,7 @@
     An incident resolved after the as-of is still open at the as-of (censored). -#}
 
 {%- set ticket_types = var('incident_ticket_types', []) -%}
-{%- if ticket_types is string -%}{%- set ticket_types = [ticket_types] -%}{%- endif -%}
+{%- if ticket_types is string -%}{%- set ticket_types = [ticket_types] if ticket_types | trim else [] -%}{%- endif -%}
 {%- set quoted_types = [] -%}
 {%- for ticket_type in ticket_types -%}
     {%- do quoted_types.append(flowmetrics.quoted_literal(ticket_type) | trim) -%}
