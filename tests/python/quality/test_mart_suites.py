@@ -194,3 +194,17 @@ def test_a_mart_that_is_not_built_is_reported_as_not_built_not_as_a_pass(make_wa
         ("fct_deployments.built", "not_built", "info"),
     ]
     assert report.passed and not any(r.status == "passed" for r in report.results)
+
+
+def test_raw_incidents_resolved_before_opened_fail_the_contract_rule(make_warehouse):
+    raw = pd.DataFrame({
+        "incident_id": ["I1", "I2", "I3"],
+        "service": ["api", "api", "api"],
+        "opened_at": pd.to_datetime(["2026-01-05 10:00", "2026-01-06 10:00", "2026-01-07 10:00"]),
+        "resolved_at": pd.to_datetime(["2026-01-05 11:00", None, "2026-01-07 09:00"]),
+        "severity": ["sev1", None, None],
+        "caused_by_deploy_id": [None, None, None],
+    })
+    report = gate(make_warehouse({"raw.incidents": raw}), "raw.incidents")
+    assert failed(report) == {"raw.incidents.opened_at.not_above_resolved_at"}
+    assert statuses(report)["raw.incidents.resolved_at.not_future"] == "passed"
