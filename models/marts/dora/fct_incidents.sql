@@ -110,7 +110,8 @@ known_deploys as (
     select
         deploy_id,
         service,
-        environment
+        environment,
+        deployed_at
     from deploys
     where deployed_at <= {{ as_of() }}
 
@@ -139,7 +140,9 @@ attach_deploys as (
         coalesce(known_deploys.environment, service_environments.environment) as attributed_environment
     from keep_incidents_up_to_as_of
     left join known_deploys
-        on keep_incidents_up_to_as_of.caused_by_deploy_id = known_deploys.deploy_id
+        on
+            keep_incidents_up_to_as_of.caused_by_deploy_id = known_deploys.deploy_id
+            and known_deploys.deployed_at <= keep_incidents_up_to_as_of.opened_at
     left join service_environments
         on keep_incidents_up_to_as_of.service = service_environments.service
 
