@@ -75,6 +75,14 @@ class RequiredWhen:
 
 
 @dataclass(frozen=True)
+class NotBefore:
+    """A timestamp column that, when set, must not be earlier than another timestamp column of the same row."""
+
+    column: str
+    earlier_column: str
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     description: str
@@ -83,6 +91,7 @@ class Table:
     load_mode: LoadMode
     required_table: bool = False
     required_when: tuple[RequiredWhen, ...] = field(default=())
+    not_before: tuple[NotBefore, ...] = field(default=())
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -193,6 +202,21 @@ TABLES: dict[str, Table] = {
             (Column("deploy_id", S, True), Column("ticket_id", S, True)),
             key=("deploy_id", "ticket_id"),
             load_mode=LoadMode.APPEND,
+        ),
+        Table(
+            "incidents",
+            "One row per production incident (an incident is re-sent when it is resolved).",
+            (
+                Column("incident_id", S, True, description="The incident's id, unique."),
+                Column("service", S, description="The affected service."),
+                Column("opened_at", T, True, description="When the incident was opened (the failure began)."),
+                Column("resolved_at", T, description="When service was restored; null while the incident is open."),
+                Column("severity", S, description="The incident's severity, as the team names it (free)."),
+                Column("caused_by_deploy_id", S, description="The deploy that caused it; null when unknown."),
+            ),
+            key=("incident_id",),
+            load_mode=LoadMode.UPSERT,
+            not_before=(NotBefore("resolved_at", "opened_at"),),
         ),
         Table(
             "experiments",

@@ -16,6 +16,7 @@ from flowmetrics.contract import (
     QUARANTINE_TABLE,
     RAW_SCHEMA,
     Column,
+    NotBefore,
     RequiredWhen,
 )
 from flowmetrics.ingest.sql import literal, qualified
@@ -53,6 +54,10 @@ def not_accepted(column: Column) -> str:
 
 def required_when(rule: RequiredWhen) -> str:
     return f"{rule.column}: required when {rule.when_column} is '{rule.when_value}'"
+
+
+def before(rule: NotBefore) -> str:
+    return f"{rule.column}: before {rule.earlier_column}"
 
 
 def duplicate_in_file(key: tuple[str, ...], exact: bool) -> str:

@@ -175,6 +175,13 @@ def stage_sql(layout: FileLayout, names: StageNames) -> str:
             f"CASE WHEN {ident(rule.when_column)} = {literal(rule.when_value)} AND {absent} "
             f"THEN {literal(quarantine.required_when(rule))} END"
         )
+    for order in table.not_before:
+        if layout.source(order.column) is None or layout.source(order.earlier_column) is None:
+            continue
+        reasons.append(
+            f"CASE WHEN {ident(order.column)} < {ident(order.earlier_column)} "
+            f"THEN {literal(quarantine.before(order))} END"
+        )
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "CAST(NULL AS VARCHAR)"
     reason = f"CASE WHEN _swallow IS NOT NULL THEN {literal(quarantine.UNREADABLE)} ELSE {reason} END"
     kept = ", ".join(

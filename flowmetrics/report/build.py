@@ -218,10 +218,18 @@ def dora_tiles(deployments: pd.DataFrame, as_of: pd.Timestamp) -> tuple[Tile, ..
     return (
         Tile("Deploys a week", f"{d['per_week']:.1f}", "last 28 days"),
         Tile("Lead time for changes", duration(d["lead_time"]), "median, successful deploys"),
-        Tile("Change failure rate", percent(cfr), "failed + rolled back ÷ deploys",
+        Tile("Change failure rate", percent(cfr), "failed, rolled back or causing an incident ÷ deploys",
              "neutral" if cfr is None else ("good" if cfr <= 0.15 else "warn" if cfr <= 0.3 else "bad")),
-        Tile("Time to restore", duration(d["restore"]), "median, to the next successful deploy"),
+        Tile("Time to restore", duration(d["restore"]), RESTORE_NOTES[d["restore_sources"]]),
     )
+
+
+RESTORE_NOTES: dict[object, str] = {
+    None: "median, to the next successful deploy (or the incidents' resolution)",
+    "deploy_status": "median, to the next successful deploy",
+    "incidents": "median, until the incidents the deploy caused were resolved",
+    "both": "median, until the incidents were resolved, else to the next successful deploy",
+}
 
 
 def quality_tiles(quality: pd.DataFrame) -> tuple[Tile, ...]:

@@ -37,7 +37,7 @@ class ReportData:
     experiment_funnel: pd.DataFrame  # step, experiments
     shipped_decisions: pd.DataFrame  # week_start, experiments_launched, finished_decisions, is_complete_week
     ai_comparison: pd.DataFrame  # ai_assisted, finish_rate, rework_rate, median_cycle_time_seconds, cfr
-    deployments: pd.DataFrame  # deployed_at, deploy_status, is_failure, lead time, time to restore
+    deployments: pd.DataFrame  # deployed_at, deploy_status, is_failure, lead time, time to restore and its source
     quality: pd.DataFrame  # check_id, severity, status, description, observed (the published run's checks)
     constraint_findings: pd.DataFrame  # one row per window x stage of the published detect run
     constraint_signals: pd.DataFrame
@@ -200,7 +200,7 @@ def load_report_data(target: str | None = None, warehouse: Path | None = None) -
         deployments = reader.read(
             "fct_deployments",
             ["deployed_at", "environment", "deploy_status", "is_failure", "lead_time_seconds",
-             "time_to_restore_seconds"],
+             "time_to_restore_seconds", "restore_source"],
         )
         quality = _quality(reader, _quality_run_id(reader, run_id))
         findings = _latest_run(

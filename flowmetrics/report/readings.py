@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from flowmetrics.report.format import count, duration, percent
@@ -125,18 +127,28 @@ def ai_comparison(ai: pd.DataFrame) -> str:
     )
 
 
-def dora_window(deployments: pd.DataFrame, as_of: pd.Timestamp, days: int = 28) -> dict[str, float | None]:
-    """The DORA measures over the last `days` before the as-of (production first when there is one)."""
+def dora_window(deployments: pd.DataFrame, as_of: pd.Timestamp, days: int = 28) -> dict[str, Any]:
+    """The DORA measures over the last `days` before the as-of (production first when there is one);
+    `restore_sources` says where the failures' restore times come from (see restore_sources)."""
     d = deployments.copy()
     if "production" in set(d["environment"]):
         d = d[d["environment"] == "production"]
     d = d[pd.to_datetime(d["deployed_at"]) > as_of - pd.Timedelta(days=days)]
     if d.empty:
-        return {"per_week": 0.0, "lead_time": None, "cfr": None, "restore": None}
+        return {"per_week": 0.0, "lead_time": None, "cfr": None, "restore": None, "restore_sources": None}
     success = d[d["deploy_status"] == "success"]
     return {
         "per_week": len(d) / (days / 7),
         "lead_time": float(success["lead_time_seconds"].median()) if not success.empty else None,
         "cfr": float(d["is_failure"].sum()) / len(d),
         "restore": float(d["time_to_restore_seconds"].median()) if d["is_failure"].any() else None,
+        "restore_sources": restore_sources(d),
     }
+
+
+def restore_sources(deployments: pd.DataFrame) -> str | None:
+    """Where the failures' restore times come from: "incidents", "deploy_status", "both" or None (no failure)."""
+    found = set(deployments.loc[deployments["is_failure"].fillna(False).astype(bool), "restore_source"].dropna())
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else "both"

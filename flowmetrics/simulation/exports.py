@@ -16,10 +16,13 @@ _EVENT_TIME = {
     "tickets": "created_at",
     "ticket_status_changes": "changed_at",
     "deploys": "deployed_at",
+    "incidents": "opened_at",
     "experiments": "created_at",
     "experiment_events": "occurred_at",
     "experiment_exposures": "exposed_at",
 }
+# Entities re-sent when they change: a resolution after the export time is not in the export yet.
+_RESOLVED_LATER = {"incidents": "resolved_at"}
 # Rows that belong to a parent row: kept when the parent is.
 _CHILDREN = {
     "deploy_tickets": ("deploys", "deploy_id"),
@@ -44,7 +47,11 @@ def export_at(
         keep = frame[column] <= taken_at
         if name == "ticket_status_changes" and late:
             keep &= ~frame["change_id"].isin(late)
-        out[name] = frame[keep].reset_index(drop=True)
+        kept = frame[keep].reset_index(drop=True)
+        if name in _RESOLVED_LATER:
+            column = _RESOLVED_LATER[name]
+            kept[column] = kept[column].where(kept[column] <= taken_at)
+        out[name] = kept
     for name, (parent, key) in _CHILDREN.items():
         if name in frames:
             out[name] = frames[name][frames[name][key].isin(out[parent][key])].reset_index(drop=True)

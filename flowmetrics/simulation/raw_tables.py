@@ -1,4 +1,4 @@
-"""A simulation result as the nine raw contract tables, looking like a real Jira/deploy/experiment export.
+"""A simulation result as the raw contract tables, looking like a real Jira/deploy/experiment export.
 
 Adds what a real changelog has and the engine does not need: string ids, timestamps from the epoch,
 `from_status`, reassignments (a change into the status the ticket is already in, by someone else) and rows
@@ -42,7 +42,7 @@ _DTYPES = {
 
 
 def to_raw_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
-    """The nine raw contract tables of `result`: columns in contract order, contract dtypes, deterministic."""
+    """The raw contract tables of `result`: columns in contract order, contract dtypes, deterministic."""
     rng = np.random.default_rng(np.random.SeedSequence([result.seed, 1]))
     stamp = _Stamper(np.datetime64(result.config.epoch.replace(tzinfo=None), "us"))
     deploys, deploy_tickets = _deploys(result, rng, stamp)
@@ -52,6 +52,7 @@ def to_raw_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
         "status_map": _status_map(result),
         "deploys": deploys,
         "deploy_tickets": deploy_tickets,
+        "incidents": _incidents(result, stamp),
         **_experiment_tables(result, stamp),
     }
     return {name: conform(name, frames[name]) for name in TABLES}
@@ -257,6 +258,53 @@ def _deploys(result: SimulationResult, rng: np.random.Generator, stamp: _Stamper
         {"deploy_id": deploy_id.take(di["deploy"].to_numpy()), "ticket_id": ticket_ids(di["item"].to_numpy())}
     )
     return deploys, links
+
+
+_SEVERITIES = ("sev1", "sev2", "sev3")
+_SEVERITY_WEIGHTS = (0.1, 0.3, 0.6)
+_LATENT_FAILURE_SHARE = 0.03  # successful deploys whose change still causes an incident, found later
+_UNKNOWN_CAUSE_SHARE = 0.15  # incidents whose cause is not traced to a deploy
+
+
+def _incidents(result: SimulationResult, stamp: _Stamper) -> pd.DataFrame:
+    """Production incidents: one per failed or rolled-back deploy (opened minutes after it, resolved by its
+    successful redeploy), a few from successful deploys (a latent failure found hours later) and some whose cause
+    is unknown. Resolutions after the last simulated event are left open. Its own random stream, so the other
+    tables do not change."""
+    rng = np.random.default_rng(np.random.SeedSequence([result.seed, 2]))
+    d = result.deploys
+    if len(d) == 0:
+        return pd.DataFrame({c: [] for c in TABLES["incidents"].column_names})
+    at = d["at_hours"].to_numpy(dtype=float)
+    failed = (d["status"].astype(str) != "success").to_numpy()
+    redeployed = d[d["redeploy_of"] >= 0]
+    restored = pd.Series(redeployed["at_hours"].to_numpy(), index=redeployed["redeploy_of"].to_numpy())
+    restored = restored[~restored.index.duplicated()].reindex(np.arange(len(d))).to_numpy(dtype=float)
+    latent = ~failed & (rng.random(len(d)) < _LATENT_FAILURE_SHARE)
+    causing = np.flatnonzero(failed | latent)
+    opened = at[causing] + np.where(failed[causing], rng.exponential(0.1, len(causing)),
+                                    rng.lognormal(1.0, 0.8, len(causing)))
+    resolved = np.where(failed[causing], restored[causing], opened + rng.lognormal(0.7, 0.6, len(causing)))
+    opened = np.minimum(opened, np.where(np.isnan(resolved), opened, resolved))
+    cause = _ids("DEP-", causing + 1, 5)
+    service = _text(d["service"]).take(causing)
+    unknown = rng.random(len(causing)) < _UNKNOWN_CAUSE_SHARE
+    horizon = max(at.max(), float(result.changes["at_hours"].max()))
+    resolved = np.where(resolved > horizon, np.nan, resolved)
+    order = np.lexsort((causing, opened))
+    severity = pd.array(list(_SEVERITIES), dtype="str").take(
+        rng.choice(len(_SEVERITIES), len(causing), p=_SEVERITY_WEIGHTS)
+    )
+    return pd.DataFrame(
+        {
+            "incident_id": _ids("INC-", np.arange(len(causing)) + 1, 4),
+            "service": service.take(order),
+            "opened_at": stamp.hours(opened[order]),
+            "resolved_at": stamp.hours(resolved[order]),
+            "severity": severity.take(order),
+            "caused_by_deploy_id": pd.Series(cause.take(order)).where(~unknown[order], None).array,
+        }
+    )
 
 
 def _experiment_tables(result: SimulationResult, stamp: _Stamper) -> dict[str, pd.DataFrame]:

@@ -27,6 +27,7 @@ PUBLIC_MARTS: dict[str, str] = {
     "fct_rework": "One row per ticket per backward move, with the seconds lost in the loop.",
     "fct_rework_rate": "One row per team x ai_assisted: rework of started work items.",
     "fct_deployments": "One row per deploy: tickets shipped, lead time for changes, time to restore.",
+    "fct_incidents": "One row per incident: opened, resolved, time to restore, the deploy that caused it.",
     "fct_dora_weekly": "One row per ISO week (Monday, UTC) x service x environment: the DORA measures.",
     "fct_constraint_queue": "One row per item waiting in front of the latest detected constraint, oldest first.",
 }

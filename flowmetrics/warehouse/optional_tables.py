@@ -23,6 +23,8 @@ ABSENT_NOTES: dict[str, str] = {
     "deploys": "no deploys in this warehouse: the delivery (DORA) marts fct_deployments and fct_dora_weekly are "
                "empty",
     "deploy_tickets": "no deploy_tickets in this warehouse: no deploy is linked to a ticket",
+    "incidents": "no incidents in this warehouse: DORA takes failures and time to restore from deploy status "
+                 "(failed or rolled_back until the next successful deploy)",
     "experiments": "no experiments in this warehouse: the experiment marts fct_experiments, "
                    "fct_experiment_finish_rate and fct_shipped_decisions are empty",
     "experiment_variants": "no experiment_variants in this warehouse: no experiment has a planned allocation, so "
@@ -35,6 +37,7 @@ ABSENT_NOTES: dict[str, str] = {
 
 PARENT: dict[str, str] = {
     "deploy_tickets": "deploys",
+    "incidents": "deploys",
     "experiment_variants": "experiments",
     "experiment_events": "experiments",
     "experiment_exposures": "experiments",

@@ -76,6 +76,7 @@ PUBLISHED_RELATIONS: tuple[Publishable, ...] = (
     Publishable("fct_rework", "mart", True),
     Publishable("fct_rework_rate", "mart", True),
     Publishable("fct_deployments", "mart", True),
+    Publishable("fct_incidents", "mart", True),
     Publishable("fct_dora_weekly", "mart", True),
     Publishable("fct_constraint_queue", "mart", False),
     Publishable("constraint_findings", "flowmetrics", False),

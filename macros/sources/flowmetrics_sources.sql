@@ -10,7 +10,7 @@
     contract, whose entities are the raw tables). The one list of adapters: models, unions and tests read it. -#}
 {% macro source_adapters() -%}
     {{ return({
-        'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets'],
+        'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets', 'incidents'],
         'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
@@ -25,6 +25,7 @@
         'ticket_status_changes': ['change_id', 'ticket_id'],
         'deploys': ['deploy_id'],
         'deploy_tickets': ['deploy_id', 'ticket_id'],
+        'incidents': ['incident_id', 'caused_by_deploy_id'],
         'ticket_attributes': ['ticket_id'],
         'statuses': [],
     }) }}

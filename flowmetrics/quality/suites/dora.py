@@ -1,5 +1,6 @@
-"""fct_deployments and fct_dora_weekly, run by the gate when the marts exist. The weekly counts are recomputed
-from fct_deployments (another mart), so a week that lost or double-counted deploys shows."""
+"""fct_deployments, fct_incidents and fct_dora_weekly, run by the gate when the marts exist. The weekly counts are
+recomputed from fct_deployments and fct_incidents (other marts), so a week that lost or double-counted deploys or
+incidents shows."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from flowmetrics.quality.suite import (
 )
 from flowmetrics.quality.suites._derived import recomputed
 
+RESTORE_SOURCES = ("incidents", "deploy_status")
+INCIDENT_SOURCES = ("incidents", "ticket")
+
 D = "fct_deployments"
 FCT_DEPLOYMENTS = Suite(
     name=D,
@@ -31,13 +35,46 @@ FCT_DEPLOYMENTS = Suite(
     relation=D,
     volume=VolumeKind.HISTORY,
     key=("deploy_id",),
-    columns=("deploy_id", "service", "deployed_at", "deploy_status", "lead_time_seconds", "time_to_restore_seconds"),
+    columns=("deploy_id", "service", "deployed_at", "deploy_status", "restore_source", "lead_time_seconds",
+             "time_to_restore_seconds"),
     checks=(
         not_null(D, "deploy_id"),
         unique(D, ("deploy_id",)),
         accepted(D, "deploy_status", DEPLOY_STATUSES),
+        accepted(D, "restore_source", RESTORE_SOURCES),
         duration(D, "lead_time_seconds"),
         duration(D, "time_to_restore_seconds"),
+    ),
+)
+
+I = "fct_incidents"
+
+
+def _derive_incidents(frame: pd.DataFrame, ctx: CheckContext) -> pd.DataFrame:
+    frame = frame.copy()
+    restored = frame["is_restored"].fillna(False).astype(bool)
+    consistent = (restored == frame["resolved_at"].notna()) & (restored == frame["time_to_restore_seconds"].notna())
+    frame["restored_without_resolution"] = (~consistent).astype("int64")
+    return frame
+
+
+FCT_INCIDENTS = Suite(
+    name=I,
+    layer=Layer.MART,
+    relation=I,
+    volume=VolumeKind.HISTORY,
+    key=("incident_id",),
+    columns=("incident_id", "incident_source", "opened_at", "resolved_at", "is_restored", "time_to_restore_seconds"),
+    derive=_derive_incidents,
+    checks=(
+        not_null(I, "incident_id"),
+        unique(I, ("incident_id",)),
+        accepted(I, "incident_source", INCIDENT_SOURCES),
+        not_null(I, "opened_at"),
+        at_least(I, "resolved_at", "opened_at"),
+        duration(I, "time_to_restore_seconds"),
+        zero(I, "restored_without_resolution",
+             "an incident is restored exactly when it has a resolved_at and a time to restore"),
     ),
 )
 
@@ -54,10 +91,11 @@ FCT_DORA_WEEKLY = Suite(
     columns=(*KEY, "deployments", "deployment_days", "failed_deployments", "rolled_back_deployments",
              "median_lead_time_seconds", "change_failure_rate", "median_time_to_restore_seconds",
              "ai_assisted_change_failure_rate", "not_ai_assisted_change_failure_rate", "ai_assisted_deployments",
-             "not_ai_assisted_deployments"),
+             "not_ai_assisted_deployments", "restore_source"),
     checks=(
         not_null(W, "week_start"),
         unique(W, KEY),
+        accepted(W, "restore_source", RESTORE_SOURCES),
         non_negative(W, "deployments"),
         at_least(W, "deployments", "deployment_days"),
         rate(W, "change_failure_rate"),
@@ -84,7 +122,7 @@ def _weeks_vs_deployments(reader: GateReader, ctx: CheckContext) -> pd.DataFrame
         f"select cast(week_start as date) as week_start, service, environment, deployments, failed_deployments, "
         f"rolled_back_deployments from {weekly} where deployments > 0",
         f"select {week} as week_start, service, environment, count(*) as deployments, "
-        "sum(case when deploy_status in ('failed', 'rolled_back') then 1 else 0 end) as failed_deployments, "
+        "sum(case when is_failure then 1 else 0 end) as failed_deployments, "
         "sum(case when deploy_status = 'rolled_back' then 1 else 0 end) as rolled_back_deployments "
         f"from {deployments} group by {week}, service, environment",
         KEY,
@@ -99,9 +137,44 @@ WEEKS_MATCH_DEPLOYMENTS = Suite(
     frame=_weeks_vs_deployments,
     requires=((Layer.MART, W), (Layer.MART, D)),
     checks=(
-        zero(C, "difference", "deploys, failed (failed or rolled back) and rolled-back deploys per ISO week x "
+        zero(C, "difference", "deploys, failed deploys (is_failure) and rolled-back deploys per ISO week x "
              "service x environment equal those recomputed from fct_deployments"),
     ),
 )
 
-SUITES: tuple[Suite, ...] = (FCT_DEPLOYMENTS, FCT_DORA_WEEKLY, WEEKS_MATCH_DEPLOYMENTS)
+
+
+def _weeks_vs_incidents(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
+    weekly = reader.qualified(Layer.MART, W)
+    incidents = reader.qualified(Layer.MART, I)
+    week = "cast(date_trunc('week', opened_at) as date)"
+    return recomputed(
+        reader,
+        f"select cast(week_start as date) as week_start, service, environment, incidents_opened, "
+        f"unrestored_failures as unrestored_incidents from {weekly} where restore_source = 'incidents'",
+        f"select {week} as week_start, attributed_service as service, attributed_environment as environment, "
+        "count(*) as incidents_opened, sum(case when is_restored then 0 else 1 end) as unrestored_incidents "
+        f"from {incidents} where attributed_environment is not null "
+        f"and (attributed_service, attributed_environment) in (select service, environment from {weekly}) "
+        f"and {week} >= (select min(week_start) from {weekly} as w where w.service = attributed_service "
+        "and w.environment = attributed_environment) "
+        f"group by {week}, attributed_service, attributed_environment",
+        KEY,
+        ("incidents_opened", "unrestored_incidents"),
+    )
+
+
+C_INCIDENTS = "dora.weeks_match_incidents"
+WEEKS_MATCH_INCIDENTS = Suite(
+    name=C_INCIDENTS,
+    layer=Layer.MART,
+    frame=_weeks_vs_incidents,
+    requires=((Layer.MART, W), (Layer.MART, I)),
+    checks=(
+        zero(C_INCIDENTS, "difference", "incidents opened and still open per ISO week x service x environment "
+             "equal those recomputed from fct_incidents, when the weeks take restore figures from incidents"),
+    ),
+)
+
+SUITES: tuple[Suite, ...] = (FCT_DEPLOYMENTS, FCT_INCIDENTS, FCT_DORA_WEEKLY, WEEKS_MATCH_DEPLOYMENTS,
+                             WEEKS_MATCH_INCIDENTS)

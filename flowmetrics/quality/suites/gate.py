@@ -430,6 +430,8 @@ LATEST_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("stg_tickets__status_changes", "changed_at"),
     ("stg_tickets__tickets", "created_at"),
     ("stg_deploys__deploys", "deployed_at"),
+    ("stg_deploys__incidents", "opened_at"),
+    ("stg_deploys__incidents", "resolved_at"),
     ("stg_experiments__events", "occurred_at"),
     ("stg_experiments__exposures", "exposed_at"),
 )

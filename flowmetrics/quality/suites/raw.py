@@ -13,6 +13,7 @@ from flowmetrics.quality.suite import (
     Suite,
     VolumeKind,
     accepted,
+    at_least,
     non_negative,
     not_future,
     not_null,
@@ -36,6 +37,8 @@ def raw_suite(table: Table) -> Suite:
             checks.append(accepted(prefix, column.name, column.accepted_values))
         if column.type is ColumnType.TIMESTAMP:
             checks.append(not_future(prefix, column.name))
+    for rule in table.not_before:
+        checks.append(at_least(prefix, rule.column, rule.earlier_column))
     if table.name == "experiment_variants":
         checks.append(non_negative(prefix, "weight"))
     return Suite(

@@ -15,6 +15,7 @@ S = "stg_tickets__tickets"
 C = "stg_tickets__status_changes"
 M = "stg_tickets__status_map"
 D = "stg_deploys__deploys"
+INC = "stg_deploys__incidents"
 E = "stg_experiments__events"
 
 SUITES: tuple[Suite, ...] = (
@@ -34,6 +35,14 @@ SUITES: tuple[Suite, ...] = (
         ("deploy_id",),
         accepted(D, "deploy_status", DEPLOY_STATUSES),
         not_future(D, "deployed_at"),
+    ),
+    _suite(
+        INC,
+        ("incident_id", "opened_at", "resolved_at"),
+        ("incident_id",),
+        not_null(INC, "opened_at"),
+        not_future(INC, "opened_at"),
+        not_future(INC, "resolved_at"),
     ),
     _suite(
         E,

@@ -20,6 +20,18 @@ deploys as (
 
 ),
 
+incidents_opened as (
+
+    select max(opened_at) as latest_at from {{ ref('stg_deploys__incidents') }}
+
+),
+
+incidents_resolved as (
+
+    select max(resolved_at) as latest_at from {{ ref('stg_deploys__incidents') }}
+
+),
+
 experiment_events as (
 
     select max(occurred_at) as latest_at from {{ ref('stg_experiments__events') }}
@@ -39,6 +51,10 @@ union_latest as (
     select latest_at from tickets
     union all
     select latest_at from deploys
+    union all
+    select latest_at from incidents_opened
+    union all
+    select latest_at from incidents_resolved
     union all
     select latest_at from experiment_events
     union all

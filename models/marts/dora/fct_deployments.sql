@@ -1,6 +1,7 @@
-{#- One row per deploy at or before the as-of: the tickets it shipped, lead time for changes, and for a failed or
-    rolled-back deploy the time to restore (until the next successful deploy of the same service and
-    environment). -#}
+{#- One row per deploy at or before the as-of: the tickets it shipped, lead time for changes, and for a failure
+    (status failed or rolled_back, or named as the cause of an incident) the time to restore: until the last of
+    its incidents was resolved when it caused incidents, else until the next successful deploy of the same service
+    and environment. -#}
 
 with
 
@@ -22,13 +23,37 @@ work_items as (
 
 ),
 
+incidents as (
+
+    select * from {{ ref('fct_incidents') }}
+
+),
+
+-- an incident still open makes its deploy unrestored: the deploy is restored when its last incident is resolved
+summarise_caused_incidents as (
+
+    select
+        caused_by_deploy_id as deploy_id,
+        count(*) as incidents_caused,
+        case when count(*) = count(resolved_at) then max(resolved_at) end as incidents_resolved_at
+    from incidents
+    where is_caused_by_known_deploy
+    group by caused_by_deploy_id
+
+),
+
 keep_deploys_up_to_as_of as (
 
     select
-        *,
-        deploy_status in ('failed', 'rolled_back') as is_failure
+        deploys.*,
+        coalesce(summarise_caused_incidents.incidents_caused, 0) as incidents_caused,
+        summarise_caused_incidents.incidents_resolved_at,
+        deploys.deploy_status in ('failed', 'rolled_back')
+        or coalesce(summarise_caused_incidents.incidents_caused, 0) > 0 as is_failure
     from deploys
-    where deployed_at <= {{ as_of() }}
+    left join summarise_caused_incidents
+        on deploys.deploy_id = summarise_caused_incidents.deploy_id
+    where deploys.deployed_at <= {{ as_of() }}
 
 ),
 
@@ -87,8 +112,14 @@ attach_restores as (
 
     select
         find_next_success.*,
-        case when find_next_success.is_failure then find_next_success.next_success_at end as restored_at,
-        case when find_next_success.is_failure then successes.deploy_id end as restored_by_deploy_id
+        case
+            when find_next_success.incidents_caused > 0 then find_next_success.incidents_resolved_at
+            when find_next_success.is_failure then find_next_success.next_success_at
+        end as restored_at,
+        case
+            when find_next_success.incidents_caused > 0 then null
+            when find_next_success.is_failure then successes.deploy_id
+        end as restored_by_deploy_id
     from find_next_success
     left join successes
         on
@@ -134,6 +165,11 @@ final as (
             'attach_restores.deployed_at'
         ) }} as lead_time_seconds,
         attach_restores.is_failure,
+        cast(attach_restores.incidents_caused as {{ dbt.type_bigint() }}) as incidents_caused,
+        case
+            when attach_restores.incidents_caused > 0 then 'incidents'
+            when attach_restores.is_failure then 'deploy_status'
+        end as restore_source,
         case when attach_restores.is_failure then attach_restores.restored_at is not null end as is_restored,
         attach_restores.restored_at,
         attach_restores.restored_by_deploy_id,

@@ -1,11 +1,41 @@
 {#- One row per ISO week (Monday 00:00 UTC) x service x environment, from the week of the service's first deploy
-    to the as-of week (weeks without deploys included): the DORA measures, overall and split by AI assistance. -#}
+    to the as-of week (weeks without deploys included): the DORA measures, overall and split by AI assistance.
+    Restore figures come from fct_incidents when the warehouse has any incident, else from deploy status. -#}
 
 with
 
 deployments as (
 
     select * from {{ ref('fct_deployments') }}
+
+),
+
+incidents as (
+
+    select * from {{ ref('fct_incidents') }}
+
+),
+
+choose_restore_source as (
+
+    select case when count(*) > 0 then 'incidents' else 'deploy_status' end as restore_source
+    from incidents
+
+),
+
+-- an incident counts in the week it was opened, under the service and environment it is attributed to
+aggregate_incident_weeks as (
+
+    select
+        {{ iso_week_start('opened_at') }} as week_start,
+        attributed_service as service,
+        attributed_environment as environment,
+        count(*) as incidents_opened,
+        sum(case when is_restored then 0 else 1 end) as unrestored_incidents,
+        {{ median('time_to_restore_seconds') }} as median_time_to_restore_seconds
+    from incidents
+    where attributed_environment is not null
+    group by {{ iso_week_start('opened_at') }}, attributed_service, attributed_environment
 
 ),
 
@@ -86,9 +116,19 @@ fill_weeks as (
         coalesce(aggregate_weeks.deployment_days, 0) as deployment_days,
         coalesce(aggregate_weeks.failed_deployments, 0) as failed_deployments,
         coalesce(aggregate_weeks.rolled_back_deployments, 0) as rolled_back_deployments,
-        coalesce(aggregate_weeks.unrestored_failures, 0) as unrestored_failures,
+        choose_restore_source.restore_source,
+        case
+            when choose_restore_source.restore_source = 'incidents'
+                then coalesce(aggregate_incident_weeks.unrestored_incidents, 0)
+            else coalesce(aggregate_weeks.unrestored_failures, 0)
+        end as unrestored_failures,
+        coalesce(aggregate_incident_weeks.incidents_opened, 0) as incidents_opened,
         aggregate_weeks.median_lead_time_seconds,
-        aggregate_weeks.median_time_to_restore_seconds,
+        case
+            when choose_restore_source.restore_source = 'incidents'
+                then aggregate_incident_weeks.median_time_to_restore_seconds
+            else aggregate_weeks.median_time_to_restore_seconds
+        end as median_time_to_restore_seconds,
         coalesce(aggregate_weeks.ai_assisted_deployments, 0) as ai_assisted_deployments,
         coalesce(aggregate_weeks.ai_assisted_failed_deployments, 0) as ai_assisted_failed_deployments,
         aggregate_weeks.ai_assisted_median_lead_time_seconds,
@@ -98,11 +138,17 @@ fill_weeks as (
     from services
     inner join calendar_weeks
         on services.first_week_start <= calendar_weeks.week_start
+    cross join choose_restore_source
     left join aggregate_weeks
         on
             calendar_weeks.week_start = aggregate_weeks.week_start
             and services.service = aggregate_weeks.service
             and services.environment = aggregate_weeks.environment
+    left join aggregate_incident_weeks
+        on
+            calendar_weeks.week_start = aggregate_incident_weeks.week_start
+            and services.service = aggregate_incident_weeks.service
+            and services.environment = aggregate_incident_weeks.environment
 
 ),
 
@@ -122,6 +168,8 @@ final as (
         cast(median_lead_time_seconds as {{ type_double() }}) as median_lead_time_seconds,
         cast(median_time_to_restore_seconds as {{ type_double() }}) as median_time_to_restore_seconds,
         cast(unrestored_failures as {{ dbt.type_bigint() }}) as unrestored_failures,
+        cast(restore_source as {{ dbt.type_string() }}) as restore_source,
+        cast(incidents_opened as {{ dbt.type_bigint() }}) as incidents_opened,
         cast(ai_assisted_deployments as {{ dbt.type_bigint() }}) as ai_assisted_deployments,
         cast(ai_assisted_failed_deployments as {{ dbt.type_bigint() }}) as ai_assisted_failed_deployments,
         case

@@ -62,6 +62,16 @@ def valid_frames() -> dict[str, pd.DataFrame]:
             }
         ),
         "deploy_tickets": pd.DataFrame({"deploy_id": ["D-1", "D-2"], "ticket_id": ["T-1", "T-2"]}),
+        "incidents": pd.DataFrame(
+            {
+                "incident_id": ["INC-1", "INC-2"],
+                "service": ["checkout", "checkout"],
+                "opened_at": ts("2024-03-05T12:10:00Z", "2024-03-06T08:00:00Z"),
+                "resolved_at": ts("2024-03-05T13:00:00Z", None),
+                "severity": ["sev1", None],
+                "caused_by_deploy_id": ["D-2", None],
+            }
+        ),
         "experiments": pd.DataFrame(
             {
                 "experiment_id": ["E-1"],

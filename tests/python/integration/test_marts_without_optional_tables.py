@@ -1,5 +1,5 @@
 """Only the required raw tables (tickets, ticket_status_changes): the build passes and the experiment and DORA
-marts exist and are empty, while the flow and finish-rate marts are filled."""
+marts (fct_incidents too) exist and are empty, while the flow and finish-rate marts are filled."""
 
 from __future__ import annotations
 
@@ -30,14 +30,14 @@ def test_absent_optional_tables_give_empty_experiment_and_dora_marts(
             name: con.execute(f"select count(*) from main.{name}").fetchone()[0]
             for name in (
                 "fct_experiments", "fct_experiment_finish_rate", "fct_shipped_decisions", "fct_deployments",
-                "fct_dora_weekly", "fct_work_item_finish_rate", "fct_stage_daily", "fct_open_work_items",
-                "fct_rework_rate",
+                "fct_incidents", "fct_dora_weekly", "fct_work_item_finish_rate", "fct_stage_daily",
+                "fct_open_work_items", "fct_rework_rate",
             )
         }
     finally:
         con.close()
     for name in ("fct_experiments", "fct_experiment_finish_rate", "fct_shipped_decisions", "fct_deployments",
-                 "fct_dora_weekly"):
+                 "fct_incidents", "fct_dora_weekly"):
         assert count[name] == 0, name
     for name in ("fct_work_item_finish_rate", "fct_stage_daily", "fct_open_work_items", "fct_rework_rate"):
         assert count[name] > 0, name

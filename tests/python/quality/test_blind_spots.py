@@ -337,6 +337,21 @@ def test_a_week_that_lost_a_deploy(warehouse: Path):
     assert row["deployments"] == row["deployments_recomputed"] + 1
 
 
+def test_a_week_that_lost_an_incident_or_marks_an_open_one_restored(warehouse: Path):
+    first = "(select min(incident_id) from main.fct_incidents where attributed_environment is not null)"
+    assert scalar(warehouse, f"select count(*) from main.fct_incidents where incident_id = {first}") == 1
+    sql(warehouse, f"delete from main.fct_incidents where incident_id = {first}")
+    report = check(warehouse, "fct_incidents", "dora.weeks_match_incidents")
+    assert failed(report) == {"dora.weeks_match_incidents.difference"}
+    row = result(report, "dora.weeks_match_incidents.difference").sample[0]
+    assert row["incidents_opened"] == row["incidents_opened_recomputed"] + 1
+    sql(warehouse, "update main.fct_incidents set resolved_at = null where incident_id = "
+        "(select max(incident_id) from main.fct_incidents where is_restored)")
+    report = check(warehouse, "fct_incidents")
+    assert failed(report) == {"fct_incidents.restored_without_resolution"}
+    assert result(report, "fct_incidents.restored_without_resolution").unexpected_count == 1
+
+
 def test_items_open_in_both_marts_but_finished_in_raw(warehouse: Path):
     # both marts agree (the old identity between them still holds); raw says the items finished
     reopened = "(select ticket_id from main.fct_work_items where state = 'finished' order by ticket_id limit 2)"

@@ -142,10 +142,47 @@ def test_dora_change_failure_rate_at_most_one(make_warehouse):
         "median_lead_time_seconds": [3600.0, 7200.0], "change_failure_rate": [0.25, 1.5],
         "median_time_to_restore_seconds": [600.0, None], "ai_assisted_change_failure_rate": [0.5, None],
         "not_ai_assisted_change_failure_rate": [0.0, 1.0], "ai_assisted_deployments": [2, 0],
-        "not_ai_assisted_deployments": [2, 2],
+        "not_ai_assisted_deployments": [2, 2], "restore_source": ["deploy_status", "deploy_status"],
     })
     report = gate(make_warehouse({"main.fct_dora_weekly": weekly}), "fct_dora_weekly")
     assert failed(report) == {"fct_dora_weekly.change_failure_rate.rate_range"}
+
+
+def incidents(**changes) -> pd.DataFrame:
+    """I1 restored after an hour, I2 still open, T1 a ticket-recorded incident restored after two hours."""
+    frame = pd.DataFrame({
+        "incident_id": ["I1", "I2", "T1"],
+        "incident_source": ["incidents", "incidents", "ticket"],
+        "opened_at": pd.to_datetime(["2026-01-05 10:00", "2026-01-06 10:00", "2026-01-07 10:00"]),
+        "resolved_at": pd.to_datetime(["2026-01-05 11:00", None, "2026-01-07 12:00"]),
+        "is_restored": [True, False, True],
+        "time_to_restore_seconds": [3600.0, None, 7200.0],
+    })
+    for column, values in changes.items():
+        frame[column] = values
+    return frame
+
+
+def test_incidents_consistent_passes(make_warehouse):
+    report = gate(make_warehouse({"main.fct_incidents": incidents()}), "fct_incidents")
+    assert failed(report) == set()
+    assert statuses(report)["fct_incidents.restored_without_resolution"] == "passed"
+
+
+def test_incidents_resolved_before_opened_restored_without_resolution_and_unknown_source(make_warehouse):
+    broken = incidents(
+        resolved_at=pd.to_datetime(["2026-01-05 09:00", None, "2026-01-07 12:00"]),
+        time_to_restore_seconds=[-3600.0, None, 7200.0],
+        is_restored=[True, True, True],
+        incident_source=["incidents", "incidents", "pager"],
+    )
+    report = gate(make_warehouse({"main.fct_incidents": broken}), "fct_incidents")
+    assert failed(report) == {
+        "fct_incidents.opened_at.not_above_resolved_at",
+        "fct_incidents.time_to_restore_seconds.duration_range",
+        "fct_incidents.restored_without_resolution",
+        "fct_incidents.incident_source.accepted_values",
+    }
 
 
 def test_a_mart_that_is_not_built_is_reported_as_not_built_not_as_a_pass(make_warehouse):
@@ -157,3 +194,17 @@ def test_a_mart_that_is_not_built_is_reported_as_not_built_not_as_a_pass(make_wa
         ("fct_deployments.built", "not_built", "info"),
     ]
     assert report.passed and not any(r.status == "passed" for r in report.results)
+
+
+def test_raw_incidents_resolved_before_opened_fail_the_contract_rule(make_warehouse):
+    raw = pd.DataFrame({
+        "incident_id": ["I1", "I2", "I3"],
+        "service": ["api", "api", "api"],
+        "opened_at": pd.to_datetime(["2026-01-05 10:00", "2026-01-06 10:00", "2026-01-07 10:00"]),
+        "resolved_at": pd.to_datetime(["2026-01-05 11:00", None, "2026-01-07 09:00"]),
+        "severity": ["sev1", None, None],
+        "caused_by_deploy_id": [None, None, None],
+    })
+    report = gate(make_warehouse({"raw.incidents": raw}), "raw.incidents")
+    assert failed(report) == {"raw.incidents.opened_at.not_above_resolved_at"}
+    assert statuses(report)["raw.incidents.resolved_at.not_future"] == "passed"

@@ -23,7 +23,7 @@ def test_json_html_data_docs_and_quality_runs(make_warehouse, tmp_path: Path):
         "deployments": [2], "deployment_days": [3], "failed_deployments": [1], "rolled_back_deployments": [0],
         "median_lead_time_seconds": [60.0], "change_failure_rate": [0.5], "median_time_to_restore_seconds": [None],
         "ai_assisted_change_failure_rate": [None], "not_ai_assisted_change_failure_rate": [0.5],
-        "ai_assisted_deployments": [0], "not_ai_assisted_deployments": [2],
+        "ai_assisted_deployments": [0], "not_ai_assisted_deployments": [2], "restore_source": ["deploy_status"],
     })
     warehouse = make_warehouse({"main.fct_dora_weekly": weekly})
     registry = SuiteRegistry()

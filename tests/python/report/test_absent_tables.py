@@ -19,6 +19,8 @@ def test_a_child_table_is_not_named_when_its_parent_is_absent():
         ABSENT_NOTES["experiments"],)
     assert absence_notes(("deploy_tickets", "experiment_exposures")) == (
         ABSENT_NOTES["deploy_tickets"], ABSENT_NOTES["experiment_exposures"])
+    assert absence_notes(("deploys", "incidents")) == (ABSENT_NOTES["deploys"],)
+    assert absence_notes(("incidents",)) == (ABSENT_NOTES["incidents"],)
     assert absence_notes(()) == ()
 
 

@@ -87,6 +87,7 @@ def test_dora_window_counts_production_deploys_of_the_last_28_days():
             "is_failure": [False, True, False, True, False],
             "lead_time_seconds": [3600.0, None, 7200.0, None, 99.0],
             "time_to_restore_seconds": [None, 1800.0, None, 60.0, None],
+            "restore_source": [None, "deploy_status", None, "incidents", None],
         }
     )
     d = readings.dora_window(deploys, as_of)
@@ -94,3 +95,14 @@ def test_dora_window_counts_production_deploys_of_the_last_28_days():
     assert d["cfr"] == pytest.approx(1 / 3)
     assert d["lead_time"] == 5400.0
     assert d["restore"] == 1800.0
+    assert d["restore_sources"] == "deploy_status"  # the staging failure restored by incidents is left out
+
+
+def test_the_restore_tile_says_where_its_restore_times_come_from():
+    deploys = pd.DataFrame({
+        "is_failure": [True, True, False],
+        "restore_source": ["incidents", "deploy_status", None],
+    })
+    assert readings.restore_sources(deploys) == "both"
+    assert readings.restore_sources(deploys.iloc[[0, 2]]) == "incidents"
+    assert readings.restore_sources(deploys.iloc[[2]]) is None

@@ -144,6 +144,41 @@ def test_deploys_batch_tickets_and_failed_ones_are_redeployed(demo_tables: dict[
         assert any(tickets_of[deploy_id] == tickets_of[d] for d in later.index), deploy_id
 
 
+def test_incidents_follow_failed_deploys_and_resolve_at_the_redeploy(demo_tables: dict[str, pd.DataFrame]) -> None:
+    deploys = demo_tables["deploys"].set_index("deploy_id")
+    incidents = demo_tables["incidents"]
+    failed = deploys[deploys["status"] != "success"]
+    assert len(failed) > 0 and len(incidents) >= len(failed)
+    assert set(incidents["severity"]) <= {"sev1", "sev2", "sev3"}
+    resolved = incidents["resolved_at"].notna()
+    assert (incidents.loc[resolved, "resolved_at"] >= incidents.loc[resolved, "opened_at"]).all()
+    named = incidents[incidents["caused_by_deploy_id"].notna()]
+    assert named["caused_by_deploy_id"].isin(deploys.index).all()
+    cause = deploys.loc[named["caused_by_deploy_id"]]
+    assert (named["opened_at"].to_numpy() >= cause["deployed_at"].to_numpy()).all()
+    assert (named["service"].to_numpy() == cause["service"].to_numpy()).all()
+    for _, incident in named[named["caused_by_deploy_id"].isin(failed.index) & named["resolved_at"].notna()].iterrows():
+        deploy = deploys.loc[incident["caused_by_deploy_id"]]
+        redeploys = deploys[(deploys["service"] == deploy["service"]) & (deploys["status"] == "success")
+                            & (deploys["deployed_at"] == incident["resolved_at"])]
+        assert len(redeploys) == 1, incident["incident_id"]
+
+
+def test_an_earlier_export_holds_incidents_opened_by_then_still_open_if_resolved_later(
+    demo_tables: dict[str, pd.DataFrame],
+) -> None:
+    from flowmetrics.simulation.exports import export_at
+
+    incidents = demo_tables["incidents"]
+    restored = incidents[incidents["resolved_at"].notna()].iloc[0]
+    taken_at = restored["opened_at"] + (restored["resolved_at"] - restored["opened_at"]) / 2
+    earlier = export_at(demo_tables, taken_at)["incidents"].set_index("incident_id")
+    assert (earlier["opened_at"] <= taken_at).all()
+    assert len(earlier) == (incidents["opened_at"] <= taken_at).sum()
+    assert pd.isna(earlier.loc[restored["incident_id"], "resolved_at"])
+    assert (earlier["resolved_at"].dropna() <= taken_at).all()
+
+
 def test_deployed_tickets_are_done_at_the_deploy(demo_tables: dict[str, pd.DataFrame]) -> None:
     ch = demo_tables["ticket_status_changes"]
     done = ch[ch["to_status"] == "Done"].set_index("ticket_id")["changed_at"]
