@@ -28,7 +28,7 @@ FACT_IDS: dict[str, tuple[str, ...]] = {
 FACT_KEYS: dict[str, tuple[str, ...]] = {
     "fct_status_intervals": ("ticket_id", "interval_number"),
     "fct_work_items": ("ticket_id",),
-    "fct_stage_visits": ("ticket_id", "visit_number"),
+    "fct_stage_visits": ("ticket_id", "visit_sequence"),
     "fct_deployments": ("deploy_id",),
 }
 SURROGATES: dict[str, tuple[str, ...]] = {
