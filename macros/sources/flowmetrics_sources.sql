@@ -11,6 +11,7 @@
 {% macro source_adapters() -%}
     {{ return({
         'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets'],
+        'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
     }) }}
 {%- endmacro %}
 
