@@ -353,3 +353,86 @@ def deployment_ids(system: Mapping[str, pd.DataFrame]) -> dict[str, int]:
     """Contract deploy id → the GitHub deployment id the fixture gives it."""
     deploys = system["deploys"].sort_values(["deployed_at", "deploy_id"]).reset_index(drop=True)
     return {deploy_id: DEPLOYMENT_ID_BASE + 11 * n for n, deploy_id in enumerate(deploys["deploy_id"])}
+
+
+def _frame(rows: list[dict], synced: pd.Timestamp, **defaults: object) -> pd.DataFrame:
+    return pd.DataFrame([{**defaults, **row, "_fivetran_synced": row.get("_fivetran_synced", synced)}
+                         for row in rows])
+
+
+def rule_cases() -> tuple[dict[str, pd.DataFrame], dict[str, set[int]]]:
+    """Small hand-made tables of one repository (`acme/tools`) for the adapter's stated rules, and the tickets
+    (issue numbers) each deployment truly ships. Issues: #1 labelled in progress, closed with the label on, reopened,
+    unlabelled; #2 opened with a status label, its label swapped in one second, closed as not planned; #3 shipped
+    by a later pull request; #4 deleted in GitHub; #5 and one of its label events re-synced. Pull requests hold
+    true references and the cases the rule gets wrong: a mention ("see #3 for context"), a branch that looks like
+    an issue's (`hotfix/5-3`), and a reference in `owner/repo#N` form."""
+    synced = pd.Timestamp("2026-03-01")
+    t = pd.Timestamp("2026-02-01 09:00:00")
+
+    def at(hours: float) -> pd.Timestamp:
+        return t + pd.Timedelta(hours=hours)
+
+    repo = 77
+    issues = [
+        {"id": 101, "number": 1, "title": "Crash on save", "state": "open", "state_reason": "reopened",
+         "created_at": at(0)},
+        {"id": 102, "number": 2, "title": "Slow search", "state": "closed", "state_reason": "not_planned",
+         "created_at": at(0)},
+        {"id": 103, "number": 3, "title": "Typo", "state": "open", "state_reason": None, "created_at": at(0)},
+        {"id": 104, "number": 4, "title": "Gone", "state": "open", "state_reason": None, "created_at": at(0),
+         "_fivetran_deleted": True},
+        {"id": 105, "number": 5, "title": "Flaky test", "state": "open", "state_reason": None, "created_at": at(0)},
+        {"id": 105, "number": 5, "title": "Flaky test (old sync)", "state": "open", "state_reason": None,
+         "created_at": at(0), "_fivetran_synced": synced - pd.Timedelta(days=5)},
+    ]
+    pr_titles = {201: "Fix #1, see #3 for context", 202: "Bump tools", 203: "Refs acme/tools#2",
+                 204: "Closes #3"}
+    for n, (pr, title) in enumerate(pr_titles.items()):
+        issues.append({"id": pr, "number": 10 + n, "title": title, "state": "closed", "state_reason": None,
+                       "pull_request": True, "created_at": at(1)})
+    labels = {1: "status: In Progress", 2: "Status: Review", 3: "status: QA", 4: "bug"}
+    label_history = [
+        (101, 1, at(1), True), (101, 4, at(1.5), True), (101, 1, at(4), False),
+        (102, 2, at(0), True), (102, 2, at(2), False), (102, 3, at(2), True),
+        (104, 1, at(1), True),
+        (105, 1, at(1), True), (105, 1, at(1), True),
+    ]
+    closed_history = [(101, at(2), True), (101, at(3), False), (102, at(5), True)]
+    merged = {201: at(11), 202: at(11.5), 203: at(12), 204: at(22)}
+    branches = {201: "feature/save", 202: "hotfix/5-3", 203: "docs/search", 204: "typo"}
+    # deployments (tools / production): created, then their statuses
+    deployments = {301: at(10), 302: at(13), 303: at(16), 304: at(23), 305: at(24)}
+    statuses = [
+        (301, "pending", at(10)), (301, "in_progress", at(10.1)), (301, "success", at(10.2)),
+        (302, "success", at(13.2)), (302, "failure", at(13.5)),
+        (303, "failure", at(16.2)), (303, "success", at(16.4)),
+        (304, "success", at(23.2)), (304, "inactive", at(30)),
+        (305, "queued", at(24)), (305, "in_progress", at(24.1)),
+    ]
+    tables = {
+        "repository": _frame([{"id": repo, "name": "tools", "full_name": "acme/tools"}], synced),
+        "user": _frame([{"id": 1, "login": "ana"}, {"id": 2, "login": "bo"}], synced),
+        "label": _frame([{"id": i, "name": name} for i, name in labels.items()], synced),
+        "issue": _frame(issues, synced, repository_id=repo, pull_request=False, user_id=1, _fivetran_deleted=False),
+        "issue_label_history": _frame(
+            [{"issue_id": i, "label_id": label, "updated_at": when, "labeled": on, "actor_id": 2,
+              **({"_fivetran_synced": synced - pd.Timedelta(days=1)} if n == 8 else {})}
+             for n, (i, label, when, on) in enumerate(label_history)], synced),
+        "issue_closed_history": _frame([{"issue_id": i, "updated_at": when, "closed": closed, "actor_id": 2}
+                                        for i, when, closed in closed_history], synced),
+        "issue_label": _frame([{"issue_id": 101, "label_id": 4}, {"issue_id": 102, "label_id": 3}], synced),
+        "pull_request": _frame([{"id": pr + 1000, "issue_id": pr, "head_ref": branch}
+                                for pr, branch in branches.items()], synced),
+        "issue_merged": _frame([{"issue_id": pr, "merged_at": when} for pr, when in merged.items()], synced),
+        "commit": _frame([{"sha": "c1", "message": "Handle empty file", "author_date": at(-20)}], synced),
+        "commit_pull_request": _frame([{"commit_sha": "c1", "pull_request_id": 1201}], synced),
+        "deployment": _frame([{"id": d, "repository_id": repo, "commit_sha": f"sha{d}", "environment": "production",
+                               "created_at": when} for d, when in deployments.items()], synced,
+                             _fivetran_deleted=False),
+        "deployment_status": _frame([{"id": 900 + n, "deployment_id": d, "state": state, "created_at": when}
+                                     for n, (d, state, when) in enumerate(statuses)], synced,
+                                    _fivetran_deleted=False),
+    }
+    truth = {302: {1, 2}, 303: {1, 2}, 304: {3}}
+    return tables, truth

@@ -87,3 +87,91 @@ def test_noise_of_the_sync_is_ignored(connector: Path, landed: tuple[dict[str, p
     deploys = read(connector, "stg_deploys__deploys")
     assert len(deploys) == len(system["deploys"])  # the running and the deleted deployments are not deploys
     assert deploys["source_name"].eq(fx.SOURCE).all()
+
+
+RULES_SOURCE = "gh"
+
+
+@pytest.fixture(scope="module")
+def rules(system: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-made rule cases as a second source (`gh`) beside a contract source holding the demo."""
+    from flowmetrics.ingest import ingest_directory, write_raw_tables
+
+    workdir = tmp_path_factory.mktemp("fivetran_github_rules")
+    warehouse = workdir / "rules.duckdb"
+    write_raw_tables(dict(system), workdir / "raw")
+    ingest_directory(workdir / "raw", warehouse)
+    land(warehouse, "github_rules", fx.rule_cases()[0])
+    sources = [{"name": "raw", "adapter": "contract", "schema": "raw"},
+               {"name": RULES_SOURCE, "adapter": "fivetran_github", "schema": "github_rules"}]
+    build(warehouse, workdir / "dbt", None, "--vars", json.dumps({"flowmetrics_sources": sources}))
+    return warehouse
+
+
+def _changes(warehouse: Path, ticket: int) -> list[tuple[str | None, str, str]]:
+    changes = read(warehouse, "stg_tickets__status_changes")
+    mine = changes[changes["ticket_id"] == f"{RULES_SOURCE}:{ticket}"].sort_values("changed_at")
+    return [(None if pd.isna(f) else f, to, str(when.time()))
+            for f, to, when in mine[["from_status", "to_status", "changed_at"]].itertuples(index=False)]
+
+
+def test_closed_wins_over_a_status_label_and_reopening_returns_to_it(rules: Path) -> None:
+    assert _changes(rules, 101) == [
+        (None, "Open", "09:00:00"), ("Open", "In Progress", "10:00:00"), ("In Progress", "Closed", "11:00:00"),
+        ("Closed", "In Progress", "12:00:00"), ("In Progress", "Open", "13:00:00"),
+    ]  # the `bug` label put on at 10:30 changes nothing
+
+
+def test_a_label_swap_is_one_change_and_not_planned_closes_as_canceled(rules: Path) -> None:
+    assert _changes(rules, 102) == [
+        (None, "Review", "09:00:00"), ("Review", "QA", "11:00:00"), ("QA", "Not planned", "14:00:00"),
+    ]
+    statuses = read(rules, "stg_tickets__statuses")
+    categories = dict(statuses.loc[statuses["source_name"] == RULES_SOURCE, ["raw_status", "status_category"]]
+                      .itertuples(index=False))
+    assert categories == {"Open": "todo", "Closed": "done", "Not planned": "canceled", "In Progress": "in_progress",
+                          "Review": "in_progress", "QA": "in_progress"}
+
+
+def test_deleted_issues_drop_and_resynced_rows_count_once(rules: Path) -> None:
+    tickets = read(rules, "stg_tickets__tickets")
+    mine = tickets[tickets["source_name"] == RULES_SOURCE].set_index("ticket_id")
+    assert sorted(mine.index) == [f"{RULES_SOURCE}:{i}" for i in (101, 102, 103, 105)]  # not #4, no pull request
+    assert mine.loc[f"{RULES_SOURCE}:105", "title"] == "Flaky test"
+    assert mine.loc[f"{RULES_SOURCE}:105", "ticket_key"] == "acme/tools#5"
+    assert _changes(rules, 105) == [(None, "Open", "09:00:00"), ("Open", "In Progress", "10:00:00")]
+
+
+def test_a_second_source_keeps_the_contract_ids(rules: Path, system: dict[str, pd.DataFrame]) -> None:
+    tickets = read(rules, "stg_tickets__tickets")
+    contract = tickets[tickets["source_name"] == "raw"]
+    assert set(contract["ticket_id"]) == set(system["tickets"]["ticket_id"])
+    assert set(read(rules, "fct_work_items")["ticket_id"]) >= set(system["tickets"]["ticket_id"])
+
+
+def test_a_deploy_is_its_last_real_outcome(rules: Path) -> None:
+    deploys = read(rules, "stg_deploys__deploys")
+    mine = deploys[deploys["source_name"] == RULES_SOURCE].set_index("deploy_id")
+    outcome = {deploy_id.split(":")[1]: (row.deploy_status, str(row.deployed_at.time()))
+               for deploy_id, row in mine.iterrows()}
+    assert outcome == {
+        "301": ("success", "19:12:00"),  # pending, in_progress, success
+        "302": ("failed", "22:30:00"),  # a failure reported after its success
+        "303": ("success", "01:24:00"),  # a retry's success after its failure
+        "304": ("success", "08:12:00"),  # inactive (superseded) keeps the success, and its time
+    }  # 305 is still in progress: not a deploy
+    first_commit = mine["first_commit_at"].dropna()
+    assert sorted(first_commit.index) == [f"{RULES_SOURCE}:302", f"{RULES_SOURCE}:303"]
+
+
+def test_deploy_ticket_links_on_the_hard_cases_measure_their_precision_and_recall(rules: Path) -> None:
+    links = read(rules, "stg_deploys__deploy_tickets")
+    found = {(int(d.split(":")[1]), int(t.split(":")[1]) - 100) for d, t in
+             links[links["deploy_id"].str.startswith(f"{RULES_SOURCE}:")].itertuples(index=False)}
+    truth = {(deploy, number) for deploy, numbers in fx.rule_cases()[1].items() for number in numbers}
+    # the failed deploy's pull requests ship again with the next one; found: #1 (true), #3 from "see #3 for
+    # context" and #5 from branch hotfix/5-3 (both wrong); missed: `acme/tools#2`
+    assert found == {(302, 1), (302, 3), (302, 5), (303, 1), (303, 3), (303, 5), (304, 3)}
+    precision = len(found & truth) / len(found)
+    recall = len(found & truth) / len(truth)
+    assert (round(precision, 3), round(recall, 3)) == (0.429, 0.6)
