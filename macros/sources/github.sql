@@ -495,3 +495,81 @@ github_deploy_tickets as (
             and not coalesce(_fivetran_deleted, false)
         {%- endif %}
 {%- endmacro %}
+
+{#- An Airbyte GitHub stream's rows, one per key: the latest extraction (append syncs land a record again on
+    every sync that sees it change). -#}
+{% macro airbyte_github_latest_rows(table, keys) -%}
+    select * from (
+        select
+            *,
+            row_number() over (
+                partition by {{ keys | join(', ') }}
+                order by _airbyte_extracted_at desc, _airbyte_raw_id desc
+            ) as extraction_rank
+        from {{ source('airbyte_github', table) }}
+    ) as ranked_{{ table }}
+    where extraction_rank = 1
+{%- endmacro %}
+
+{#- The tickets of a GitHub adapter: its issues (pull requests are not tickets), ticket_key `owner/repo#number`,
+    team the repository name, ticket_type and ai_assisted from the current labels. Input CTEs `issues`
+    (issue_id, issue_number, repository_name, repository_full_name, title, is_pull_request, created_at) and `labels`
+    (issue_id, label_name); last CTE `github_tickets`. -#}
+{% macro github_ticket_ctes() -%}
+summarise_labels as (
+
+    select
+        issue_id,
+        min({{ flowmetrics.github_label_type('label_name') }}) as ticket_type,
+        max(case when {{ flowmetrics.github_is_ai_label('label_name') }} then 1 else 0 end) as has_ai_label
+    from labels
+    group by issue_id
+
+),
+
+github_tickets as (
+
+    select
+        issues.issue_id as ticket_id,
+        {{ dbt.concat(['issues.repository_full_name', "'#'", dbt.cast('issues.issue_number', dbt.type_string())]) }}
+            as ticket_key,
+        issues.title,
+        summarise_labels.ticket_type,
+        issues.repository_name as team,
+        cast(null as {{ dbt.type_string() }}) as requested_by,
+        cast(null as {{ dbt.type_string() }}) as experiment_id,
+        {{ flowmetrics.github_ai_assisted('coalesce(summarise_labels.has_ai_label, 0) = 1') }} as ai_assisted,
+        issues.created_at
+    from issues
+    left join summarise_labels
+        on issues.issue_id = summarise_labels.issue_id
+    where not issues.is_pull_request
+
+)
+{%- endmacro %}
+
+{#- The attributes the team map matches on a GitHub issue: its repository name (project) and each current label.
+    Input CTEs `issues` and `labels` as for github_ticket_ctes; last CTE `github_ticket_attributes`. -#}
+{% macro github_ticket_attribute_ctes() -%}
+github_ticket_attributes as (
+
+    select
+        issue_id as ticket_id,
+        'project' as attribute,  -- noqa: RF04
+        repository_name as value  -- noqa: RF04
+    from issues
+    where not is_pull_request
+
+    union all
+
+    select
+        labels.issue_id as ticket_id,
+        'label' as attribute,  -- noqa: RF04
+        labels.label_name as value  -- noqa: RF04
+    from labels
+    inner join issues
+        on labels.issue_id = issues.issue_id
+    where not issues.is_pull_request
+
+)
+{%- endmacro %}

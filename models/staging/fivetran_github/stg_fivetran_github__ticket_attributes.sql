@@ -1,14 +1,13 @@
 {{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github')) }}
 
 {#- One row per issue per attribute the team map can match: its repository name (project) and each label it
-    carries now. -#}
+    carries now (macros/sources/github.sql: github_ticket_attribute_ctes). -#}
 
 with
 
 issues as (
 
     select * from {{ ref('base_fivetran_github__issues') }}
-    where not is_pull_request
 
 ),
 
@@ -18,23 +17,11 @@ labels as (
 
 ),
 
+{{ flowmetrics.github_ticket_attribute_ctes() }},
+
 final as (
 
-    select
-        issue_id as ticket_id,
-        'project' as attribute,  -- noqa: RF04
-        repository_name as value  -- noqa: RF04
-    from issues
-
-    union all
-
-    select
-        labels.issue_id as ticket_id,
-        'label' as attribute,  -- noqa: RF04
-        labels.label_name as value  -- noqa: RF04
-    from labels
-    inner join issues
-        on labels.issue_id = issues.issue_id
+    select * from github_ticket_attributes
 
 )
 
