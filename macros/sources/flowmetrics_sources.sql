@@ -12,6 +12,7 @@
     {{ return({
         'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets'],
         'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
+        'airbyte_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
     }) }}
 {%- endmacro %}
 
