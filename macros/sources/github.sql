@@ -4,8 +4,7 @@
 
 {#- The status names of an issue's state: open (no status label on), closed, closed as not planned. Var
     github_state_statuses overrides any of them, e.g. {open: Backlog, closed: Done, not_planned: "Won't Do"}. -#}
-{% macro github_state_statuses() -%}
-    {%- set chosen = var('github_state_statuses', {}) -%}
+{% macro github_state_statuses(chosen=var('github_state_statuses', {})) -%}
     {%- if chosen is not mapping -%}
         {{ exceptions.raise_compiler_error("var github_state_statuses must be a mapping of open, closed, not_planned to status names; got " ~ chosen) }}
     {%- endif -%}
@@ -22,8 +21,7 @@
 {#- The status a label puts an open issue in, or null. Var github_status_labels maps label names (any case) to
     status names, e.g. {"status: in progress": "In Progress"}; unset, a label named `status: <name>` puts the issue
     in status <name>. -#}
-{% macro github_label_status(label_name) -%}
-    {%- set scheme = var('github_status_labels', none) -%}
+{% macro github_label_status(label_name, scheme=var('github_status_labels', none)) -%}
     {%- if scheme is none or scheme == '' -%}
         case when lower(trim({{ label_name }})) like 'status:%' then trim(substr(trim({{ label_name }}), 8)) end
     {%- elif scheme is mapping and scheme | length > 0 -%}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -175,3 +176,26 @@ def test_deploy_ticket_links_on_the_hard_cases_measure_their_precision_and_recal
     precision = len(found & truth) / len(found)
     recall = len(found & truth) / len(truth)
     assert (round(precision, 3), round(recall, 3)) == (0.429, 0.6)
+
+
+def _label_statuses(compile_sql, labels: list[str], scheme: object = None) -> list[str | None]:
+    argument = "" if scheme is None else f", {json.dumps(scheme)}"
+    expressions = [compile_sql("{{ flowmetrics.github_label_status(\"" + f"'{label}'" + "\"" + argument + ") }}")
+                   for label in labels]
+    with duckdb.connect() as con:
+        return [con.execute(f"select {expression}").fetchone()[0] for expression in expressions]
+
+
+def test_status_labels_by_prefix_or_by_the_configured_scheme(compile_sql) -> None:
+    assert _label_statuses(compile_sql, ["Status:  QA", "statusbar", "bug"]) == ["QA", None, None]
+    scheme = {"status: in progress": "In Progress", "Won't fix": "Won't fix"}
+    # the scheme matches names in any case and replaces the prefix rule; its text stays data (a quote)
+    assert _label_statuses(compile_sql, [" STATUS: In Progress", "won''t fix", "status: QA"], scheme) == [
+        "In Progress", "Won't fix", None]
+
+
+def test_a_malformed_status_scheme_or_state_name_is_refused_by_name(compile_sql) -> None:
+    with pytest.raises(AssertionError, match="github_status_labels must be a non-empty mapping"):
+        compile_sql("{{ flowmetrics.github_label_status('name', ['status: done']) }}")
+    with pytest.raises(AssertionError, match="github_state_statuses: unknown state 'opened'"):
+        compile_sql("{{ flowmetrics.github_state_statuses({'opened': 'New'}) }}")
