@@ -167,10 +167,6 @@ rank_state_at_times as (
             partition by event_times.issue_id, event_times.event_at
             order by state_events.event_at desc, state_events.event_rank desc
         ) as recency,
-        row_number() over (
-            partition by event_times.issue_id, state_events.event_at, state_events.event_rank
-            order by event_times.event_at
-        ) as first_time_seen,
         state_events.event_at as state_at,
         state_events.event_rank as state_rank
     from event_times
@@ -418,10 +414,11 @@ deploy_pull_requests as (
 
 {#- The tickets a deploy ships: the issues its pull requests reference. Input CTEs `deploy_pull_requests`,
     `pull_request_texts` (pull_request_id, repository_id, text_kind: title | commit_message | branch, reference_text) and
-    `referable_issues` (issue_id, repository_id, issue_number: issues, not pull requests). A title or commit
-    message references issue N of the same repository by `#N` standing alone: at the start or after a character
-    that is not a letter, digit, `_`, `/`, `&` or `#` (so not `page#12` in a URL, not `&#12;`), and not followed by
-    a letter, digit or `_`. A branch references it when one of its path segments is `N` or starts with `N-` (the branch
+    `referable_issues` (issue_id, repository_id, repository_full_name, issue_number: issues, not pull requests).
+    A title or commit message references issue N of the same repository by `#N` standing alone: at the start or
+    after a character that is not a letter, digit, `_`, `/`, `&` or `#` (so not `page#12` in a URL, not `&#12;`),
+    and not followed by a letter, digit or `_`; or by `owner/repo#N` naming that repository, not preceded by a
+    letter, digit, `_`, `.`, `-` or `/`. A branch references it when one of its path segments is `N` or starts with `N-` (the branch
     GitHub creates for an issue), `issue-N` or `gh-N`. Last CTE `github_deploy_tickets`. -#}
 {% macro github_deploy_ticket_ctes() -%}
 candidate_references as (
@@ -431,7 +428,8 @@ candidate_references as (
         pull_request_texts.text_kind,
         pull_request_texts.reference_text,
         referable_issues.issue_id,
-        {{ dbt.cast('referable_issues.issue_number', dbt.type_string()) }} as issue_number
+        {{ dbt.cast('referable_issues.issue_number', dbt.type_string()) }} as issue_number,
+        replace(lower(referable_issues.repository_full_name), '.', '[.]') as repository_pattern
     from deploy_pull_requests
     inner join pull_request_texts
         on deploy_pull_requests.pull_request_id = pull_request_texts.pull_request_id
@@ -451,8 +449,12 @@ github_deploy_tickets as (
     where
         (
             text_kind <> 'branch'
-            and {{ flowmetrics.regex_contains('reference_text', dbt.concat([
-                "'(^|[^A-Za-z0-9_/&#])#'", 'issue_number', "'([^A-Za-z0-9_]|$)'"])) }}
+            and (
+                {{ flowmetrics.regex_contains('reference_text', dbt.concat([
+                    "'(^|[^A-Za-z0-9_/&#])#'", 'issue_number', "'([^A-Za-z0-9_]|$)'"])) }}
+                or {{ flowmetrics.regex_contains('lower(reference_text)', dbt.concat([
+                    "'(^|[^a-z0-9_./-])'", 'repository_pattern', "'#'", 'issue_number', "'([^a-z0-9_]|$)'"])) }}
+            )
         )
         or (
             text_kind = 'branch'

@@ -79,6 +79,7 @@ referable_issues as (
     select
         issue_id,
         repository_id,
+        repository_full_name,
         issue_number
     from issues
     where not is_pull_request

@@ -256,13 +256,13 @@ def _pull_requests_and_deployments(system: Mapping[str, pd.DataFrame], issue_ids
             if form == 2 and pd.isna(first_commit_at):
                 form = 0  # without landed commits the reference is in the title
             pr_title = {0: f"{title} (#{number})", 1: f"{title}", 2: f"Bump parser to v1.2-{decoy}",
-                        3: f"[#{number}] {title}, see https://docs.example.com/guide#{decoy}"}[form]
+                        3: f"{title} ({OWNER}/{repository}#{number}), see https://docs.example.com/guide#{decoy}"}[form]
             branch = {0: f"feature/pr-{pr_number}", 1: f"{number}-{_slug(title)}", 2: f"chore/v1.{decoy}-2",
                       3: f"fix/pr-{pr_number}"}[form]
             messages = {0: [f"Update {title.lower()}", f"Tidy &#{decoy}; entities, XFM-{decoy} untouched"],
                         1: [f"wip {decoy}", f"Address review of PR#{decoy}"],
                         2: [f"Closes #{number}", f"See #{decoy}a for context"],
-                        3: ["Apply review", f"Release v1.2-{decoy}"]}[form]
+                        3: ["Apply review", f"Release v1.2-{decoy}, follow-up in {OWNER}/other-repo#{decoy}"]}[form]
             merged_at = created_at - pd.Timedelta(minutes=5) - pd.Timedelta(seconds=10 * k)
             pr_issues.append({
                 "id": pr_issue, "number": 1000 + pr_number, "repository_id": repo_ids[repository],
@@ -365,8 +365,8 @@ def rule_cases() -> tuple[dict[str, pd.DataFrame], dict[str, set[int]]]:
     (issue numbers) each deployment truly ships. Issues: #1 labelled in progress, closed with the label on, reopened,
     unlabelled; #2 opened with a status label, its label swapped in one second, closed as not planned; #3 shipped
     by a later pull request; #4 deleted in GitHub; #5 and one of its label events re-synced. Pull requests hold
-    true references and the cases the rule gets wrong: a mention ("see #3 for context"), a branch that looks like
-    an issue's (`hotfix/5-3`), and a reference in `owner/repo#N` form."""
+    true references (`#1`, `acme/tools#2`, `Closes #3`) and the cases the rule gets wrong: a mention ("see #3 for
+    context") and a branch that looks like an issue's (`hotfix/5-3`)."""
     synced = pd.Timestamp("2026-03-01")
     t = pd.Timestamp("2026-02-01 09:00:00")
 
