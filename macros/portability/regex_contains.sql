@@ -5,13 +5,13 @@
 {%- endmacro %}
 
 {% macro default__regex_contains(expression, pattern) -%}
-    regexp_matches({{ expression }}, {{ pattern }})
+    regexp_matches({{ expression }}, ({{ pattern }}))
 {%- endmacro %}
 
 {% macro postgres__regex_contains(expression, pattern) -%}
-    ({{ expression }} ~ {{ pattern }})
+    ({{ expression }} ~ ({{ pattern }}))
 {%- endmacro %}
 
 {% macro spark__regex_contains(expression, pattern) -%}
-    ({{ expression }} rlike {{ pattern }})
+    ({{ expression }} rlike ({{ pattern }}))
 {%- endmacro %}
