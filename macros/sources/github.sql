@@ -482,7 +482,7 @@ github_deploy_tickets as (
 {#- A Fivetran GitHub table's current rows: per key the row of the latest sync (a re-synced duplicate counts
     once), without rows the connector marks deleted (`_fivetran_deleted`, when the table has it). -#}
 {% macro fivetran_github_current_rows(table, keys) -%}
-    {%- set relation = source('fivetran_github', table) -%}
+    {%- set relation = flowmetrics.landed_github_table('fivetran_github', table) -%}
     select * from (
         select
             *,
@@ -506,7 +506,7 @@ github_deploy_tickets as (
                 partition by {{ keys | join(', ') }}
                 order by _airbyte_extracted_at desc, _airbyte_raw_id desc
             ) as extraction_rank
-        from {{ source('airbyte_github', table) }}
+        from {{ flowmetrics.landed_github_table('airbyte_github', table) }}
     ) as ranked_{{ table }}
     where extraction_rank = 1
 {%- endmacro %}
@@ -572,4 +572,14 @@ github_ticket_attributes as (
     where not issues.is_pull_request
 
 )
+{%- endmacro %}
+
+{#- A connector table a GitHub adapter reads, refused by name when the connector has not landed it (a table or
+    stream left out of the sync, or a schema other than the one var flowmetrics_sources names). -#}
+{% macro landed_github_table(adapter_name, table) -%}
+    {%- set relation = source(adapter_name, table) -%}
+    {%- if execute and load_relation(relation) is none -%}
+        {{ exceptions.raise_compiler_error(adapter_name ~ ": table " ~ relation.schema ~ "." ~ relation.identifier ~ " is not in the warehouse; sync it with the connector, or set the source's schema in var flowmetrics_sources") }}
+    {%- endif -%}
+    {{ return(relation) }}
 {%- endmacro %}

@@ -199,3 +199,8 @@ def test_a_malformed_status_scheme_or_state_name_is_refused_by_name(compile_sql)
         compile_sql("{{ flowmetrics.github_label_status('name', ['status: done']) }}")
     with pytest.raises(AssertionError, match="github_state_statuses: unknown state 'opened'"):
         compile_sql("{{ flowmetrics.github_state_statuses({'opened': 'New'}) }}")
+
+
+def test_a_table_the_connector_did_not_land_is_refused_by_name(compile_sql) -> None:
+    with pytest.raises(AssertionError, match=r"fivetran_github: table github\.deployment is not in the warehouse"):
+        compile_sql("{{ flowmetrics.fivetran_github_current_rows('deployment', ['id']) }}")
