@@ -15,6 +15,9 @@
         'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
         'fivetran_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
+        'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets'],
+        'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
+        'airbyte_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
     }) }}
 {%- endmacro %}
 

@@ -1,0 +1,83 @@
+"""The airbyte_github adapter: the demo system landed as Airbyte's GitHub source lands it gives the same flow and
+deployment facts as the same system through the raw contract. The rules it shares with fivetran_github
+(macros/sources/github.sql) are exercised case by case in test_fivetran_github.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.python.sources import fixtures_airbyte_github as ab
+from tests.python.sources import fixtures_fivetran_github as fx
+from tests.python.sources.harness import assert_same_facts, build, contract_warehouse, demo_frames, land, read
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def system() -> dict[str, pd.DataFrame]:
+    return fx.github_system(demo_frames())
+
+
+@pytest.fixture(scope="module")
+def landed(system: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    tables, issue_ids = fx.fivetran_tables(system)
+    return ab.airbyte_tables(tables), issue_ids
+
+
+@pytest.fixture(scope="module")
+def contract(system: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return contract_warehouse(system, tmp_path_factory.mktemp("contract"))
+
+
+@pytest.fixture(scope="module")
+def connector(landed: tuple[dict[str, pd.DataFrame], dict[str, int]], system: dict[str, pd.DataFrame],
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("airbyte_github")
+    warehouse = workdir / "connector.duckdb"
+    land(warehouse, "github", landed[0])
+    land(warehouse, "raw", {"status_map": system["status_map"], "github_team_map": fx.team_map()})
+    build(warehouse, workdir / "dbt", None, "--vars", json.dumps(ab.build_vars()))
+    return warehouse
+
+
+def test_same_facts_through_the_contract_and_through_airbyte_github(
+        contract: Path, connector: Path, landed: tuple[dict[str, pd.DataFrame], dict[str, int]],
+        system: dict[str, pd.DataFrame]) -> None:
+    issue_ids, deployment_ids = landed[1], fx.deployment_ids(system)
+
+    def map_id(column: str, value: str) -> str:
+        native = deployment_ids[value] if column in ("deploy_id", "restored_by_deploy_id") else issue_ids[value]
+        return f"{ab.SOURCE}:{native}"
+
+    # ticket_key is the contract's ticket id there and `owner/repo#number` here; the change ids an interval was
+    # entered and left by are each source's own (GitHub's are `<issue id>:<epoch second>`).
+    change_ids = ["entered_by_change_id", "exited_by_change_id"]
+    assert_same_facts(
+        contract, connector, map_id,
+        relations=("fct_status_intervals", "fct_work_items", "fct_stage_visits", "fct_deployments"),
+        ignore={"fct_work_items": ["ticket_key"], "fct_status_intervals": change_ids,
+                "fct_stage_visits": change_ids},
+    )
+
+
+def test_deploy_ticket_links_have_full_precision_and_recall_on_the_planted_references(
+        connector: Path, landed: tuple[dict[str, pd.DataFrame], dict[str, int]],
+        system: dict[str, pd.DataFrame]) -> None:
+    issue_ids, deployment_ids = landed[1], fx.deployment_ids(system)
+    truth = {(str(deployment_ids[d]), str(issue_ids[t])) for d, t in system["deploy_tickets"].itertuples(index=False)}
+    found = {(str(d), str(t)) for d, t in
+             read(connector, "stg_airbyte_github__deploy_tickets")[["deploy_id", "ticket_id"]].itertuples(index=False)}
+    assert found == truth, sorted(found ^ truth)[:10]
+
+
+def test_re_extracted_records_and_other_events_are_ignored(connector: Path, system: dict[str, pd.DataFrame]) -> None:
+    tickets = read(connector, "stg_tickets__tickets")
+    assert len(tickets) == len(system["tickets"])  # pull requests are not tickets; a re-extracted issue once
+    changes = read(connector, "stg_tickets__status_changes")
+    assert changes["change_id"].is_unique
+    assert len(changes) == len(system["ticket_status_changes"])  # assigned, renamed, card moves change nothing
+    assert len(read(connector, "stg_deploys__deploys")) == len(system["deploys"])  # a running deployment is not
