@@ -11,13 +11,12 @@
 {% macro source_adapters() -%}
     {{ return({
         'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets', 'incidents'],
-        'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
         'fivetran_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets'],
+        'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
         'airbyte_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
+        'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
+        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
     }) }}
 {%- endmacro %}
 
