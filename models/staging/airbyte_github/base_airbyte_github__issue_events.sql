@@ -14,10 +14,10 @@ final as (
 
     select
         id as event_id,
-        cast({{ flowmetrics.json_field_text('issue', 'id') }} as {{ dbt.type_bigint() }}) as issue_id,
+        cast({{ flowmetrics.json_text('issue', 'id') }} as {{ dbt.type_bigint() }}) as issue_id,
         lower(event) as event_kind,
-        {{ flowmetrics.json_field_text('label', 'name') }} as label_name,
-        {{ flowmetrics.json_field_text('actor', 'login') }} as actor,
+        {{ flowmetrics.json_text('label', 'name') }} as label_name,
+        {{ flowmetrics.json_text('actor', 'login') }} as actor,
         cast(created_at as {{ dbt.type_timestamp() }}) as event_at
     from issue_events
 

@@ -21,8 +21,8 @@ final as (
         title,
         lower(state) as state,
         lower(state_reason) as state_reason,
-        {{ flowmetrics.json_field_text('pull_request', 'url') }} is not null as is_pull_request,
-        {{ flowmetrics.json_field_text(adapter.quote('user'), 'login') }} as opened_by,
+        {{ flowmetrics.json_text('pull_request', 'url') }} is not null as is_pull_request,
+        {{ flowmetrics.json_text(adapter.quote('user'), 'login') }} as opened_by,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at
     from issues
 

@@ -45,7 +45,7 @@ pull_request_texts as (
         id as pull_request_id,
         repository as repository_id,
         'branch' as text_kind,
-        {{ flowmetrics.json_field_text('head', 'ref') }} as reference_text
+        {{ flowmetrics.json_text('head', 'ref') }} as reference_text
     from pull_requests
 
     union all
@@ -54,7 +54,7 @@ pull_request_texts as (
         pull_requests.id as pull_request_id,
         pull_requests.repository as repository_id,
         'commit_message' as text_kind,
-        {{ flowmetrics.json_field_text('pull_request_commits.commit', 'message') }} as reference_text
+        {{ flowmetrics.json_text('pull_request_commits.commit', 'message') }} as reference_text
     from pull_requests
     inner join pull_request_commits
         on

@@ -36,7 +36,7 @@ find_first_commits as (
         deploy_pull_requests.deploy_id,
         min(
             cast(
-                {{ flowmetrics.json_field_text('pull_request_commits.commit', 'author.date') }}
+                {{ flowmetrics.json_text('pull_request_commits.commit', 'author.date') }}
                 as {{ dbt.type_timestamp() }}
             )
         ) as first_commit_at
