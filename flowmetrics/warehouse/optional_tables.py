@@ -35,6 +35,10 @@ ABSENT_NOTES: dict[str, str] = {
 }
 """What each optional raw table's absence means, one line a table."""
 
+SUGGESTED_MAP_NOTE = ("no status_map in this warehouse: statuses are mapped by the map suggested from the data "
+                      "(see `flowmetrics statuses`)")
+"""The status_map note of a build with connector sources: without a shipped map they use the suggested one."""
+
 PARENT: dict[str, str] = {
     "deploy_tickets": "deploys",
     "incidents": "deploys",
@@ -52,6 +56,7 @@ STAGED: dict[str, str] = {
     "status_map": "stg_tickets__status_map",
     "deploys": "stg_deploys__deploys",
     "deploy_tickets": "stg_deploys__deploy_tickets",
+    "incidents": "stg_deploys__incidents",
     "experiments": "stg_experiments__experiments",
     "experiment_variants": "stg_experiments__variants",
     "experiment_events": "stg_experiments__events",
@@ -88,8 +93,12 @@ def absent_tables(con: Connection) -> tuple[str, ...]:
 
 def absence_notes(absent: tuple[str, ...]) -> tuple[str, ...]:
     """One line per absent table, leaving out a table whose parent is absent too."""
+    notes = dict(ABSENT_NOTES)
+    if REQUIRED_TABLES[0] in absent:
+        notes[REQUIRED_TABLES[0]] = NO_RAW_CONTRACT
+        notes["status_map"] = SUGGESTED_MAP_NOTE
     return tuple(
-        NO_RAW_CONTRACT if name == REQUIRED_TABLES[0] else ABSENT_NOTES.get(name, f"no {name} in this warehouse")
+        notes.get(name, f"no {name} in this warehouse")
         for name in absent
         if PARENT.get(name) not in absent
     )

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from flowmetrics.report.build import EXPERIMENT_TABLES, absent_note
 from flowmetrics.report.html import Note, Section, render
-from flowmetrics.warehouse.optional_tables import ABSENT_NOTES, OPTIONAL_TABLES, absence_notes
+from flowmetrics.warehouse.optional_tables import (
+    ABSENT_NOTES,
+    NO_RAW_CONTRACT,
+    OPTIONAL_TABLES,
+    STAGED,
+    SUGGESTED_MAP_NOTE,
+    absence_notes,
+)
 
 
 def test_every_optional_table_has_its_note_and_it_names_the_table():
     assert set(ABSENT_NOTES) == set(OPTIONAL_TABLES)
     for table, text in ABSENT_NOTES.items():
         assert text.startswith(f"no {table} in this warehouse"), table
+
+
+def test_every_contract_table_has_the_staged_relation_a_connector_only_warehouse_is_judged_on():
+    assert set(OPTIONAL_TABLES) <= set(STAGED)
+
+
+def test_without_raw_contract_tables_the_status_map_note_names_the_suggested_map():
+    notes = absence_notes(("tickets", "status_map", "deploys"))
+    assert notes == (NO_RAW_CONTRACT, SUGGESTED_MAP_NOTE, ABSENT_NOTES["deploys"])
+    assert "suggested" in SUGGESTED_MAP_NOTE and "default" not in SUGGESTED_MAP_NOTE
 
 
 def test_a_child_table_is_not_named_when_its_parent_is_absent():

@@ -53,10 +53,12 @@ def contract(frames: dict[str, pd.DataFrame], work: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def connector_build(frames: dict[str, pd.DataFrame], work: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """Only the connector's tables (schema jira) and a team map (schema mapping), no schema raw: built by
-    `flowmetrics build -- --vars ...`, as a user would."""
+    """Only the connector's tables (schema jira), a team map (schema mapping) and the team's status map (raw
+    status_map, the one table of schema raw: no raw contract tickets), built by `flowmetrics build -- --vars ...`,
+    as a user would."""
     warehouse = work / "connector.duckdb"
     land(warehouse, fx.SCHEMA, fx.jira_tables(frames))
+    land(warehouse, "raw", {"status_map": frames["status_map"]})
     land(warehouse, "mapping", {"jira_teams": fx.team_map_frame(frames)})
     built = cli("build", "--warehouse", str(warehouse), "--", "--vars", json.dumps(VARS),
                 "--target-path", str(work / "connector-dbt" / "target"), "--log-path", str(work / "connector-dbt"))
@@ -215,10 +217,11 @@ def test_every_command_works_on_a_connector_only_warehouse_and_says_what_is_abse
     for command in ("detect", "whatif", "publish", "report"):
         out = chain[command].stdout
         assert NO_RAW_CONTRACT in out, command
-        for table in ("status_map", "deploys", "experiments"):
+        for table in ("deploys", "experiments"):
             assert f"no {table} in this warehouse" in out, (command, table)
+        assert "no status_map" not in out, command  # the team shipped its map
     assert chain["published"]["n"].iloc[0] == len(frames["tickets"])
-    assert chain["raw"]["n"].iloc[0] == 0  # nothing wrote a raw schema
+    assert chain["raw"]["n"].iloc[0] == 1  # the shipped status map alone: nothing wrote raw contract tables
     # the publish recorded the events per day of the connector's changes, for the next volume check
     daily = chain["daily"].set_index("relation")["n"]
     assert daily.to_dict() == {"ticket_status_changes": len(frames["ticket_status_changes"])}
