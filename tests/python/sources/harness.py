@@ -45,26 +45,30 @@ def demo_frames(items: int = 250, seed: int = 11) -> dict[str, pd.DataFrame]:
 
 
 def build(warehouse: Path, workdir: Path, sources: Iterable[Mapping[str, str]] | None = None,
-          *extra: str) -> None:
+          *extra: str, data_tests: bool = True) -> None:
     """`dbt build` of the project into `warehouse` with var flowmetrics_sources set to `sources` (default: the
-    contract), dbt's target/ and logs/ in `workdir`."""
+    contract), dbt's target/ and logs/ in `workdir`. dbt's unit tests are left out (they do not read the data; the
+    project's own build runs them), and so are the data tests when not `data_tests`."""
     from tests.python.conftest import dbt_build_into
 
-    args = list(extra)
+    args = [*extra, "--exclude-resource-type", "unit_test"]
+    if not data_tests:
+        args += ["--exclude-resource-type", "test"]
     if sources is not None:
         args = ["--vars", json.dumps({"flowmetrics_sources": list(sources)}), *args]
     dbt_build_into(warehouse, workdir, *args)
 
 
 def contract_warehouse(frames: Mapping[str, pd.DataFrame], workdir: Path) -> Path:
-    """The frames written as contract CSVs, ingested and built: the reference build."""
+    """The frames written as contract CSVs, ingested and built: the reference build (its data tests are the
+    contract path's own, run by the project's build: left out here)."""
     from flowmetrics.ingest import ingest_directory, write_raw_tables
 
     raw = workdir / "contract-raw"
     write_raw_tables(dict(frames), raw)
     warehouse = workdir / "contract.duckdb"
     ingest_directory(raw, warehouse)
-    build(warehouse, workdir / "contract-dbt")
+    build(warehouse, workdir / "contract-dbt", data_tests=False)
     return warehouse
 
 
