@@ -6,7 +6,7 @@ with
 
 latest_issues as (
 
-    {{ flowmetrics.fivetran_latest_rows(source('fivetran_jira', 'issue'), 'id') }}
+    select * from {{ flowmetrics.fivetran_live_rows(source('fivetran_jira', 'issue'), ['id'], keep_deleted=true) }}
 
 ),
 

@@ -8,13 +8,13 @@ with
 
 latest_statuses as (
 
-    {{ flowmetrics.fivetran_latest_rows(source('fivetran_jira', 'status'), 'id') }}
+    select * from {{ flowmetrics.fivetran_live_rows(source('fivetran_jira', 'status'), ['id'], keep_deleted=true) }}
 
 ),
 
 latest_categories as (
 
-    {{ flowmetrics.fivetran_latest_rows(source('fivetran_jira', 'status_category'), 'id') }}
+    select * from {{ flowmetrics.fivetran_live_rows(source('fivetran_jira', 'status_category'), ['id'], keep_deleted=true) }}
 
 ),
 

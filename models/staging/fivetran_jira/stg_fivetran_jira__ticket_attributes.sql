@@ -15,7 +15,7 @@ issues as (
 
 projects as (
 
-    {{ flowmetrics.fivetran_latest_rows(source('fivetran_jira', 'project'), 'id') }}
+    select * from {{ flowmetrics.fivetran_live_rows(source('fivetran_jira', 'project'), ['id'], keep_deleted=true) }}
 
 ),
 
@@ -27,7 +27,7 @@ multiselect_history as (
 
 components as (
 
-    {{ flowmetrics.fivetran_latest_rows(flowmetrics.raw_source('fivetran_jira', 'component'), 'id') }}
+    select * from {{ flowmetrics.fivetran_live_rows(flowmetrics.raw_source('fivetran_jira', 'component'), ['id'], keep_deleted=true) }}
 
 ),
 

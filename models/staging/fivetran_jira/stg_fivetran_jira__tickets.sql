@@ -13,13 +13,13 @@ issues as (
 
 projects as (
 
-    {{ flowmetrics.fivetran_latest_rows(source('fivetran_jira', 'project'), 'id') }}
+    select * from {{ flowmetrics.fivetran_live_rows(source('fivetran_jira', 'project'), ['id'], keep_deleted=true) }}
 
 ),
 
 issue_types as (
 
-    {{ flowmetrics.fivetran_latest_rows(source('fivetran_jira', 'issue_type'), 'id') }}
+    select * from {{ flowmetrics.fivetran_live_rows(source('fivetran_jira', 'issue_type'), ['id'], keep_deleted=true) }}
 
 ),
 
