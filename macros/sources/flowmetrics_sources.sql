@@ -16,7 +16,7 @@
         'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
         'airbyte_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
         'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
+        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
     }) }}
 {%- endmacro %}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -156,3 +157,38 @@ def test_a_key_no_ticket_has_is_counted_by_a_warning(keyed: tuple[Path, Path]) -
     prefix = "test.flowmetrics.relationships_stg_deploys__deploy_ticket_keys"
     warning = [r for r in results if r["unique_id"].startswith(prefix)]
     assert [(r["status"], r["failures"]) for r in warning] == [("warn", 1)]  # (304, NOPE-1)
+
+
+# the key rule on texts of its own: (text, the keys it names)
+KEY_CASES = [
+    ("WEB-12 fix login", ["WEB-12"]),
+    ("feature/WEB-13-login", ["WEB-13"]),
+    ("[WEB-12] and (OPS-7), WEB-14: done; A1-5.", ["A1-5", "OPS-7", "WEB-12", "WEB-14"]),
+    ("WEB-12_retry", ["WEB-12"]),
+    ("UTF-8, ISO-8601, SHA-256, RFC-3339", []),
+    ("bump to v1.2-3 and 1.2-3", []),
+    ("abcWEB-12 x.WEB-12 X-WEB-12 WEB-12a web-15 Web-15", []),
+    ("W-1 ABCDEFGHIJK-1 ABCDEFGHIJ-1", ["ABCDEFGHIJ-1"]),
+    ("see https://acme.atlassian.net/browse/WEB-16 and WEB-17", ["WEB-17"]),
+    ("WEB-12 WEB-12", ["WEB-12"]),
+]
+
+
+def test_the_key_rule_on_its_own(compile_sql) -> None:
+    rows = ", ".join(f"({n}, '{text}')" for n, (text, _) in enumerate(KEY_CASES))
+    sql = compile_sql(
+        f"with texts as (select * from (values {rows}) as texts (deploy_id, reference_text)), "
+        "{{ flowmetrics.ticket_key_ctes('texts') }} select deploy_id, ticket_key from found_ticket_keys"
+    )
+    with duckdb.connect() as con:
+        found = con.execute(sql).fetchall()
+    for n, (text, expected) in enumerate(KEY_CASES):
+        assert sorted(key for text_id, key in found if text_id == n) == expected, text
+
+
+def test_the_ignored_projects_are_a_var_and_a_malformed_one_is_refused_by_name(compile_sql) -> None:
+    assert compile_sql("{{ flowmetrics.ticket_key_ignored_projects() | join(',') }}").strip() == (
+        "AES,CVE,ISO,RFC,RSA,SHA,UTF")
+    assert compile_sql("{{ flowmetrics.ticket_key_ignored_projects(['ISO']) | join(',') }}").strip() == "ISO"
+    with pytest.raises(AssertionError, match="var ticket_key_ignored_projects must be a list of project keys"):
+        compile_sql("{{ flowmetrics.ticket_key_ignored_projects('UTF') }}")
