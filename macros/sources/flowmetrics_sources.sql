@@ -13,10 +13,10 @@
         'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets', 'incidents'],
         'fivetran_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
-        'airbyte_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
+        'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
+        'airbyte_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
         'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets'],
+        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
     }) }}
 {%- endmacro %}
 
@@ -27,6 +27,7 @@
         'ticket_status_changes': ['change_id', 'ticket_id'],
         'deploys': ['deploy_id'],
         'deploy_tickets': ['deploy_id', 'ticket_id'],
+        'deploy_ticket_keys': ['deploy_id'],
         'incidents': ['incident_id', 'caused_by_deploy_id'],
         'ticket_attributes': ['ticket_id'],
         'statuses': [],
