@@ -37,8 +37,12 @@
 {#- The configured sources, checked: known adapters, names fit for ids, each name and adapter once. -#}
 {% macro configured_sources() -%}
     {%- set entries = var('flowmetrics_sources', [{'name': 'raw', 'adapter': 'contract'}]) -%}
+    {%- if entries is string -%}
+        {#- given as YAML text (a linter's context, an environment variable) -#}
+        {%- set entries = fromyaml(entries) -%}
+    {%- endif -%}
     {%- set adapters = flowmetrics.source_adapters() -%}
-    {%- if entries is string or entries is mapping or entries | length == 0 -%}
+    {%- if entries is none or entries is string or entries is mapping or entries | length == 0 -%}
         {{ exceptions.raise_compiler_error("var flowmetrics_sources must be a non-empty list of {name, adapter, schema}; got " ~ entries) }}
     {%- endif -%}
     {%- set names = [] -%}
@@ -70,8 +74,13 @@
     {{ return(sources) }}
 {%- endmacro %}
 
-{#- Whether an adapter is configured: the config(enabled=...) of every model in its folder. -#}
+{#- Whether an adapter's models are built: it is configured, or var flowmetrics_every_adapter is true (every
+    adapter's models compiled, e.g. to lint them all; the staged relations still read only the configured sources).
+    The config(enabled=...) of every model in an adapter's folder. -#}
 {% macro source_adapter_enabled(adapter) -%}
+    {%- if var('flowmetrics_every_adapter', false) | string | lower in ['true', '1'] -%}
+        {{ return(true) }}
+    {%- endif -%}
     {%- for source in flowmetrics.configured_sources() -%}
         {%- if source.adapter == adapter -%}
             {{ return(true) }}

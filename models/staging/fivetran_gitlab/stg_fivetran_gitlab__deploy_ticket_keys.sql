@@ -13,11 +13,20 @@ deploy_merge_requests as (
 
 collect_request_texts as (
 
-    select deploy_id, title as reference_text from deploy_merge_requests
+    select
+        deploy_id,
+        title as reference_text
+    from deploy_merge_requests
     union all
-    select deploy_id, description as reference_text from deploy_merge_requests
+    select
+        deploy_id,
+        description as reference_text
+    from deploy_merge_requests
     union all
-    select deploy_id, source_branch as reference_text from deploy_merge_requests
+    select
+        deploy_id,
+        source_branch as reference_text
+    from deploy_merge_requests
 
 ),
 

@@ -14,7 +14,10 @@ latest_statuses as (
 
 latest_categories as (
 
-    select * from {{ flowmetrics.fivetran_live_rows(source('fivetran_jira', 'status_category'), ['id'], keep_deleted=true) }}
+    select *
+    from {{ flowmetrics.fivetran_live_rows(
+        source('fivetran_jira', 'status_category'), ['id'], keep_deleted=true
+    ) }}
 
 ),
 

@@ -27,7 +27,10 @@ multiselect_history as (
 
 components as (
 
-    select * from {{ flowmetrics.fivetran_live_rows(flowmetrics.raw_source('fivetran_jira', 'component'), ['id'], keep_deleted=true) }}
+    select *
+    from {{ flowmetrics.fivetran_live_rows(
+        flowmetrics.raw_source('fivetran_jira', 'component'), ['id'], keep_deleted=true
+    ) }}
 
 ),
 
