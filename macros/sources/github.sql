@@ -578,7 +578,9 @@ github_ticket_attributes as (
     stream left out of the sync, or a schema other than the one var flowmetrics_sources names). -#}
 {% macro landed_github_table(adapter_name, table) -%}
     {%- set relation = source(adapter_name, table) -%}
-    {%- if execute and load_relation(relation) is none -%}
+    {%- set configured = flowmetrics.configured_sources() | selectattr('adapter', 'equalto', adapter_name) | list -%}
+    {#- only a configured adapter needs its tables: var flowmetrics_every_adapter compiles the others without -#}
+    {%- if execute and configured and load_relation(relation) is none -%}
         {{ exceptions.raise_compiler_error(adapter_name ~ ": table " ~ relation.schema ~ "." ~ relation.identifier ~ " is not in the warehouse; sync it with the connector, or set the source's schema in var flowmetrics_sources") }}
     {%- endif -%}
     {{ return(relation) }}

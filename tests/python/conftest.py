@@ -44,8 +44,9 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return warehouse
 
 
-def dbt_compile_inline(sql: str, workdir: Path, warehouse: Path | None = None) -> str:
-    """Jinja SQL rendered with the project's macros (`dbt compile --inline`) into plain SQL for the DuckDB target."""
+def dbt_compile_inline(sql: str, workdir: Path, warehouse: Path | None = None, *extra: str) -> str:
+    """Jinja SQL rendered with the project's macros (`dbt compile --inline`) into plain SQL for the DuckDB target;
+    `extra` goes to dbt (e.g. --vars)."""
     import json
     import subprocess
 
@@ -56,7 +57,7 @@ def dbt_compile_inline(sql: str, workdir: Path, warehouse: Path | None = None) -
         "compile",
         extra_args=[
             "--quiet", "--output", "json", "--inline", sql,
-            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), *extra,
         ],
     )
     proc = subprocess.run(

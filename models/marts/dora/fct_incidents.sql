@@ -142,7 +142,7 @@ attach_deploys as (
     left join known_deploys
         on
             keep_incidents_up_to_as_of.caused_by_deploy_id = known_deploys.deploy_id
-            and known_deploys.deployed_at <= keep_incidents_up_to_as_of.opened_at
+            and keep_incidents_up_to_as_of.opened_at >= known_deploys.deployed_at
     left join service_environments
         on keep_incidents_up_to_as_of.service = service_environments.service
 
