@@ -20,6 +20,7 @@ def tables(demo_warehouse: Path) -> dict[str, pd.DataFrame]:
         "dim_as_of", "fct_work_items", "fct_stage_visits", "fct_stage_transitions", "fct_work_item_finish_rate",
         "fct_experiments", "fct_experiment_finish_rate", "fct_shipped_decisions", "fct_stage_daily",
         "fct_open_work_items", "fct_rework", "fct_rework_rate", "fct_deployments", "fct_dora_weekly",
+        "fct_incidents",
     ]
     raw = ["experiments", "experiment_variants", "experiment_events", "experiment_exposures"]
     con = duckdb.connect(str(demo_warehouse), read_only=True)
@@ -229,23 +230,38 @@ def test_dora_weekly_regroups_the_deployments_by_iso_week(tables: dict[str, pd.D
     np.testing.assert_allclose(busy["change_failure_rate"], expected["failed"] / expected["deployments"])
 
 
-def test_time_to_restore_is_until_the_next_success_of_the_same_service_and_environment(
+def test_time_to_restore_follows_the_incidents_a_deploy_caused_else_the_next_success(
     tables: dict[str, pd.DataFrame],
 ):
-    deployments = tables["fct_deployments"]
+    """A failure that caused incidents is restored when the last of them is resolved; any other failure at the next
+    successful deploy of its service and environment."""
+    deployments, incidents = tables["fct_deployments"], tables["fct_incidents"]
+    caused = dict(tuple(incidents[incidents["is_caused_by_known_deploy"]].groupby("caused_by_deploy_id")))
     failures = deployments[deployments["is_failure"]]
     assert len(failures) > 0
+    assert set(caused) <= set(failures["deploy_id"])
     for failure in failures.itertuples():
-        later = deployments[
-            (deployments["service"] == failure.service)
-            & (deployments["environment"] == failure.environment)
-            & (deployments["deploy_status"] == "success")
-            & (deployments["deployed_at"] > failure.deployed_at)
-        ]
-        if later.empty:
+        if failure.deploy_id in caused:
+            group = caused[failure.deploy_id]
+            assert failure.restore_source == "incidents" and failure.incidents_caused == len(group)
+            restored_at = group["resolved_at"].max() if group["resolved_at"].notna().all() else None
+        else:
+            assert failure.restore_source == "deploy_status"
+            later = deployments[
+                (deployments["service"] == failure.service)
+                & (deployments["environment"] == failure.environment)
+                & (deployments["deploy_status"] == "success")
+                & (deployments["deployed_at"] > failure.deployed_at)
+            ]
+            restored_at = later["deployed_at"].min() if len(later) else None
+        if restored_at is None:
             assert not failure.is_restored and pd.isna(failure.time_to_restore_seconds)
         else:
-            expected = (later["deployed_at"].min() - failure.deployed_at).total_seconds()
+            expected = (restored_at - failure.deployed_at).total_seconds()
             assert failure.is_restored and failure.time_to_restore_seconds == pytest.approx(expected)
+
+
+def test_lead_time_has_a_source_when_it_has_a_value(tables: dict[str, pd.DataFrame]):
+    deployments = tables["fct_deployments"]
     with_source = deployments[deployments["lead_time_source"] != "none"]
     assert with_source["lead_time_seconds"].notna().all()
