@@ -15,7 +15,7 @@ import pandas as pd
 
 SCHEMA = "jira"
 SOURCE = "jira"
-ISSUE_ID_BASE = 10000  # contract ticket FM-<n> is Jira issue 10000 + n
+ISSUE_ID_BASE = 10000  # contract ticket FM-<n> has the Jira id 10000 + n
 STATUS_ID_BASE = 10100
 SYNCED_AT = pd.Timestamp("2026-03-01 02:00:00")
 DELETED_ISSUE_ID = 99001
