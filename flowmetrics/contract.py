@@ -279,6 +279,24 @@ TABLES: dict[str, Table] = {
 EARLIEST_TIMESTAMP = datetime(1970, 1, 1)
 LATEST_TIMESTAMP = datetime(2100, 1, 1)
 
+# Columns ingest writes on every raw contract table beside the file's own: where and when each row's values were
+# loaded. A file never carries them; a table landed by another tool may lack them (the dbt staging reads NULL).
+LOAD_STAMPS: tuple[Column, ...] = (
+    Column(
+        "_ingest_run_id", S,
+        description="Stamped by ingest: the run (raw.ingest_runs) that last wrote this row's values.",
+    ),
+    Column(
+        "_loaded_at", T,
+        description="Stamped by ingest: the UTC start of that run, the row's load time.",
+    ),
+    Column(
+        "_file_row", I,
+        description="Stamped by ingest: the row's position in the file that run read (1 = first data row).",
+    ),
+)
+LOAD_STAMP_NAMES: tuple[str, ...] = tuple(c.name for c in LOAD_STAMPS)
+
 REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required_table)
 RAW_SCHEMA = "raw"
 QUARANTINE_TABLE = "quarantine"

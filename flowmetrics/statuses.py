@@ -152,7 +152,10 @@ def merged_status_map(rows: tuple[StatusRow, ...], in_force: pd.DataFrame) -> pd
 
     A suggested row joins the map in force where it can: a done or abandoned status takes the stage and order of
     the map's done or abandoned stage, a stage the map already has takes its order, and a new flow stage is kept
-    before the map's first terminal order (the gate wants done and abandoned after every flow stage)."""
+    before the map's first terminal order (the gate wants done and abandoned after every flow stage).
+
+    Rows are written by stage_order, stage and kind, then in the map's own order (it decides the entry status):
+    the map in force's order for the statuses it maps, then the others by typical position."""
     stage_orders: dict[str, int] = {}
     terminal: dict[str, tuple[str, int]] = {}
     for m in in_force.itertuples(index=False):
@@ -183,8 +186,14 @@ def merged_status_map(rows: tuple[StatusRow, ...], in_force: pd.DataFrame) -> pd
         [(status, *mapping) for status, mapping in merged.items()], columns=list(MAP_COLUMNS)
     )
     frame["kind_rank"] = frame["stage_kind"].map(KIND_ORDER).fillna(len(KIND_ORDER))
-    frame = frame.sort_values(["stage_order", "stage", "kind_rank", "raw_status"], na_position="last")
-    return frame.drop(columns="kind_rank").reset_index(drop=True)
+    orders = in_force["map_order"] if "map_order" in in_force else pd.Series(dtype=float)
+    in_force_order = dict(zip(in_force["raw_status"].astype(str), orders, strict=False))
+    frame["map_order"] = pd.to_numeric(frame["raw_status"].map(in_force_order), errors="coerce")
+    frame["position"] = range(len(frame))  # typical position: rows were merged in that order
+    frame = frame.sort_values(
+        ["stage_order", "stage", "kind_rank", "map_order", "position"], na_position="last", kind="stable"
+    )
+    return frame.drop(columns=["kind_rank", "map_order", "position"]).reset_index(drop=True)
 
 
 def _write_map(frame: pd.DataFrame, path: Path, force: bool) -> None:

@@ -3,11 +3,14 @@
 In-file duplicates of a key keep the first row in file order; the rest go to quarantine. APPEND adds new keys
 and quarantines a loaded key that comes back with other values; UPSERT updates it; REPLACE swaps the table.
 Rows are compared on the columns the file has: a column absent from a newer export keeps its loaded values.
+Every row written (inserted, updated, or the whole table replaced) gets the load stamps of the run: its id, its
+start (the row's load time) and the row's position in the file; an unchanged row keeps the stamps it had.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
@@ -18,6 +21,24 @@ from flowmetrics.ingest.sql import ident, literal
 from flowmetrics.ingest.stage import Staged
 
 VALID = "s._reason IS NULL"
+
+
+@dataclass(frozen=True)
+class LoadStamp:
+    """What a run writes in the load-stamp columns (contract.LOAD_STAMPS) of the rows it writes."""
+
+    run_id: str
+    loaded_at: datetime  # the run's start, UTC (naive)
+
+    def values_sql(self, row: str) -> str:
+        """_ingest_run_id, _loaded_at, _file_row for a staged row read as ``row``."""
+        return f"{literal(self.run_id)}, CAST({literal(self.loaded_at.isoformat(sep=' '))} AS TIMESTAMP), {row}._row"
+
+    def assignments_sql(self, row: str) -> str:
+        return (
+            f"_ingest_run_id = {literal(self.run_id)}, "
+            f"_loaded_at = CAST({literal(self.loaded_at.isoformat(sep=' '))} AS TIMESTAMP), _file_row = {row}._row"
+        )
 
 
 @dataclass(frozen=True)
@@ -58,8 +79,11 @@ def flag_duplicates(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     )
 
 
-def merge(con: duckdb.DuckDBPyConnection, staged: Staged) -> LoadCounts:
-    """Apply the staged valid rows to the raw table by its load mode; conflicts are flagged in the stage."""
+def merge(con: duckdb.DuckDBPyConnection, staged: Staged, stamp: LoadStamp) -> LoadCounts:
+    """Apply the staged valid rows to the raw table by its load mode; conflicts are flagged in the stage.
+
+    A replaced table is rewritten when any value or the rows' order changed (a status map's order is meaningful).
+    """
     table = staged.layout.table
     stage, target = ident(staged.names.rows), raw_table(table.name)
     mode = table.load_mode
@@ -67,14 +91,17 @@ def merge(con: duckdb.DuckDBPyConnection, staged: Staged) -> LoadCounts:
     values = tuple(c for c in compared if c not in table.key)
     on = " AND ".join(f"r.{ident(k)} = s.{ident(k)}" for k in table.key)
     same = _same(values, "r", "s")
+    if mode is LoadMode.REPLACE:
+        same = f"{same} AND r._file_row IS NOT DISTINCT FROM s._row"
     matched = f"FROM {stage} AS s JOIN {target} AS r ON {on} WHERE {VALID}"
     row = con.execute(
         f"SELECT count(*) FILTER (WHERE {same}), count(*) FILTER (WHERE NOT ({same})) {matched}"
     ).fetchone()
     unchanged, changed = (int(row[0]), int(row[1])) if row else (0, 0)
     all_columns = ", ".join(ident(c) for c in table.column_names)
+    written = f"{all_columns}, _ingest_run_id, _loaded_at, _file_row"
     new_rows = (
-        f"INSERT INTO {target} ({all_columns}) SELECT {all_columns} FROM {stage} AS s "
+        f"INSERT INTO {target} ({written}) SELECT {all_columns}, {stamp.values_sql('s')} FROM {stage} AS s "
         f"WHERE {VALID} AND NOT EXISTS (SELECT 1 FROM {target} AS r WHERE {on})"
     )
 
@@ -88,7 +115,8 @@ def merge(con: duckdb.DuckDBPyConnection, staged: Staged) -> LoadCounts:
         if changed or deleted or valid_rows != unchanged:
             con.execute(f"DELETE FROM {target}")
             con.execute(
-                f"INSERT INTO {target} ({all_columns}) SELECT {all_columns} FROM {stage} AS s WHERE {VALID}"
+                f"INSERT INTO {target} ({written}) SELECT {all_columns}, {stamp.values_sql('s')} "
+                f"FROM {stage} AS s WHERE {VALID}"
             )
         return LoadCounts(valid_rows - unchanged - changed, changed, unchanged, deleted)
 
@@ -99,7 +127,7 @@ def merge(con: duckdb.DuckDBPyConnection, staged: Staged) -> LoadCounts:
             f"WHERE {on} AND {VALID} AND NOT ({same})"
         )
     if changed and mode is LoadMode.UPSERT:
-        assignments = ", ".join(f"{ident(c)} = s.{ident(c)}" for c in values)
+        assignments = ", ".join([*(f"{ident(c)} = s.{ident(c)}" for c in values), stamp.assignments_sql("s")])
         con.execute(
             f"UPDATE {target} AS r SET {assignments} FROM {stage} AS s "
             f"WHERE {on} AND {VALID} AND NOT ({same})"

@@ -20,7 +20,7 @@ from flowmetrics.contract import TABLES, LoadMode
 from flowmetrics.errors import ConfigError, RawContractError
 from flowmetrics.ingest import quarantine, replacements
 from flowmetrics.ingest.files import discover
-from flowmetrics.ingest.load import LoadCounts, flag_duplicates, merge
+from flowmetrics.ingest.load import LoadCounts, LoadStamp, flag_duplicates, merge
 from flowmetrics.ingest.raw_tables import INGEST_RUNS, INGEST_RUNS_COLUMNS, ensure_raw_tables
 from flowmetrics.ingest.schema_check import FileLayout, check_file, type_problems
 from flowmetrics.ingest.sql import ident, literal
@@ -167,7 +167,7 @@ def _load_table(
     if replace:
         replacements.keep_previous(con, name)
     flag_duplicates(con, staged)
-    counts = merge(con, staged)
+    counts = merge(con, staged, LoadStamp(run_id, ingested_at))
     if replace:
         changed = bool(counts.inserted or counts.updated or counts.deleted)
         replacements.record(con, name, run_id, ingested_at, changed=changed, hold=hold_replacements)

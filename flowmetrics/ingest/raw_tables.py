@@ -1,14 +1,16 @@
 """The tables of schema raw: one per contract table, raw.quarantine, raw.ingest_runs and raw.replacements.
 
 Every contract table exists after an ingest (empty when its optional file never came), so dbt sources resolve.
-An existing table whose columns disagree with the contract is a warehouse error, not something to paper over.
+A contract table holds the contract's columns plus the load stamps (contract.LOAD_STAMPS). A table written by an
+older flowmetrics that lacks only load stamps gains them (NULL for the rows it holds); any other disagreement with
+the contract is a warehouse error, not something to paper over.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from flowmetrics.contract import QUARANTINE_TABLE, RAW_SCHEMA, TABLES, Table
+from flowmetrics.contract import LOAD_STAMPS, QUARANTINE_TABLE, RAW_SCHEMA, TABLES, Table
 from flowmetrics.errors import WarehouseError
 from flowmetrics.ingest.quarantine import QUARANTINE_COLUMNS
 from flowmetrics.ingest.sql import ident, literal, qualified
@@ -55,7 +57,22 @@ def previous_table(name: str) -> str:
 
 
 def contract_columns(table: Table) -> tuple[tuple[str, str], ...]:
-    return tuple((c.name, c.type.duckdb_type) for c in table.columns)
+    """The columns of raw.<table>: the contract's, then the load stamps ingest writes."""
+    return tuple((c.name, c.type.duckdb_type) for c in (*table.columns, *LOAD_STAMPS))
+
+
+def stored_column_names(table: Table) -> tuple[str, ...]:
+    return tuple(name for name, _ in contract_columns(table))
+
+
+def _add_missing_stamps(con: duckdb.DuckDBPyConnection, name: str, have: dict[str, str]) -> None:
+    """Evolve a contract table of an older flowmetrics: add the load stamps it lacks (NULL for its rows)."""
+    if name not in TABLES:
+        return
+    for column in LOAD_STAMPS:
+        if column.name not in have:
+            con.execute(f"ALTER TABLE {raw_table(name)} ADD COLUMN {ident(column.name)} {column.type.duckdb_type}")
+            have[column.name] = column.type.duckdb_type
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -78,6 +95,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"CREATE TABLE {raw_table(name)} ({spec})")
             continue
         have = existing[name]
+        _add_missing_stamps(con, name, have)
         bad = [f"{c} {t} (has {have.get(c, 'no such column')})" for c, t in columns if have.get(c) != t]
         if bad:
             problems.append(f"{RAW_SCHEMA}.{name}: expected {', '.join(bad)}")

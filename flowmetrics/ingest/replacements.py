@@ -27,6 +27,7 @@ from flowmetrics.ingest.raw_tables import (
     REPLACEMENTS_TABLE,
     previous_table,
     raw_table,
+    stored_column_names,
 )
 from flowmetrics.ingest.sql import ident
 from flowmetrics.ingest.writing import open_waiting
@@ -130,7 +131,8 @@ def _settle(con: duckdb.DuckDBPyConnection, table: str, state: State, by_run_id:
 def _restore(con: duckdb.DuckDBPyConnection, table: str, by_run_id: str) -> int:
     """Put the kept version back into raw.<table>; returns its row count."""
     copy = previous_table(table)
-    columns = ", ".join(ident(c) for c in TABLES[table].column_names)
+    kept = {d[0] for d in con.execute(f"SELECT * FROM {copy} LIMIT 0").description}  # an older copy: no stamps
+    columns = ", ".join(ident(c) for c in stored_column_names(TABLES[table]) if c in kept)
     con.execute(f"DELETE FROM {raw_table(table)}")
     con.execute(f"INSERT INTO {raw_table(table)} ({columns}) SELECT {columns} FROM {copy}")
     row = con.execute(f"SELECT count(*) FROM {copy}").fetchone()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from flowmetrics.contract import TABLES
+from flowmetrics.contract import LOAD_STAMPS, TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_SOURCES = {"flowmetrics"}  # what the package writes back (schema flowmetrics), not the raw contract
@@ -35,7 +35,16 @@ def test_every_contract_table_is_a_dbt_source_with_the_same_columns_and_types():
     sources = declared_sources()
     assert set(sources) == set(TABLES)
     for name, table in TABLES.items():
-        assert sources[name] == [(c.name, c.type.value) for c in table.columns], name
+        assert sources[name] == [(c.name, c.type.value) for c in (*table.columns, *LOAD_STAMPS)], name
+
+
+def test_only_the_load_stamps_are_marked_as_stamps():
+    """raw_source reads a marked column as NULL when the table lacks it; a contract column must never be."""
+    for path in (ROOT / "models" / "staging").glob("*/_*__sources.yml"):
+        for source in contract_sources(path):
+            for table in source["tables"]:
+                marked = [c["name"] for c in table["columns"] if (c.get("meta") or {}).get("load_stamp")]
+                assert marked == [c.name for c in LOAD_STAMPS], table["name"]
 
 
 def test_required_columns_are_documented_as_required():

@@ -68,11 +68,11 @@ def test_failure_mid_way_rolls_back_tables_already_loaded(
     real_merge = pipeline.merge
     merged: list[str] = []
 
-    def merge_then_fail(con, staged):
+    def merge_then_fail(con, staged, stamp):
         if merged:  # the first table has been written inside the transaction; now the run breaks
             raise RuntimeError("disk on fire")
         merged.append(staged.layout.table.name)
-        return real_merge(con, staged)
+        return real_merge(con, staged, stamp)
 
     monkeypatch.setattr(pipeline, "merge", merge_then_fail)
 

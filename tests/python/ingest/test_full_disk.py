@@ -119,7 +119,7 @@ def test_a_failed_rollback_after_a_full_disk_reports_the_full_disk(
     ingest_directory(tmp_path / "raw", warehouse)
     before = snapshot(warehouse)
 
-    def write_fails(con, staged):
+    def write_fails(con, staged, stamp):
         con.execute("ROLLBACK")
         raise duckdb.IOException(f'Could not write file "{warehouse}": No space left on device')
 
