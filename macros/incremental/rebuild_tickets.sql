@@ -4,22 +4,29 @@
     visit_number, rework flags, the seconds of the previous status), so an incremental run never patches rows: it
     recomputes every row of each ticket that may have changed and replaces them (strategy replace_tickets: delete the
     ticket's rows, insert the new ones). A ticket is recomputed when
-      1. it has a status change at or after the cutoff: the latest time already built into the model minus
-         var('incremental_lookback_days') (new changes, and late ones that arrive within the lookback);
-      2. it was created at or after the cutoff (new tickets, with or without changes);
+      1. any raw row about it was LOADED after the model was last built: its loaded_at in stg_tickets__ticket_loads
+         (ingest's _loaded_at stamp, a connector's _fivetran_synced / _airbyte_extracted_at, a declared column;
+         soft-deleted rows count) is later than the newest source_loaded_at the model holds. A late change of any
+         age, a late ticket row, an updated ticket, a soft delete or a re-sent changed row is picked up the next
+         night whatever its event time;
+      2. it is built but no longer staged (deleted from raw, or soft-deleted by a connector): its rows go;
       3. the model measures it up to the as-of, which moves every night (config meta rebuild.open_when: an open
          visit, an open work item);
-      4. the ticket attributes the model carries changed in raw.tickets (config meta rebuild.attributes).
-    A late change older than the cutoff is not picked up (unless its ticket is recomputed for another reason) until
-    a `--full-refresh`; the warn-level test assert_no_late_changes_missed lists such tickets. Anything that changes every ticket (an as-of moved back, a
-    changed status map) stops the run with a message asking for `--full-refresh`.
+      4. a safety margin by event time, for sources without load times: it has a status change, or was created,
+         at or after the cutoff (the latest `watermark` time already built minus var incremental_lookback_days),
+         or the ticket attributes the model carries changed (config meta rebuild.attributes).
+    The one thing load times cannot see is a row deleted from a contract table by hand while its ticket stays
+    (no load, no soft delete): the error-level test assert_built_history_matches_raw names such tickets, and a
+    `--full-refresh` rebuilds them. Anything that changes every ticket (an as-of moved back, a changed status map)
+    stops the run with a message asking for `--full-refresh`.
 
     Each incremental model declares its settings once,
       {%- set rebuild = {'watermark': <the model's latest-time column>, 'open_when': <predicate on `built`, optional>,
                          'attributes': [<ticket columns it carries, optional>]} %}
     sets in its config materialized='incremental', unique_key='ticket_id',
-    incremental_strategy=flowmetrics.ticket_incremental_strategy(), meta={'rebuild': rebuild}, and filters its inputs
-    with flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild). -#}
+    incremental_strategy=flowmetrics.ticket_incremental_strategy(), meta={'rebuild': rebuild}, filters its inputs
+    with flowmetrics.ticket_rebuild_filter('ticket_id', is_incremental(), rebuild), and carries source_loaded_at
+    (its ticket's loaded_at from stg_tickets__ticket_loads) on every row. -#}
 
 
 {#- The cutoff of an incremental run, as a scalar subquery: the latest `watermark` already built into {{ this }} minus
@@ -51,6 +58,7 @@
     {%- if not execute -%}
         {%- do ref('stg_tickets__status_changes') -%}
         {%- do ref('stg_tickets__tickets') -%}
+        {%- do ref('stg_tickets__ticket_loads') -%}
         {%- do ref('int_as_of_resolved') -%}
     {%- endif -%}
     {%- if incremental and not flowmetrics.rebuilds_whole_table() -%}
@@ -90,7 +98,20 @@
     {%- set settings = flowmetrics.rebuild_settings(settings) -%}
     {%- set changes = ref('stg_tickets__status_changes') -%}
     {%- set tickets = ref('stg_tickets__tickets') -%}
+    {%- set loads = ref('stg_tickets__ticket_loads') -%}
     {%- set cutoff = flowmetrics.rebuild_cutoff(settings.watermark) -%}
+    select loaded.ticket_id from {{ loads }} as loaded
+    where loaded.loaded_at > coalesce(
+        (select max(built.source_loaded_at) from {{ this }} as built),
+        cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+    )
+    union
+    select built.ticket_id from {{ this }} as built
+    where not exists (
+        select 1 from {{ tickets }} as current_ticket
+        where current_ticket.ticket_id = built.ticket_id
+    )
+    union
     select changed.ticket_id from {{ changes }} as changed
     where coalesce(changed.changed_at >= {{ cutoff }}, true)
     union

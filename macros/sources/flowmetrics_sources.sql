@@ -1,4 +1,6 @@
-{#- Where the contract relations come from: var flowmetrics_sources, a list of {name, adapter, schema}.
+{#- Where the contract relations come from: var flowmetrics_sources, a list of {name, adapter, schema}; the contract
+    source may add `loaded_at`: the load-time column of its tables when another tool lands them (default ingest's
+    _loaded_at stamp).
 
     The `contract` adapter is the raw contract tables (schema var raw_schema, written by `flowmetrics ingest`); its ids
     are kept as they are. Every other adapter is a folder of staging models (models/staging/<adapter>/) that turn a
@@ -10,7 +12,7 @@
     contract, whose entities are the raw tables). The one list of adapters: models, unions and tests read it. -#}
 {% macro source_adapters() -%}
     {{ return({
-        'contract': ['tickets', 'ticket_status_changes', 'deploys', 'deploy_tickets', 'incidents'],
+        'contract': ['tickets', 'ticket_status_changes', 'ticket_loads', 'deploys', 'deploy_tickets', 'incidents'],
         'fivetran_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
         'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
@@ -30,6 +32,7 @@
         'deploy_ticket_keys': ['deploy_id'],
         'incidents': ['incident_id', 'caused_by_deploy_id'],
         'ticket_attributes': ['ticket_id'],
+        'ticket_loads': ['ticket_id'],
         'statuses': [],
     }) }}
 {%- endmacro %}
@@ -67,9 +70,16 @@
         {%- if entry.adapter == 'contract' and entry.get('schema') and entry.schema != var('raw_schema', 'raw') -%}
             {{ exceptions.raise_compiler_error("var flowmetrics_sources: the contract source reads schema var raw_schema ('" ~ var('raw_schema', 'raw') ~ "'), not '" ~ entry.schema ~ "'; set raw_schema instead") }}
         {%- endif -%}
+        {%- set loaded_at = entry.get('loaded_at', '_loaded_at') | string -%}
+        {%- if 'loaded_at' in entry and entry.adapter != 'contract' -%}
+            {{ exceptions.raise_compiler_error("var flowmetrics_sources: `loaded_at` names the load-time column of the contract's tables; adapter '" ~ entry.adapter ~ "' (source " ~ entry.name ~ ") reads its connector's own") }}
+        {%- endif -%}
+        {%- if not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', loaded_at) -%}
+            {{ exceptions.raise_compiler_error("var flowmetrics_sources: loaded_at '" ~ loaded_at ~ "' (source " ~ entry.name ~ ") must be a column name: letters, digits and underscores") }}
+        {%- endif -%}
         {%- do names.append(entry.name) -%}
         {%- do used.append(entry.adapter) -%}
-        {%- do sources.append({'name': entry.name, 'adapter': entry.adapter}) -%}
+        {%- do sources.append({'name': entry.name, 'adapter': entry.adapter, 'loaded_at': loaded_at}) -%}
     {%- endfor -%}
     {{ return(sources) }}
 {%- endmacro %}
@@ -142,6 +152,35 @@
             {%- set relation = "(select 1 as none_configured) as none_configured" -%}
         {%- endif -%}
         {%- do selects.append("select " ~ items | join(", ") ~ " from " ~ relation ~ " where 1 = 0") -%}
+    {%- endif -%}
+    {{ return(selects | join("\n    union all\n    ")) }}
+{%- endmacro %}
+
+{#- One select per configured source of the load times of its raw rows about tickets (stg_tickets__ticket_loads):
+    source_name, ticket_id, loaded_at; for the
+    contract source its tickets and ticket_status_changes tables' load column (the source entry's `loaded_at`,
+    default ingest's _loaded_at stamp), for an adapter its stg_<adapter>__ticket_loads with the ticket id prefixed.
+    A source without load times (an adapter that gives none) adds no row: its tickets fall back to the event-time
+    lookback of the incremental rule. -#}
+{% macro union_ticket_loads() -%}
+    {%- set selects = [] -%}
+    {%- for source in flowmetrics.sources_of('ticket_loads') -%}
+        {%- set name = flowmetrics.quoted_literal(source.name) -%}
+        {%- if source.adapter == 'contract' -%}
+            {%- for table in ['tickets', 'ticket_status_changes'] -%}
+                {%- do selects.append("select " ~ name ~ " as source_name, ticket_id, " ~ source.loaded_at
+                    ~ " as loaded_at from " ~ flowmetrics.raw_source('tickets', table)) -%}
+            {%- endfor -%}
+        {%- else -%}
+            {%- do selects.append("select " ~ name ~ " as source_name, "
+                ~ dbt.concat([flowmetrics.quoted_literal(source.name ~ ':'), "cast(ticket_id as " ~ dbt.type_string() ~ ")"])
+                ~ " as ticket_id, loaded_at from " ~ ref('stg_' ~ source.adapter ~ '__ticket_loads')) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if selects | length == 0 -%}
+        {%- do selects.append("select cast(null as " ~ dbt.type_string() ~ ") as source_name, cast(null as "
+            ~ dbt.type_string() ~ ") as ticket_id, cast(null as " ~ dbt.type_timestamp() ~ ") as loaded_at "
+            ~ "from (select 1 as none_configured) as none_configured where 1 = 0") -%}
     {%- endif -%}
     {{ return(selects | join("\n    union all\n    ")) }}
 {%- endmacro %}

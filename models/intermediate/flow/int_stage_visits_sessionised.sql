@@ -15,6 +15,12 @@
 
 with
 
+ticket_loads as (
+
+    select * from {{ ref('stg_tickets__ticket_loads') }}
+
+),
+
 status_intervals as (
 
     select * from {{ ref('int_status_intervals_mapped') }}
@@ -83,7 +89,7 @@ attach_neighbours as (
 
 ),
 
-final as (
+choose_columns as (
 
     select
         ticket_id,
@@ -107,6 +113,17 @@ final as (
         status_intervals
     from attach_neighbours
 
+),
+
+attach_load_time as (
+
+    select
+        choose_columns.*,
+        ticket_loads.loaded_at as source_loaded_at
+    from choose_columns
+    left join ticket_loads
+        on choose_columns.ticket_id = ticket_loads.ticket_id
+
 )
 
-select * from final
+select * from attach_load_time

@@ -23,6 +23,12 @@
 
 with recursive
 
+ticket_loads as (
+
+    select * from {{ ref('stg_tickets__ticket_loads') }}
+
+),
+
 status_changes as (
 
     select * from {{ ref('stg_tickets__status_changes') }}
@@ -315,7 +321,7 @@ attach_previous_status as (
 
 ),
 
-final as (
+choose_columns as (
 
     select
         change_id,
@@ -335,6 +341,17 @@ final as (
         coalesce(reported_from_status <> previous_status, false) as is_from_status_mismatch
     from attach_previous_status
 
+),
+
+attach_load_time as (
+
+    select
+        choose_columns.*,
+        ticket_loads.loaded_at as source_loaded_at
+    from choose_columns
+    left join ticket_loads
+        on choose_columns.ticket_id = ticket_loads.ticket_id
+
 )
 
-select * from final
+select * from attach_load_time

@@ -21,6 +21,12 @@
 
 with
 
+ticket_loads as (
+
+    select * from {{ ref('stg_tickets__ticket_loads') }}
+
+),
+
 status_changes as (
 
     select * from {{ ref('int_status_changes_sequenced') }}
@@ -144,7 +150,7 @@ map_statuses as (
 
 ),
 
-final as (
+choose_columns as (
 
     select
         ticket_id,
@@ -162,6 +168,17 @@ final as (
         is_from_status_mismatch
     from map_statuses
 
+),
+
+attach_load_time as (
+
+    select
+        choose_columns.*,
+        ticket_loads.loaded_at as source_loaded_at
+    from choose_columns
+    left join ticket_loads
+        on choose_columns.ticket_id = ticket_loads.ticket_id
+
 )
 
-select * from final
+select * from attach_load_time

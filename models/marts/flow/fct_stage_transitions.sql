@@ -11,6 +11,12 @@
 
 with
 
+ticket_loads as (
+
+    select * from {{ ref('stg_tickets__ticket_loads') }}
+
+),
+
 status_intervals as (
 
     select * from {{ ref('int_status_intervals_mapped') }}
@@ -31,7 +37,7 @@ attach_previous_interval as (
 
 ),
 
-final as (
+choose_columns as (
 
     select
         attach_previous_interval.entered_by_change_id as change_id,
@@ -52,6 +58,17 @@ final as (
     from attach_previous_interval
     where attach_previous_interval.interval_number > 0
 
+),
+
+attach_load_time as (
+
+    select
+        choose_columns.*,
+        ticket_loads.loaded_at as source_loaded_at
+    from choose_columns
+    left join ticket_loads
+        on choose_columns.ticket_id = ticket_loads.ticket_id
+
 )
 
-select * from final
+select * from attach_load_time

@@ -15,6 +15,12 @@
 
 with
 
+ticket_loads as (
+
+    select * from {{ ref('stg_tickets__ticket_loads') }}
+
+),
+
 stage_visits as (
 
     select * from {{ ref('int_stage_visits_sessionised') }}
@@ -29,7 +35,7 @@ tickets as (
 
 ),
 
-final as (
+choose_columns as (
 
     select
         {{ dbt.concat(['stage_visits.ticket_id', "'#'", dbt.cast('stage_visits.visit_sequence', dbt.type_string())]) }}
@@ -59,6 +65,17 @@ final as (
     inner join tickets
         on stage_visits.ticket_id = tickets.ticket_id
 
+),
+
+attach_load_time as (
+
+    select
+        choose_columns.*,
+        ticket_loads.loaded_at as source_loaded_at
+    from choose_columns
+    left join ticket_loads
+        on choose_columns.ticket_id = ticket_loads.ticket_id
+
 )
 
-select * from final
+select * from attach_load_time

@@ -15,6 +15,12 @@
 
 with
 
+ticket_loads as (
+
+    select * from {{ ref('stg_tickets__ticket_loads') }}
+
+),
+
 tickets as (
 
     select * from {{ ref('stg_tickets__tickets') }}
@@ -168,7 +174,7 @@ time_between_start_and_finish as (
 
 ),
 
-final as (
+choose_columns as (
 
     select
         attach_end_times.ticket_id,
@@ -208,6 +214,17 @@ final as (
     left join time_between_start_and_finish
         on attach_end_times.ticket_id = time_between_start_and_finish.ticket_id
 
+),
+
+attach_load_time as (
+
+    select
+        choose_columns.*,
+        ticket_loads.loaded_at as source_loaded_at
+    from choose_columns
+    left join ticket_loads
+        on choose_columns.ticket_id = ticket_loads.ticket_id
+
 )
 
-select * from final
+select * from attach_load_time

@@ -1,10 +1,12 @@
 """Nightly incremental builds: a day of new events plus late ones, built incrementally, equals a full refresh.
 
-Yesterday's export holds every row up to the start of the last simulated day, less some changes that happened in
-the two days before it but arrive late; tonight's export holds everything. The incremental models must then hold
-exactly what `dbt build --full-refresh` of the same data holds, row for row, and a second nightly build must
-change nothing. A late change older than the lookback (var incremental_lookback_days, 3 days) is missed until a
-full refresh, and the warn-level test assert_no_late_changes_missed says so.
+Yesterday's export holds every ticket up to the start of the last simulated day, but its status-change sync had
+stalled a week: some changes of the seven days before it arrive only tonight, older than the event-time lookback
+(var incremental_lookback_days, 3 days); tonight's export holds everything, and a finished ticket was deleted
+from raw in between. The incremental models choose their tickets by load time, so they must then hold exactly what
+`dbt build --full-refresh` of the same data holds, row for row, and a second nightly build must change nothing.
+A row deleted from raw by hand while its ticket stays is the one change load times cannot see: the error-level
+test assert_built_history_matches_raw names it, and a full refresh mends it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from flowmetrics.warehouse.project import dbt_env
 from tests.harness.compare import Relation, assert_same_rows, keyed_relations
 
 LOOKBACK = pd.Timedelta(days=3)  # the project's default var incremental_lookback_days
+STALL = pd.Timedelta(days=7)  # how far behind yesterday's status-change sync was: more than the lookback
+DELETED = "FM-3"  # a ticket deleted from raw between the two nights
 INCREMENTAL_MODELS = {
     "int_status_changes_sequenced",
     "int_status_intervals_bounded",
@@ -64,6 +68,17 @@ def assert_same_warehouse(expected: Path, actual: Path, relations: dict[str, Rel
         assert_same_rows(want[name], got[name], relation.key, f"{name} ({when})")
 
 
+def delete_ticket(warehouse: Path, ticket_id: str) -> None:
+    """What another tool or a person does to raw: the ticket and its changes are gone."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        assert con.execute("select count(*) from raw.tickets where ticket_id = ?", [ticket_id]).fetchone()[0] == 1
+        con.execute("delete from raw.ticket_status_changes where ticket_id = ?", [ticket_id])
+        con.execute("delete from raw.tickets where ticket_id = ?", [ticket_id])
+    finally:
+        con.close()
+
+
 def copy_warehouse(source: Path, destination: Path) -> Path:
     shutil.copyfile(source, destination)
     return destination
@@ -82,7 +97,7 @@ def nightly(
     """Yesterday: ingest + full build. Tonight: ingest the newer export, then an incremental build into `nightly`
     and a full refresh of the same data into `reference`."""
     work = tmp_path_factory.mktemp("nightly")
-    late = late_changes(frames["ticket_status_changes"], taken_at, pd.Timedelta(days=2), every=4)
+    late = late_changes(frames["ticket_status_changes"], taken_at, STALL, every=4)
     assert len(late) >= 5
     write_raw_tables(export_at(frames, taken_at, late), work / "yesterday")
     write_raw_tables(frames, work / "tonight")
@@ -90,6 +105,7 @@ def nightly(
     ingest_directory(work / "yesterday", nightly)
     build_warehouse(nightly, work / "yesterday")
     ingest_directory(work / "tonight", nightly)
+    delete_ticket(nightly, DELETED)
     reference = copy_warehouse(nightly, work / "reference.duckdb")
     build_warehouse(nightly, work / "tonight")
     build_warehouse(reference, work / "reference", "--full-refresh")
@@ -141,7 +157,28 @@ def test_a_second_nightly_build_changes_nothing(
     build_warehouse(nightly["nightly"], tmp_path)
     assert "delete from" in compiled_sql(tmp_path, "fct_stage_visits"), "it ran incrementally (replace_tickets)"
     assert_same_warehouse(nightly["reference"], nightly["nightly"], relations, "after a second nightly build")
-    assert run_results(tmp_path)["assert_no_late_changes_missed"]["status"] == "pass"
+    assert run_results(tmp_path)["assert_built_history_matches_raw"]["status"] == "pass"
+
+
+def test_a_stalled_sync_and_a_deleted_ticket_reach_the_facts_the_next_night(
+    nightly: dict[str, Path], taken_at: pd.Timestamp
+):
+    con = duckdb.connect(str(nightly["nightly"]), read_only=True)
+    try:
+        stalled = con.execute(
+            "select count(*) from raw.ticket_status_changes "
+            "where changed_at < ? and _loaded_at = (select max(_loaded_at) from raw.ticket_status_changes)",
+            [(taken_at - LOOKBACK).to_pydatetime()],
+        ).fetchone()[0]
+        deleted = con.execute(
+            "select count(*) from main.fct_work_items where ticket_id = ?", [DELETED]
+        ).fetchone()[0] + con.execute(
+            "select count(*) from main.int_status_changes_sequenced where ticket_id = ?", [DELETED]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert stalled > 0, "changes older than the lookback arrived only tonight"
+    assert deleted == 0, "the deleted ticket left the facts"
 
 
 def too_late_change(frames: dict[str, pd.DataFrame], taken_at: pd.Timestamp) -> pd.Series:
@@ -156,7 +193,17 @@ def too_late_change(frames: dict[str, pd.DataFrame], taken_at: pd.Timestamp) -> 
     return candidates.iloc[len(candidates) // 2]
 
 
-def test_a_change_older_than_the_lookback_is_missed_until_a_full_refresh(
+def built_changes(warehouse: Path, change_id: str) -> int:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(
+            "select count(*) from main.int_status_changes_sequenced where change_id = ?", [change_id]
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_change_of_any_age_loaded_late_is_in_the_next_nightly_build(
     frames: dict[str, pd.DataFrame], taken_at: pd.Timestamp, tmp_path: Path, build_warehouse: Callable[..., None]
 ):
     change = too_late_change(frames, taken_at)
@@ -167,30 +214,38 @@ def test_a_change_older_than_the_lookback_is_missed_until_a_full_refresh(
     build_warehouse(warehouse, tmp_path)
     ingest_directory(tmp_path / "tonight", warehouse)
 
-    build_warehouse(warehouse, tmp_path)  # incremental: the change is older than the lookback
+    build_warehouse(warehouse, tmp_path)  # incremental: the change is older than the lookback, loaded tonight
 
-    check = run_results(tmp_path)["assert_no_late_changes_missed"]
-    assert check["status"] == "warn" and check["failures"] == 1, check
-    con = duckdb.connect(str(warehouse), read_only=True)
+    assert "delete from" in compiled_sql(tmp_path, "fct_stage_visits"), "it ran incrementally"
+    assert built_changes(warehouse, change["change_id"]) == 1
+    assert run_results(tmp_path)["assert_built_history_matches_raw"]["status"] == "pass"
+
+
+def test_a_warehouse_left_stale_fails_the_history_check_until_a_full_refresh(
+    nightly: dict[str, Path], frames: dict[str, pd.DataFrame], taken_at: pd.Timestamp, tmp_path: Path,
+    build_warehouse: Callable[..., None],
+):
+    """A change deleted from raw by hand (no load, no soft delete) is invisible to load times: the facts keep it,
+    and the history check says which ticket until a full refresh rebuilds it."""
+    warehouse = copy_warehouse(nightly["nightly"], tmp_path / "stale.duckdb")
+    change = too_late_change(frames, taken_at)
+    con = duckdb.connect(str(warehouse))
     try:
-        built = con.execute(
-            "select count(*) from main.int_status_changes_sequenced where change_id = ?", [change["change_id"]]
-        ).fetchone()[0]
+        con.execute("delete from raw.ticket_status_changes where change_id = ?", [change["change_id"]])
     finally:
         con.close()
-    assert built == 0, "the too-late change is not in the facts after an incremental build"
+
+    with pytest.raises(DbtRunError):
+        build_warehouse(warehouse, tmp_path)
+
+    check = run_results(tmp_path)["assert_built_history_matches_raw"]
+    assert check["status"] == "fail" and check["failures"] == 1, check
+    assert built_changes(warehouse, change["change_id"]) == 1, "the stale fact is still there"
 
     build_warehouse(warehouse, tmp_path, "--full-refresh")
 
-    assert run_results(tmp_path)["assert_no_late_changes_missed"]["status"] == "pass"
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        built = con.execute(
-            "select count(*) from main.int_status_changes_sequenced where change_id = ?", [change["change_id"]]
-        ).fetchone()[0]
-    finally:
-        con.close()
-    assert built == 1
+    assert run_results(tmp_path)["assert_built_history_matches_raw"]["status"] == "pass"
+    assert built_changes(warehouse, change["change_id"]) == 0
 
 
 def test_an_earlier_as_of_needs_a_full_refresh_and_says_so(
