@@ -119,9 +119,10 @@ def jira_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     # an older sync's copy of an issue, with the summary it had then: the latest sync wins
     stale = issue.iloc[[0]].assign(_fivetran_synced=lambda f: f["_fivetran_synced"] - pd.Timedelta(days=3),
                                    summary="draft title")
-    # an issue deleted in Jira after its changes were synced: it and its history are dropped
+    # an issue deleted in Jira a day after its one change was synced: it and its history are dropped
+    deleted_at = SYNCED_AT - pd.Timedelta(days=5)
     deleted = issue.iloc[[1]].assign(id=DELETED_ISSUE_ID, key="WEB-99001", _fivetran_deleted=True,
-                                     _fivetran_synced=lambda f: f["_fivetran_synced"] + pd.Timedelta(days=2))
+                                     _fivetran_synced=clock(deleted_at + pd.Timedelta(days=1)))
     issue = pd.concat([issue, stale, deleted], ignore_index=True)
 
     # the status rows in the order Jira wrote them (the contract's change order); one instant's rows keep it
@@ -146,7 +147,6 @@ def jira_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                       "value": ordered["changed_by"]}),
     ], ignore_index=True)
     resynced = status_rows.iloc[[5]].assign(_fivetran_synced=lambda f: f["_fivetran_synced"] + pd.Timedelta(days=1))
-    deleted_at = SYNCED_AT - pd.Timedelta(days=5)
     deleted_history = pd.DataFrame({
         "field_id": "status", "issue_id": DELETED_ISSUE_ID, "time": [deleted_at],
         "_fivetran_synced": [clock(deleted_at)], "value": [str(status_ids["In Progress"])],
