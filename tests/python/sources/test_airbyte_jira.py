@@ -275,7 +275,8 @@ def test_the_staged_relations_are_the_same_on_postgres(connector, postgres, tmp_
     con = PostgresConnection(postgres)
     try:
         for relation in ("stg_airbyte_jira__tickets", "stg_airbyte_jira__ticket_status_changes",
-                         "stg_airbyte_jira__statuses", "stg_airbyte_jira__ticket_attributes"):
+                         "stg_airbyte_jira__statuses", "stg_airbyte_jira__ticket_attributes",
+                         "stg_airbyte_jira__ticket_loads"):
             expected = read(warehouse, relation)
             actual = con.query_df(f"select * from analytics.{relation}")[list(expected.columns)]
             as_text = [frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
