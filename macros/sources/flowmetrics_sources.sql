@@ -13,12 +13,12 @@
 {% macro source_adapters() -%}
     {{ return({
         'contract': ['tickets', 'ticket_status_changes', 'ticket_loads', 'deploys', 'deploy_tickets', 'incidents'],
-        'fivetran_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
-        'airbyte_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
-        'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes'],
-        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys'],
+        'fivetran_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'ticket_loads'],
+        'airbyte_jira': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'ticket_loads'],
+        'fivetran_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys', 'ticket_loads'],
+        'airbyte_github': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys', 'ticket_loads'],
+        'fivetran_linear': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'ticket_loads'],
+        'fivetran_gitlab': ['tickets', 'ticket_status_changes', 'statuses', 'ticket_attributes', 'deploys', 'deploy_tickets', 'deploy_ticket_keys', 'ticket_loads'],
     }) }}
 {%- endmacro %}
 

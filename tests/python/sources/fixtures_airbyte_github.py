@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from tests.python.sources import fixtures_fivetran_github as fivetran
+from tests.python.sources.harness import SyncClock
 
 SOURCE = fivetran.SOURCE
 
@@ -33,10 +34,13 @@ def _current(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _metadata(frame: pd.DataFrame, stream: str, extracted: pd.Timestamp) -> pd.DataFrame:
+def _metadata(frame: pd.DataFrame, stream: str, extracted: pd.Timestamp | pd.Series) -> pd.DataFrame:
+    """Airbyte's columns on a stream's records; `extracted` is the sync time of all or of each (UTC)."""
     frame = frame.reset_index(drop=True).copy()
     frame["_airbyte_raw_id"] = [f"{stream}-{n:08d}" for n in range(len(frame))]
-    frame["_airbyte_extracted_at"] = extracted
+    extracted = pd.Series(extracted, index=frame.index) if isinstance(extracted, pd.Timestamp) else extracted
+    extracted = pd.to_datetime(pd.Series(list(extracted), index=frame.index))
+    frame["_airbyte_extracted_at"] = extracted if extracted.dt.tz else extracted.dt.tz_localize("UTC")
     frame["_airbyte_meta"] = '{"changes": [], "sync_id": 42}'
     frame["_airbyte_generation_id"] = 0
     return frame
@@ -48,7 +52,8 @@ def _user(login: object) -> str | None:
 
 def airbyte_tables(fivetran_tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The Fivetran fixture's tables re-landed as Airbyte's streams."""
-    extracted = pd.Timestamp("2026-02-01 04:00:00")
+    extracted = pd.Timestamp("2026-02-01 04:00:00", tz="UTC")  # the streams not about issues
+    clock = SyncClock("airbyte_github")
     logins = _current(fivetran_tables["user"], ["id"]).set_index("id")["login"]
     labels = _current(fivetran_tables["label"], ["id"]).set_index("id")["name"]
     repositories = _current(fivetran_tables["repository"], ["id"]).set_index("id")["full_name"]
@@ -66,24 +71,31 @@ def airbyte_tables(fivetran_tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.
                          for n, pr in zip(issue["number"], issue["pull_request"], strict=True)],
         "created_at": issue["created_at"], "updated_at": issue["updated_at"], "closed_at": issue["closed_at"],
     })
-    # a later sync extracts some issues again (unchanged): counted once
-    issues = pd.concat([_metadata(issues, "issues", extracted),
-                        _metadata(issues.iloc[::30], "issues-again", extracted + pd.Timedelta(hours=6))])
+    # an issue is extracted when Fivetran synced it (the same sync after the same change); a later sync extracts
+    # some issues again (unchanged): counted once
+    issue_extracted = issue["_fivetran_synced"]
+    issues = pd.concat([_metadata(issues, "issues", issue_extracted),
+                        _metadata(issues.iloc[::30], "issues-again",
+                                  issue_extracted.iloc[::30] + pd.Timedelta(hours=6))])
 
     events = []
-    for row in _current(fivetran_tables["issue_label_history"], ["issue_id", "label_id", "updated_at"]).itertuples():
+    for row in _current(fivetran_tables["issue_label_history"], ["issue_id", "label_id", "updated_at"]).rename(
+            columns={"_fivetran_synced": "synced"}).itertuples():
         if row.issue_id in issue_ref:
             events.append({"issue_id": row.issue_id, "event": "labeled" if row.labeled else "unlabeled",
                            "created_at": row.updated_at, "actor_id": row.actor_id,
                            "label": json.dumps({"name": labels[row.label_id], "color": "ededed"}),
-                           "rank": 1 if row.labeled else 0})
-    for row in _current(fivetran_tables["issue_closed_history"], ["issue_id", "updated_at", "closed"]).itertuples():
+                           "rank": 1 if row.labeled else 0, "extracted": row.synced})
+    for row in _current(fivetran_tables["issue_closed_history"], ["issue_id", "updated_at", "closed"]).rename(
+            columns={"_fivetran_synced": "synced"}).itertuples():
         events.append({"issue_id": row.issue_id, "event": "closed" if row.closed else "reopened",
-                       "created_at": row.updated_at, "actor_id": row.actor_id, "label": None, "rank": 2})
+                       "created_at": row.updated_at, "actor_id": row.actor_id, "label": None, "rank": 2,
+                       "extracted": row.synced})
     for n, row in enumerate(issue[~issue["pull_request"]].iloc[::7].itertuples(index=False)):
         kind = ("assigned", "renamed", "moved_columns_in_project")[n % 3]
         events.append({"issue_id": row.id, "event": kind, "created_at": row.created_at + pd.Timedelta(hours=5),
-                       "actor_id": row.user_id, "label": None, "rank": 3})
+                       "actor_id": row.user_id, "label": None, "rank": 3,
+                       "extracted": clock(row.created_at + pd.Timedelta(hours=5))})
     events = pd.DataFrame(events).sort_values(["created_at", "rank", "issue_id"]).reset_index(drop=True)
     issue_events = pd.DataFrame({
         "id": 30_000_000_000 + events.index * 7, "repository": events["issue_id"].map(repository_of),
@@ -91,9 +103,9 @@ def airbyte_tables(fivetran_tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.
         "created_at": events["created_at"], "issue": events["issue_id"].map(issue_ref),
         "label": events["label"], "commit_id": None,
     })
-    issue_events = pd.concat([_metadata(issue_events, "issue_events", extracted),
+    issue_events = pd.concat([_metadata(issue_events, "issue_events", events["extracted"]),
                               _metadata(issue_events.iloc[::40], "issue_events-again",
-                                        extracted + pd.Timedelta(hours=6))])
+                                        events["extracted"].iloc[::40] + pd.Timedelta(hours=6))])
 
     pr = _current(fivetran_tables["pull_request"], ["id"]).merge(
         issue.rename(columns={"id": "issue_id"}), on="issue_id")

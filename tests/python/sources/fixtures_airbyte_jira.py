@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from tests.python.sources.harness import SyncClock
+
 SOURCE = "jira"
 ADAPTER = "airbyte_jira"
 SCHEMA = "jira"
@@ -25,8 +27,11 @@ TEAM_MAP_RELATION = "flowmetrics_config.team_map"
 PROJECTS = {"web": ("WEB", "-0500"), "mobile": ("MOB", "+0100"), "platform": ("PLAT", "+0530")}
 PROJECT_IDS = {"WEB": "10100", "MOB": "10101", "PLAT": "10102"}
 RENAMED = ("Ready for QA", "QA Queue")  # (current name, the name the older histories and extraction hold)
-EXTRACTED_AT = pd.Timestamp("2026-06-01 04:00:00", tz="UTC")
-RESYNCED_EVERY = 10  # every n-th issue also has an older extraction
+EXTRACTED_AT = pd.Timestamp("2026-06-01 04:00:00", tz="UTC")  # the workflow statuses' sync
+# An issue is extracted a random sync delay after its last change (harness.SyncClock); every n-th issue also has an
+# older extraction, RESYNC_GAP before the latest.
+RESYNCED_EVERY = 10
+RESYNC_GAP = pd.Timedelta(days=3)
 
 
 def issue_id(ticket_id: str) -> str:
@@ -192,14 +197,16 @@ def issues(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         counters[project] = counters.get(project, 0) + 1
         keys[ticket.ticket_id] = f"{project}-{counters[project]}"
     history_ids = [20000]
+    clock = SyncClock("airbyte_jira")
     rows = []
     for _, ticket in tickets.iterrows():
         ticket_changes = by_ticket[ticket["ticket_id"]].reset_index(drop=True)
         histories = histories_of(ticket, ticket_changes, ids, history_ids, PROJECTS[ticket["team"]][1])
-        rows.append(issue_row(ticket, ticket_changes, histories, ids, EXTRACTED_AT, keys))
+        extracted = clock(max([pd.Timestamp(ticket["created_at"]), *ticket_changes["changed_at"]])).tz_localize("UTC")
+        rows.append(issue_row(ticket, ticket_changes, histories, ids, extracted, keys))
         if int(ticket["ticket_id"].split("-")[1]) % RESYNCED_EVERY == 0 and len(histories) > 1:
             older = histories[: len(histories) // 2]
-            rows.append(issue_row(ticket, ticket_changes, older, ids, EXTRACTED_AT - pd.Timedelta(days=3), keys))
+            rows.append(issue_row(ticket, ticket_changes, older, ids, extracted - RESYNC_GAP, keys))
     return pd.DataFrame(rows)
 
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from tests.python.sources.harness import SyncClock
+
 OWNER = "acme"
 REPOSITORIES = {"web": "web-app", "mobile": "mobile-api", "platform": "platform-api"}
 # The statuses of the demo's map that an issue's state names (var github_state_statuses of the build).
@@ -24,6 +26,9 @@ ISSUE_ID_BASE = 2_000_000_000
 PULL_REQUEST_ID_BASE = 3_000_000_000
 DEPLOYMENT_ID_BASE = 900_000_000
 SOURCE = "github"
+# A row about an issue is loaded a random sync delay after it was written (harness.SyncClock), an older re-synced copy
+# three days before its current one; the other tables load at one sync.
+RESYNC_GAP = pd.Timedelta(days=3)
 
 
 def build_vars(team_map_relation: str = "raw.github_team_map") -> dict:
@@ -138,6 +143,7 @@ def fivetran_tables(system: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.Da
     """The system's tables as Fivetran lands them, and the map contract ticket id → GitHub issue id."""
     ids = _Ids()
     synced = pd.Timestamp("2026-02-01 03:00:00")
+    clock = SyncClock("fivetran_github")
     tickets = system["tickets"].sort_values("created_at").reset_index(drop=True)
     changes = system["ticket_status_changes"]
     repo_ids = {name: 41_000_000 + n for n, name in enumerate(REPOSITORIES.values())}
@@ -158,7 +164,7 @@ def fivetran_tables(system: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.Da
         def label_event(at: pd.Timestamp, name: str, labeled: bool, actor: str, issue_id: int = issue_id,
                         on: set[str] = on) -> None:
             label_rows.append({"issue_id": issue_id, "label_id": ids.label(name), "updated_at": at,
-                               "labeled": labeled, "actor_id": ids.user(actor), "_fivetran_synced": synced})
+                               "labeled": labeled, "actor_id": ids.user(actor), "_fivetran_synced": clock(at)})
             (on.add if labeled else on.discard)(name)
 
         label_event(ticket.created_at, f"type: {ticket.ticket_type}", True, author)
@@ -171,7 +177,7 @@ def fivetran_tables(system: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.Da
             if change.to_status in (STATE_STATUSES["closed"], STATE_STATUSES["not_planned"]):
                 closed_rows.append({"issue_id": issue_id, "updated_at": change.changed_at, "closed": True,
                                     "actor_id": ids.user(change.changed_by), "commit_sha": None,
-                                    "_fivetran_synced": synced})
+                                    "_fivetran_synced": clock(change.changed_at)})
                 state, closed_at = "closed", change.changed_at
                 reason = "not_planned" if change.to_status == STATE_STATUSES["not_planned"] else "completed"
                 continue  # the status label stays on a closed issue: closed wins
@@ -180,27 +186,29 @@ def fivetran_tables(system: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.Da
                     label_event(change.changed_at, name, False, change.changed_by)
             if change.to_status != STATE_STATUSES["open"]:
                 label_event(change.changed_at, f"status: {change.to_status}", True, change.changed_by)
-        current_labels += [{"issue_id": issue_id, "label_id": ids.label(name), "_fivetran_synced": synced}
+        last_at = history["changed_at"].max() if len(history) else ticket.created_at
+        current_labels += [{"issue_id": issue_id, "label_id": ids.label(name), "_fivetran_synced": clock(last_at)}
                            for name in sorted(on)]
         issue_rows.append({
             "id": issue_id, "number": numbers[ticket.ticket_id], "repository_id": repo_ids[repository],
             "title": ticket.title, "body": f"Tracked in {OWNER}/{repository}.", "state": state,
             "state_reason": reason, "pull_request": False, "user_id": ids.user(author), "locked": False,
             "milestone_id": None, "created_at": ticket.created_at, "closed_at": closed_at,
-            "updated_at": closed_at or ticket.created_at, "_fivetran_synced": synced, "_fivetran_deleted": False,
+            "updated_at": closed_at or ticket.created_at, "_fivetran_synced": clock(last_at),
+            "_fivetran_deleted": False,
         })
 
     # re-synced duplicates: an older sync of some issues (stale title) and of some label history rows
     for row in issue_rows[::25]:
-        issue_rows.append({**row, "title": "stale title", "_fivetran_synced": synced - pd.Timedelta(days=3)})
-    label_rows += [{**row, "_fivetran_synced": synced - pd.Timedelta(days=3)} for row in label_rows[::10]]
+        issue_rows.append({**row, "title": "stale title", "_fivetran_synced": row["_fivetran_synced"] - RESYNC_GAP})
+    label_rows += [{**row, "_fivetran_synced": row["_fivetran_synced"] - RESYNC_GAP} for row in label_rows[::10]]
     # a deleted issue with a status history of its own
     deleted = ISSUE_ID_BASE - 1
     issue_rows.append({**issue_rows[0], "id": deleted, "number": 999, "title": "Deleted issue",
-                       "_fivetran_deleted": True})
+                       "_fivetran_deleted": True, "_fivetran_synced": clock(tickets["created_at"].max())})
     label_rows.append({"issue_id": deleted, "label_id": ids.label("status: In Progress"),
                        "updated_at": tickets["created_at"].max(), "labeled": True,
-                       "actor_id": ids.user("triage-bot"), "_fivetran_synced": synced})
+                       "actor_id": ids.user("triage-bot"), "_fivetran_synced": clock(tickets["created_at"].max())})
 
     pr_tables = _pull_requests_and_deployments(system, issue_ids, numbers, repo_ids, ids, synced)
     label_names = sorted(ids.labels, key=ids.labels.get)

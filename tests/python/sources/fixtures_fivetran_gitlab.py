@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from tests.python.sources.harness import SyncClock
+
 SCHEMA = "gitlab"
 SOURCE = {"name": "gitlab", "adapter": "fivetran_gitlab", "schema": SCHEMA}
 PREFIX = "workflow::"
@@ -27,6 +29,9 @@ DOCS_PROJECT = 199  # a project without deployments: its merged requests ship no
 ISSUE_BASE, DEPLOY_BASE, GONE_ISSUE = 5000, 9000, 4999
 SYNCED = pd.Timestamp("2026-03-01 02:00:00")
 EARLIER_SYNC = pd.Timestamp("2026-02-20 02:00:00")
+# A row about an issue is loaded a random sync delay after it was written (harness.SyncClock), an older re-synced copy
+# three days before its current one; the other tables load at SYNCED.
+RESYNC_GAP = pd.Timedelta(days=3)
 
 
 def issue_ids(system: Mapping[str, pd.DataFrame]) -> dict[str, int]:
@@ -96,6 +101,7 @@ class _Events:
         self.state: list[dict] = []
         self.label: list[dict] = []
         self.next_id = 70000
+        self.clock = SyncClock("fivetran_gitlab:events")
 
     def _id(self) -> int:
         self.next_id += 1
@@ -103,13 +109,14 @@ class _Events:
 
     def state_event(self, resource: int, at: pd.Timestamp, state: str, user: int, kind: str = "Issue") -> None:
         self.state.append({"id": self._id(), "resource_type": kind, "resource_id": resource, "user_id": user,
-                           "state": state, "created_at": at, "_fivetran_deleted": False, "_fivetran_synced": SYNCED})
+                           "state": state, "created_at": at, "_fivetran_deleted": False,
+                           "_fivetran_synced": self.clock(at)})
 
     def label_event(self, resource: int, at: pd.Timestamp, label: int, action: str, user: int,
                     kind: str = "Issue") -> None:
         self.label.append({"id": self._id(), "resource_type": kind, "resource_id": resource, "label_id": label,
                            "action": action, "user_id": user, "created_at": at, "_fivetran_deleted": False,
-                           "_fivetran_synced": SYNCED})
+                           "_fivetran_synced": self.clock(at)})
 
 
 def _references(iids: list[int], decoys: list[int], n: int) -> tuple[str, str]:
@@ -162,6 +169,7 @@ def gitlab_tables(system: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     counters = dict.fromkeys(PROJECT_IDS, 0)
     issue_rows = []
     events = _Events()
+    clock = SyncClock("fivetran_gitlab:issues")
     by_ticket = dict(tuple(changes.groupby("ticket_id", sort=False)))
     for n, ticket in tickets.iterrows():
         tid, path = ticket["ticket_id"], ticket["team"]
@@ -201,19 +209,22 @@ def gitlab_tables(system: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
             "description": f"Work item {tid}", "state": "closed" if closed else "opened", "author_id": author,
             "created_at": ticket["created_at"], "updated_at": last["changed_at"],
             "closed_at": last["changed_at"] if closed else pd.NaT,
-            "_fivetran_deleted": False, "_fivetran_synced": SYNCED,
+            "_fivetran_deleted": False, "_fivetran_synced": clock(last["changed_at"]),
         })
 
     # Noise: a deleted issue with its events, a deleted state event, re-synced duplicates, merge request events.
-    gone = {**issue_rows[0], "id": GONE_ISSUE, "iid": 9999, "title": "deleted issue", "_fivetran_deleted": True}
+    gone = {**issue_rows[0], "id": GONE_ISSUE, "iid": 9999, "title": "deleted issue", "_fivetran_deleted": True,
+            "_fivetran_synced": issue_rows[0]["_fivetran_synced"] + pd.Timedelta(days=2)}
     issue_rows.append(gone)
     events.state_event(GONE_ISSUE, gone["created_at"] + pd.Timedelta(hours=2), "closed", author)
     events.state_event(ids[tickets["ticket_id"].iloc[3]], tickets["created_at"].iloc[3] + pd.Timedelta(minutes=1),
                        "closed", author)
-    events.state[-1]["_fivetran_deleted"] = True
-    events.state.append({**events.state[0], "_fivetran_synced": EARLIER_SYNC})
-    events.label.append({**events.label[0], "_fivetran_synced": EARLIER_SYNC})
-    issue_rows.append({**issue_rows[2], "title": "an older title", "_fivetran_synced": EARLIER_SYNC})
+    events.state[-1].update(_fivetran_deleted=True,
+                            _fivetran_synced=events.state[-1]["_fivetran_synced"] + pd.Timedelta(days=1))
+    events.state.append({**events.state[0], "_fivetran_synced": events.state[0]["_fivetran_synced"] - RESYNC_GAP})
+    events.label.append({**events.label[0], "_fivetran_synced": events.label[0]["_fivetran_synced"] - RESYNC_GAP})
+    issue_rows.append({**issue_rows[2], "title": "an older title",
+                       "_fivetran_synced": issue_rows[2]["_fivetran_synced"] - RESYNC_GAP})
 
     merge_requests, deployments = _requests_and_deployments(system, iid_of, user_id, events)
 

@@ -13,11 +13,14 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from tests.python.sources.harness import SyncClock
+
 SCHEMA = "jira"
 SOURCE = "jira"
 ISSUE_ID_BASE = 10000  # contract ticket FM-<n> has the Jira id 10000 + n
 STATUS_ID_BASE = 10100
-SYNCED_AT = pd.Timestamp("2026-03-01 02:00:00")
+SYNCED_AT = pd.Timestamp("2026-03-01 02:00:00")  # the lookup tables' sync; a row about an issue is loaded
+# a random sync delay after it was written (harness.SyncClock)
 DELETED_ISSUE_ID = 99001
 # Jira's fixed status category ids (the connector lands id and name only)
 CATEGORIES = {1: "No Category", 2: "To Do", 3: "Done", 4: "In Progress"}
@@ -58,6 +61,7 @@ def jira_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     status_map = frames["status_map"]
     status_ids = _status_ids(status_map, changes)
     teams = _teams(tickets)
+    clock = SyncClock("fivetran_jira")
     types = {name: 1 + position for position, name in enumerate(sorted(tickets["ticket_type"].unique()))}
     first_order = int(status_map["stage_order"].min())
     kinds = {row.raw_status: (row.stage_kind, int(row.stage_order)) for row in status_map.itertuples()}
@@ -91,10 +95,12 @@ def jira_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     ordered = changes.sort_values(["ticket_id", "changed_at", "change_id"], kind="stable")
     last_status = ordered.groupby("ticket_id")["to_status"].last()
     ids = tickets["ticket_id"].map(issue_id).astype("int64")
+    # an issue row is synced after the issue's last change
+    updated = tickets["ticket_id"].map(ordered.groupby("ticket_id")["changed_at"].max()).fillna(tickets["created_at"])
     issue = pd.DataFrame({
         "id": ids,
         "_fivetran_deleted": False,
-        "_fivetran_synced": SYNCED_AT,
+        "_fivetran_synced": clock.rows(updated).astype("datetime64[us]"),
         "assignee": None,
         "created": tickets["created_at"].astype("datetime64[us]"),
         "creator": None,
@@ -107,36 +113,43 @@ def jira_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         "resolved": pd.NaT,
         "status": tickets["ticket_id"].map(lambda t: status_ids.get(last_status.get(t))).astype("Int64"),
         "summary": tickets["title"],
-        "updated": SYNCED_AT,
+        "updated": updated.astype("datetime64[us]"),
     })
     issue.loc[tickets["ticket_id"] == COMPONENT_TICKET, "project"] = 99
     # an older sync's copy of an issue, with the summary it had then: the latest sync wins
-    stale = issue.iloc[[0]].assign(_fivetran_synced=SYNCED_AT - pd.Timedelta(days=3), summary="draft title")
-    # an issue deleted in Jira after its changes were synced: it and its history are dropped
-    deleted = issue.iloc[[1]].assign(id=DELETED_ISSUE_ID, key="WEB-99001", _fivetran_deleted=True)
+    stale = issue.iloc[[0]].assign(_fivetran_synced=lambda f: f["_fivetran_synced"] - pd.Timedelta(days=3),
+                                   summary="draft title")
+    # an issue deleted in Jira a day after its one change was synced: it and its history are dropped
+    deleted_at = SYNCED_AT - pd.Timedelta(days=5)
+    deleted = issue.iloc[[1]].assign(id=DELETED_ISSUE_ID, key="WEB-99001", _fivetran_deleted=True,
+                                     _fivetran_synced=clock(deleted_at + pd.Timedelta(days=1)))
     issue = pd.concat([issue, stale, deleted], ignore_index=True)
 
     # the status rows in the order Jira wrote them (the contract's change order); one instant's rows keep it
-    # through the write time Fivetran stamps
-    ordinal = ordered.groupby("ticket_id").cumcount()
+    # through the write time Fivetran stamps (one sync, a millisecond apart)
+    instant = [ordered["ticket_id"], ordered["changed_at"]]
+    synced = clock.rows(ordered["changed_at"]).groupby(instant).transform("min")
+    ordinal = ordered.groupby(instant).cumcount()
     status_rows = pd.DataFrame({
         "field_id": "status",
         "issue_id": ordered["ticket_id"].map(issue_id).astype("int64"),
         "time": ordered["changed_at"].astype("datetime64[us]"),
-        "_fivetran_synced": SYNCED_AT + pd.to_timedelta(ordinal.to_numpy(), unit="ms"),
+        "_fivetran_synced": (synced + pd.to_timedelta(ordinal, unit="ms")).astype("datetime64[us]"),
         "value": ordered["to_status"].map(status_ids).astype(str),
     })
     other_rows = pd.concat([
         pd.DataFrame({"field_id": "summary", "issue_id": ids, "time": tickets["created_at"].astype("datetime64[us]"),
-                      "_fivetran_synced": SYNCED_AT, "value": tickets["title"]}),
+                      "_fivetran_synced": clock.rows(tickets["created_at"]).astype("datetime64[us]"),
+                      "value": tickets["title"]}),
         pd.DataFrame({"field_id": "assignee", "issue_id": ordered["ticket_id"].map(issue_id).astype("int64"),
-                      "time": ordered["changed_at"].astype("datetime64[us]"), "_fivetran_synced": SYNCED_AT,
+                      "time": ordered["changed_at"].astype("datetime64[us]"),
+                      "_fivetran_synced": clock.rows(ordered["changed_at"]).astype("datetime64[us]"),
                       "value": ordered["changed_by"]}),
     ], ignore_index=True)
-    resynced = status_rows.iloc[[5]].assign(_fivetran_synced=SYNCED_AT + pd.Timedelta(days=1))
+    resynced = status_rows.iloc[[5]].assign(_fivetran_synced=lambda f: f["_fivetran_synced"] + pd.Timedelta(days=1))
     deleted_history = pd.DataFrame({
-        "field_id": "status", "issue_id": DELETED_ISSUE_ID, "time": [SYNCED_AT - pd.Timedelta(days=5)],
-        "_fivetran_synced": SYNCED_AT, "value": [str(status_ids["In Progress"])],
+        "field_id": "status", "issue_id": DELETED_ISSUE_ID, "time": [deleted_at],
+        "_fivetran_synced": [clock(deleted_at)], "value": [str(status_ids["In Progress"])],
     })
     issue_field_history = pd.concat([status_rows, other_rows, resynced, deleted_history], ignore_index=True)
     issue_field_history = issue_field_history[["field_id", "issue_id", "time", "_fivetran_synced", "value"]]
@@ -147,7 +160,7 @@ def jira_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     issue_multiselect_history = pd.DataFrame({
         "_fivetran_id": [f"ms-{n}" for n in range(6)],
         "time": [first_seen, later, later, first_seen, later, first_seen],
-        "_fivetran_synced": SYNCED_AT,
+        "_fivetran_synced": [clock(at) for at in [first_seen, later, later, first_seen, later, first_seen]],
         "field_id": ["labels", "labels", "components", "labels", "components", "components"],
         "issue_id": [label_id, label_id, label_id, component_id, component_id, component_id],
         # the label ticket's labels were replaced (`old-squad` is no longer current); the component ticket has a

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from tests.python.sources.harness import SyncClock
+
 SCHEMA = "linear"
 SOURCE = {"name": "linear", "adapter": "fivetran_linear", "schema": SCHEMA}
 
@@ -36,8 +38,9 @@ TEAM_KEYS: dict[str, str] = {"web": "WEB", "mobile": "MOB", "platform": "PLAT"}
 LABELS = ("frontend", "backend", "tech-debt", "customer")
 UNMOVED, UNMOVED_AT = "FM-9001", pd.Timestamp("2026-01-20 09:00:00")
 
-SYNCED = pd.Timestamp("2026-03-01 02:00:00")
-EARLIER_SYNC = pd.Timestamp("2026-02-20 02:00:00")
+SYNCED = pd.Timestamp("2026-03-01 02:00:00")  # the lookup tables' sync; a row about an issue is loaded a random sync
+# delay after it was written (harness.SyncClock), an older re-synced copy three days before its current one
+RESYNC_GAP = pd.Timedelta(days=3)
 NAMESPACE = uuid.UUID("6f1c1f64-1b1e-4c55-9d0e-4c1a2b3c4d5e")
 
 
@@ -86,6 +89,7 @@ def linear_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     tickets = frames["tickets"].reset_index(drop=True)
     changes = frames["ticket_status_changes"].sort_values(["ticket_id", "changed_at", "change_id"])
     key_to_team = {key: team for team, key in TEAM_KEYS.items()}
+    clock = SyncClock("fivetran_linear")
 
     people = sorted(set(changes["changed_by"].dropna()))
     user_id = {person: linear_id("user", person) for person in people}
@@ -152,15 +156,15 @@ def linear_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
             "completed_at": final_at if current == "Done" else None,
             "canceled_at": final_at if current == "Won't Do" else None,
             "archived_at": final_at + pd.Timedelta(days=30) if archived else None,
-            "_fivetran_deleted": False, "_fivetran_synced": SYNCED,
+            "_fivetran_deleted": False, "_fivetran_synced": clock(final_at),
         })
         if position % 2:
             issue_label_rows.append({"issue_id": native_ticket_id(tid),
                                      "label_id": linear_id("label", LABELS[position % 4]),
-                                     "_fivetran_deleted": False, "_fivetran_synced": SYNCED})
+                                     "_fivetran_deleted": False, "_fivetran_synced": clock(ticket["created_at"])})
         if position % 7 == 0:  # a label removed later: a soft-deleted row
             issue_label_rows.append({"issue_id": native_ticket_id(tid), "label_id": linear_id("label", "customer"),
-                                     "_fivetran_deleted": True, "_fivetran_synced": SYNCED})
+                                     "_fivetran_deleted": True, "_fivetran_synced": clock(final_at)})
 
     records_creation = {tid for n, tid in enumerate(tickets["ticket_id"]) if n % 10 == 5}
     team_of = dict(zip(tickets["ticket_id"], tickets["team"], strict=True))
@@ -179,7 +183,7 @@ def linear_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
             "to_state_id": None if reassignment else state_id[(key, change.to_status)],
             "from_assignee_id": None, "to_assignee_id": user_id[change.changed_by] if bundled else None,
             "from_priority": None, "to_priority": None,
-            "_fivetran_deleted": False, "_fivetran_synced": SYNCED,
+            "_fivetran_deleted": False, "_fivetran_synced": clock(change.changed_at),
         })
         if n % 4 == 0:  # another field changed a little later: not a state change
             history_rows.append({
@@ -189,24 +193,28 @@ def linear_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
                 "updated_at": change.changed_at + pd.Timedelta(seconds=7), "actor_id": user_id[change.changed_by],
                 "from_state_id": None, "to_state_id": None,
                 "from_assignee_id": None, "to_assignee_id": None, "from_priority": 3, "to_priority": 1,
-                "_fivetran_deleted": False, "_fivetran_synced": SYNCED,
+                "_fivetran_deleted": False, "_fivetran_synced": clock(change.changed_at + pd.Timedelta(seconds=7)),
             })
 
     # Re-synced duplicates: an older version of a history row and of an issue (its old title must not win).
-    history_rows.append({**history_rows[3], "_fivetran_synced": EARLIER_SYNC})
-    issue_rows.append({**issue_rows[5], "title": "an older title", "_fivetran_synced": EARLIER_SYNC})
+    history_rows.append({**history_rows[3], "_fivetran_synced": history_rows[3]["_fivetran_synced"] - RESYNC_GAP})
+    issue_rows.append({**issue_rows[5], "title": "an older title",
+                       "_fivetran_synced": issue_rows[5]["_fivetran_synced"] - RESYNC_GAP})
     # A state change soft-deleted at the source (a history row of a change that no longer exists).
     victim = issue_rows[8]
     history_rows.append({
         **history_rows[0], "id": linear_id("history", "deleted-change"), "issue_id": victim["id"],
         "created_at": victim["created_at"] + pd.Timedelta(hours=1), "_fivetran_deleted": True,
+        "_fivetran_synced": clock(victim["created_at"] + pd.Timedelta(days=1)),
     })
     # An issue deleted in Linear, with its history: neither may reach the marts.
     gone = linear_id("issue", "gone")
     deleted_issue = {**issue_rows[0], "id": gone, "identifier": "WEB-99999", "number": 99999,
-                     "title": "deleted issue", "_fivetran_deleted": True}
+                     "title": "deleted issue", "_fivetran_deleted": True,
+                     "_fivetran_synced": issue_rows[0]["_fivetran_synced"] + pd.Timedelta(days=2)}
     issue_rows.append(deleted_issue)
-    issue_rows.append({**deleted_issue, "_fivetran_deleted": False, "_fivetran_synced": EARLIER_SYNC})
+    issue_rows.append({**deleted_issue, "_fivetran_deleted": False,
+                       "_fivetran_synced": deleted_issue["_fivetran_synced"] - RESYNC_GAP})
     history_rows.append({**history_rows[1], "id": linear_id("history", "gone"), "issue_id": gone})
 
     issue = pd.DataFrame(issue_rows)

@@ -9,10 +9,13 @@ for row with the harness every engine check uses.
 from __future__ import annotations
 
 import json
+import shutil
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from tests.harness.compare import differences
@@ -128,3 +131,74 @@ def assert_same_facts(contract: Path, connector: Path, map_id: Callable[[str, st
     assert not problems, json.dumps(problems, indent=1, default=str)[:4000]
     for relation in found:
         assert len(read(connector, relation)), f"{relation} is empty: the comparison would prove nothing"
+
+
+LONGEST_SYNC_DELAY = pd.Timedelta(hours=6)
+
+
+class SyncClock:
+    """When a connector loads a fixture's rows: a row written at an event's time is loaded after a random sync delay
+    (one minute to LONGEST_SYNC_DELAY, to the microsecond, so no two rows share a load time), drawn from a generator
+    seeded by `name`: a fixture is the same on every run."""
+
+    def __init__(self, name: str) -> None:
+        self._rng = np.random.default_rng(zlib.crc32(name.encode()))
+        self._most = int(LONGEST_SYNC_DELAY / pd.Timedelta(microseconds=1))
+
+    def __call__(self, at: object) -> pd.Timestamp:
+        """The load time of one row written at `at`."""
+        return pd.Timestamp(at) + pd.Timedelta(microseconds=int(self._rng.integers(60_000_000, self._most)))
+
+    def rows(self, at: pd.Series) -> pd.Series:
+        """The load times of rows written at `at` (same index)."""
+        delays = self._rng.integers(60_000_000, self._most, size=len(at))
+        return pd.to_datetime(at) + pd.Series(pd.to_timedelta(delays, unit="us"), index=at.index)
+
+
+def utc_naive(values: pd.Series) -> pd.Series:
+    """Timestamps as the warehouse's UTC without time zone (an aware series converted, a naive one kept)."""
+    values = pd.to_datetime(pd.Series(values))
+    if values.dt.tz is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values.astype("datetime64[us]")
+
+
+def latest_loads(tickets: Iterable[object], *rows: tuple[pd.Series, pd.Series]) -> pd.Series:
+    """What an adapter's stg_<adapter>__ticket_loads must hold, computed from the landed frames: per ticket of
+    `tickets` (native id, as text), the latest load time over the raw rows given as (ticket id, load time) columns."""
+    ids = pd.concat([pd.Series(ticket_ids).astype(str) for ticket_ids, _ in rows], ignore_index=True)
+    loads = pd.concat([utc_naive(loaded) for _, loaded in rows], ignore_index=True)
+    latest = loads.groupby(ids).max()
+    return latest[latest.index.isin({str(ticket) for ticket in tickets})].sort_index()
+
+
+def ticket_loads(warehouse: Path, adapter: str) -> pd.Series:
+    """An adapter's stg_<adapter>__ticket_loads as loaded_at by ticket_id (its ids checked unique)."""
+    loads = read(warehouse, f"stg_{adapter}__ticket_loads")
+    assert loads["ticket_id"].is_unique, loads[loads["ticket_id"].duplicated()].head()
+    return utc_naive(loads.set_index("ticket_id")["loaded_at"]).sort_index()
+
+
+def assert_ticket_loads(warehouse: Path, adapter: str, expected: pd.Series, deleted: Iterable[str] = ()) -> None:
+    """stg_<adapter>__ticket_loads holds one row per ticket of stg_<adapter>__tickets plus the tickets deleted at the
+    source, each with the latest load time of its raw rows (`expected`, from latest_loads); the fixture's load times
+    are distinct enough that a wrong row or a wrong table read shows."""
+    actual = ticket_loads(warehouse, adapter)
+    staged = set(read(warehouse, f"stg_{adapter}__tickets")["ticket_id"].astype(str))
+    deleted = set(deleted)
+    assert not staged & deleted, sorted(staged & deleted)
+    assert set(actual.index) == staged | deleted, sorted(set(actual.index) ^ (staged | deleted))[:10]
+    assert expected.nunique() > len(expected) // 2, "the fixture must give the tickets distinct load times"
+    different = actual.index[actual != expected.reindex(actual.index)]
+    assert different.empty, pd.DataFrame({"actual": actual, "expected": expected}).loc[different].head(10)
+
+
+def loads_after(warehouse: Path, workdir: Path, adapter: str, *statements: tuple[str, list[object]]) -> pd.Series:
+    """stg_<adapter>__ticket_loads on a copy of a built warehouse after the statements changed its landed tables (as
+    a later sync would): the staged view reads them, no rebuild needed."""
+    copy = workdir / f"{adapter}-loads-{len(list(workdir.glob(f'{adapter}-loads-*')))}.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        for sql, params in statements:
+            con.execute(sql, params)
+    return ticket_loads(copy, adapter)

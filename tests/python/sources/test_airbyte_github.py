@@ -12,7 +12,18 @@ import pytest
 
 from tests.python.sources import fixtures_airbyte_github as ab
 from tests.python.sources import fixtures_fivetran_github as fx
-from tests.python.sources.harness import assert_same_facts, build, contract_warehouse, demo_frames, land, read
+from tests.python.sources.harness import (
+    assert_same_facts,
+    assert_ticket_loads,
+    build,
+    contract_warehouse,
+    demo_frames,
+    land,
+    latest_loads,
+    loads_after,
+    read,
+    ticket_loads,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -81,3 +92,28 @@ def test_re_extracted_records_and_other_events_are_ignored(connector: Path, syst
     assert changes["change_id"].is_unique
     assert len(changes) == len(system["ticket_status_changes"])  # assigned, renamed, card moves change nothing
     assert len(read(connector, "stg_deploys__deploys")) == len(system["deploys"])  # a running deployment is not
+
+
+def test_each_issue_was_loaded_when_it_or_one_of_its_events_was_last_extracted(
+        connector: Path, landed: tuple[dict[str, pd.DataFrame], dict[str, int]]) -> None:
+    issues, events = landed[0]["issues"], landed[0]["issue_events"]
+    event_issues = events["issue"].map(lambda issue: json.loads(issue)["id"])
+    expected = latest_loads(issues.loc[issues["pull_request"].isna(), "id"],
+                            (issues["id"], issues["_airbyte_extracted_at"]),
+                            (event_issues, events["_airbyte_extracted_at"]))
+    assert_ticket_loads(connector, "airbyte_github", expected)
+
+
+def test_an_event_extracted_again_is_loaded_then_and_no_other_issue_moves(
+        connector: Path, landed: tuple[dict[str, pd.DataFrame], dict[str, int]], tmp_path: Path) -> None:
+    """GitHub forgets deleted records and Airbyte reports no deletions: what reaches the warehouse is a record
+    extracted again, which moves its issue's load time and no other's."""
+    before = ticket_loads(connector, "airbyte_github")
+    issue = str(list(landed[1].values())[7])
+    extracted_at = before.max() + pd.Timedelta(hours=20)
+    after = loads_after(connector, tmp_path, "airbyte_github", (
+        "insert into github.issue_events select * replace (? as _airbyte_extracted_at, 'again' as _airbyte_raw_id) "
+        "from github.issue_events where json_extract_string(issue, '$.id') = ? limit 1",
+        [extracted_at.tz_localize("UTC"), issue]))
+    assert after[issue] == extracted_at > before[issue]
+    assert after.drop(issue).equals(before.drop(issue))

@@ -12,7 +12,18 @@ import pytest
 
 from tests.python.nightly import test_postgres as postgres_cluster
 from tests.python.sources import fixtures_airbyte_jira as fx
-from tests.python.sources.harness import assert_same_facts, build, contract_warehouse, demo_frames, land, read
+from tests.python.sources.harness import (
+    assert_same_facts,
+    assert_ticket_loads,
+    build,
+    contract_warehouse,
+    demo_frames,
+    land,
+    latest_loads,
+    loads_after,
+    read,
+    ticket_loads,
+)
 
 # Columns the connector build cannot match, each for a reason of the source: Jira's key is `WEB-12` where the
 # contract's is its ticket id; Jira has no requester, experiment or AI-assistance field; the change that entered a
@@ -264,7 +275,8 @@ def test_the_staged_relations_are_the_same_on_postgres(connector, postgres, tmp_
     con = PostgresConnection(postgres)
     try:
         for relation in ("stg_airbyte_jira__tickets", "stg_airbyte_jira__ticket_status_changes",
-                         "stg_airbyte_jira__statuses", "stg_airbyte_jira__ticket_attributes"):
+                         "stg_airbyte_jira__statuses", "stg_airbyte_jira__ticket_attributes",
+                         "stg_airbyte_jira__ticket_loads"):
             expected = read(warehouse, relation)
             actual = con.query_df(f"select * from analytics.{relation}")[list(expected.columns)]
             as_text = [frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
@@ -273,3 +285,25 @@ def test_the_staged_relations_are_the_same_on_postgres(connector, postgres, tmp_
             pd.testing.assert_frame_equal(*as_text, obj=relation)
     finally:
         con.close()
+
+
+def test_each_issue_was_loaded_when_it_was_last_extracted(connector) -> None:
+    warehouse, tables = connector
+    issues = tables[fx.SCHEMA]["issues"]
+    expected = latest_loads(issues["id"], (issues["id"], issues["_airbyte_extracted_at"]))
+    assert_ticket_loads(warehouse, "airbyte_jira", expected)
+
+
+def test_an_issue_extracted_again_is_loaded_then_and_no_other_issue_moves(connector, tmp_path: Path) -> None:
+    """Airbyte's Jira source reports no deletions: a change to an issue (a move, an edit, a history gone) reaches the
+    warehouse as a new extraction of its record, which moves that issue's load time and no other's."""
+    warehouse, tables = connector
+    before = ticket_loads(warehouse, "airbyte_jira")
+    issue = tables[fx.SCHEMA]["issues"]["id"].iloc[7]
+    extracted_at = before.max() + pd.Timedelta(hours=20)
+    after = loads_after(warehouse, tmp_path, "airbyte_jira", (
+        "insert into jira.issues select * replace (? as _airbyte_extracted_at, 'again' as _airbyte_raw_id) "
+        "from jira.issues where id = ? order by _airbyte_extracted_at desc limit 1",
+        [extracted_at.tz_localize("UTC"), issue]))
+    assert after[issue] == extracted_at > before[issue]
+    assert after.drop(issue).equals(before.drop(issue))

@@ -12,7 +12,18 @@ import pandas as pd
 import pytest
 
 from tests.python.sources import fixtures_fivetran_github as fx
-from tests.python.sources.harness import assert_same_facts, build, contract_warehouse, demo_frames, land, read
+from tests.python.sources.harness import (
+    assert_same_facts,
+    assert_ticket_loads,
+    build,
+    contract_warehouse,
+    demo_frames,
+    land,
+    latest_loads,
+    loads_after,
+    read,
+    ticket_loads,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -211,3 +222,30 @@ def test_a_table_the_connector_did_not_land_is_refused_by_name(tmp_path) -> None
         dbt_compile_inline(sql, tmp_path, None, *configured)
     # not configured (the linter compiles every adapter): no tables needed
     assert "deployment" in dbt_compile_inline(sql, tmp_path, None)
+
+
+def test_each_issue_was_loaded_when_its_latest_raw_row_was(
+        connector: Path, landed: tuple[dict[str, pd.DataFrame], dict[str, int]]) -> None:
+    tables = landed[0]
+    issue = tables["issue"]
+    issues = issue[~issue["pull_request"].astype(bool)]
+    expected = latest_loads(issues["id"], *((tables[name]["id" if name == "issue" else "issue_id"],
+                                             tables[name]["_fivetran_synced"])
+                                            for name in ("issue", "issue_closed_history", "issue_label_history",
+                                                         "issue_label")))
+    # the issue deleted in GitHub keeps its row: its deletion was a load
+    deleted = {str(row) for row in issues.loc[issues["_fivetran_deleted"].astype(bool), "id"]}
+    assert deleted
+    assert_ticket_loads(connector, "fivetran_github", expected, deleted=deleted)
+
+
+def test_an_issue_deleted_by_a_later_sync_is_loaded_then_and_no_other_issue_moves(
+        connector: Path, landed: tuple[dict[str, pd.DataFrame], dict[str, int]], tmp_path: Path) -> None:
+    before = ticket_loads(connector, "fivetran_github")
+    issue = str(list(landed[1].values())[7])
+    deleted_at = before.max() + pd.Timedelta(hours=20)
+    after = loads_after(connector, tmp_path, "fivetran_github", (
+        "update github.issue set _fivetran_deleted = true, _fivetran_synced = ? where id = ?",
+        [deleted_at, int(issue)]))
+    assert after[issue] == deleted_at > before[issue]
+    assert after.drop(issue).equals(before.drop(issue))

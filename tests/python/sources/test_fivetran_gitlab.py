@@ -15,10 +15,14 @@ import pytest
 from tests.python.sources import fixtures_fivetran_gitlab as gitlab
 from tests.python.sources.harness import (
     assert_same_facts,
+    assert_ticket_loads,
     connector_warehouse,
     contract_warehouse,
     demo_frames,
     land,
+    latest_loads,
+    loads_after,
+    ticket_loads,
 )
 
 
@@ -174,3 +178,30 @@ def test_the_status_label_prefix_is_a_var(other_prefix: Path) -> None:
     assert set(changes["to_status"]) == {"Open", "Closed"}
     statuses = query(other_prefix, "select raw_status from main.stg_fivetran_gitlab__statuses")
     assert set(statuses["raw_status"]) == {"Open", "Closed"}
+
+
+def test_each_issue_was_loaded_when_its_latest_raw_row_was(connector: Path,
+                                                           landed: dict[str, dict[str, pd.DataFrame]]) -> None:
+    tables = landed[gitlab.SCHEMA]
+    issue = tables["issue"]
+    events = [tables[name].query("resource_type == 'Issue'") for name in ("resource_state_event",
+                                                                           "resource_label_event")]
+    expected = latest_loads(issue["id"], (issue["id"], issue["_fivetran_synced"]),
+                            *((frame["resource_id"], frame["_fivetran_synced"]) for frame in events))
+    # soft-deleted rows count: the deleted issue keeps its row, its deletion was a load
+    assert_ticket_loads(connector, "fivetran_gitlab", expected, deleted={str(gitlab.GONE_ISSUE)})
+
+
+def test_a_state_event_soft_deleted_by_a_later_sync_moves_its_issue_and_no_other(
+        connector: Path, landed: dict[str, dict[str, pd.DataFrame]], tmp_path: Path) -> None:
+    before = ticket_loads(connector, "fivetran_gitlab")
+    events = landed[gitlab.SCHEMA]["resource_state_event"]
+    event = events[(events["resource_type"] == "Issue") & ~events["_fivetran_deleted"]
+                   & (events["resource_id"] != gitlab.GONE_ISSUE) & ~events["id"].duplicated(keep=False)].iloc[10]
+    issue = str(event["resource_id"])
+    deleted_at = before.max() + pd.Timedelta(hours=20)
+    after = loads_after(connector, tmp_path, "fivetran_gitlab", (
+        "update gitlab.resource_state_event set _fivetran_deleted = true, _fivetran_synced = ? where id = ?",
+        [deleted_at, int(event["id"])]))
+    assert after[issue] == deleted_at > before[issue]
+    assert after.drop(issue).equals(before.drop(issue))

@@ -16,7 +16,18 @@ import pytest
 
 from tests.harness.compare import differences
 from tests.python.sources import fixtures_fivetran_jira as fx
-from tests.python.sources.harness import assert_same_facts, build, contract_warehouse, demo_frames, land, read
+from tests.python.sources.harness import (
+    assert_same_facts,
+    assert_ticket_loads,
+    build,
+    contract_warehouse,
+    demo_frames,
+    land,
+    latest_loads,
+    loads_after,
+    read,
+    ticket_loads,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -280,3 +291,26 @@ def test_change_ids_survive_a_later_sync(connector: Path, work: Path):
     after = set(query(warehouse, changes)["change_id"])
     assert before < after and len(after - before) == 1
     assert (after - before).pop().startswith(f"{issue}:{older}")
+
+
+def test_each_issue_was_loaded_when_its_latest_raw_row_was(frames: dict[str, pd.DataFrame], connector: Path):
+    tables = fx.jira_tables(frames)
+    issue, history, multiselect = (tables[name] for name in ("issue", "issue_field_history",
+                                                             "issue_multiselect_history"))
+    expected = latest_loads(issue["id"], (issue["id"], issue["_fivetran_synced"]),
+                            (history["issue_id"], history["_fivetran_synced"]),
+                            (multiselect["issue_id"], multiselect["_fivetran_synced"]))
+    # the issue deleted in Jira keeps its row: its deletion was a load
+    assert_ticket_loads(connector, "fivetran_jira", expected, deleted={str(fx.DELETED_ISSUE_ID)})
+
+
+def test_an_issue_deleted_by_a_later_sync_is_loaded_then_and_no_other_issue_moves(
+    frames: dict[str, pd.DataFrame], connector: Path, work: Path
+):
+    before = ticket_loads(connector, "fivetran_jira")
+    issue = str(fx.issue_id(frames["tickets"]["ticket_id"].iloc[3]))
+    deleted_at = before.max() + pd.Timedelta(hours=20)
+    after = loads_after(connector, work, "fivetran_jira", (
+        "update jira.issue set _fivetran_deleted = true, _fivetran_synced = ? where id = ?", [deleted_at, int(issue)]))
+    assert after[issue] == deleted_at > before[issue]
+    assert after.drop(issue).equals(before.drop(issue))

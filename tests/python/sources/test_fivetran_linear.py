@@ -13,11 +13,15 @@ import pytest
 from tests.python.sources import fixtures_fivetran_linear as linear
 from tests.python.sources.harness import (
     assert_same_facts,
+    assert_ticket_loads,
     build,
     connector_warehouse,
     contract_warehouse,
     demo_frames,
     land,
+    latest_loads,
+    loads_after,
+    ticket_loads,
 )
 
 
@@ -186,3 +190,28 @@ def test_an_issue_never_moved_sits_in_its_current_state(connector: Path) -> None
     assert intervals[["interval_number", "status"]].values.tolist() == [[0, "In Progress"]]
     assert intervals["entered_at"].iloc[0] == linear.UNMOVED_AT
     assert pd.isna(intervals["exited_at"].iloc[0])
+
+
+def test_each_issue_was_loaded_when_its_latest_raw_row_was(connector: Path,
+                                                           landed: dict[str, dict[str, pd.DataFrame]]) -> None:
+    tables = landed[linear.SCHEMA]
+    issue, history, labels = tables["issue"], tables["issue_history"], tables["issue_label"]
+    expected = latest_loads(issue["id"], (issue["id"], issue["_fivetran_synced"]),
+                            (history["issue_id"], history["_fivetran_synced"]),
+                            (labels["issue_id"], labels["_fivetran_synced"]))
+    # soft-deleted rows count: the deleted issue keeps its row, its deletion was a load
+    assert_ticket_loads(connector, "fivetran_linear", expected, deleted={linear.linear_id("issue", "gone")})
+
+
+def test_a_state_change_soft_deleted_by_a_later_sync_moves_its_issue_and_no_other(
+        connector: Path, landed: dict[str, dict[str, pd.DataFrame]], tmp_path: Path) -> None:
+    before = ticket_loads(connector, "fivetran_linear")
+    history = landed[linear.SCHEMA]["issue_history"]
+    change = history[history["to_state_id"].notna() & ~history["_fivetran_deleted"]
+                     & ~history["id"].duplicated(keep=False)].iloc[10]
+    deleted_at = before.max() + pd.Timedelta(hours=20)
+    after = loads_after(connector, tmp_path, "fivetran_linear", (
+        "update linear.issue_history set _fivetran_deleted = true, _fivetran_synced = ? where id = ?",
+        [deleted_at, change["id"]]))
+    assert after[change["issue_id"]] == deleted_at > before[change["issue_id"]]
+    assert after.drop(change["issue_id"]).equals(before.drop(change["issue_id"]))
