@@ -10,10 +10,11 @@ every keyed incremental relation must hold the same rows in both, every column.
 Only the flow facts and their parents are built, without data or unit tests, with dbt as a subprocess as the
 package runs it (the repo has no in-process runner). The as-of var changes every night, so A's build parses the
 project in full; B is built at the same path and target directory (A put aside), so its parse is partial.
-Measured on this 2-core machine while five other engineers built (load 6 to 8): about 62 s a night, 63 s (3
-nights) to 185 s an example, 387 s for hypothesis' generate phase; dbt's own timings at load 3 (the incremental
-build ~10 s with its full parse, the full refresh ~6 s, ingest and compare ~1 s) make it about 17 s a night alone,
-so about 4 minutes for the examples (5.5 nights on average). A failure adds hypothesis' shrinking (it stops after
+Measured on this 2-core machine while other engineers built: at load 4, about 18 s a night (73 s for a 4-night
+example: the incremental build ~10 s with its full parse, the full refresh ~4 s, dbt's start ~3 s each); at load 6
+to 8, about 62 s a night (63 to 185 s an example, 387 s for hypothesis' generate phase). Alone that is about 15 s a
+night, so about 4 minutes for the MAX_EXAMPLES examples (5.5 nights on average; the first is the simplest plan).
+A failure adds hypothesis' shrinking (it stops after
 five minutes) and names the night, the relation and the differing keys.
 """
 
