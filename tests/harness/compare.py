@@ -110,7 +110,7 @@ def differences(expected: pd.DataFrame, actual: pd.DataFrame, key: tuple[str, ..
         extra = sorted(set(actual.columns) - set(expected.columns))
         return [f"columns differ: missing {missing}, extra {extra}"]
     if len(expected) != len(actual):
-        problems.append(f"{len(actual)} rows, expected {len(expected)}")
+        problems.append(f"{len(actual)} rows, expected {len(expected)}{_unmatched_keys(expected, actual, key, show)}")
     for name, frame in (("expected", expected), ("actual", actual)):
         duplicated = frame.duplicated(list(key)).sum()
         if duplicated:
@@ -141,6 +141,17 @@ def differences(expected: pd.DataFrame, actual: pd.DataFrame, key: tuple[str, ..
                 f"column {column}: {int((~same).sum())} row(s) differ, e.g. keys {bad}: expected/actual {pairs}"
             )
     return problems
+
+
+def _unmatched_keys(expected: pd.DataFrame, actual: pd.DataFrame, key: tuple[str, ...], show: int) -> str:
+    """The first keys only one side holds (compared as text), e.g. ": missing keys [...], extra keys [...]"."""
+    def keys(frame: pd.DataFrame) -> set[tuple[str, ...]]:
+        return set(frame[list(key)].astype(str).itertuples(index=False, name=None))
+
+    want, got = keys(expected), keys(actual)
+    parts = [f"{what} keys {sorted(found)[:show]}" for what, found in (("missing", want - got), ("extra", got - want))
+             if found]
+    return f": {', '.join(parts)}" if parts else ""
 
 
 def assert_same_rows(expected: pd.DataFrame, actual: pd.DataFrame, key: tuple[str, ...], what: str) -> None:

@@ -10,6 +10,9 @@ build, then a nightly incremental one). DuckDB builds tonight's data in one full
 model with a primary-key test (from dbt's manifest: the public marts and the intermediate models) must hold the
 same rows on both engines, compared sorted by key, every column (but those whose YAML meta says engine_specific),
 floats within a tiny tolerance.
+On Postgres a random-nights pass follows (skip it with --no-random-nights): the fixed nightly plans of
+tests/harness/random_nights.py (lagging, stalled and caught-up exports, re-sends, late, deleted and changed tickets)
+replayed night by night, each night's incremental build compared with a full refresh of the same raw tables.
 Exit code 0 when they do, 1 with the differences when they do not.
 """
 
@@ -69,8 +72,15 @@ def write_exports(work: Path, items: int, seed: int) -> tuple[Path, Path]:
     return work / "yesterday", work / "tonight"
 
 
+def raw_columns(name: str) -> tuple:
+    """The columns of raw table `name` as ingest writes it: the contract's, then the load stamps."""
+    from flowmetrics.contract import LOAD_STAMPS, TABLES
+
+    return (*TABLES[name].columns, *LOAD_STAMPS)
+
+
 def export_raw(warehouse: Path, out: Path, fmt: str) -> dict[str, Path]:
-    """Every raw contract table of the DuckDB file as one CSV or Parquet file."""
+    """Every raw contract table of the DuckDB file (its columns, then the load stamps) as one CSV or Parquet file."""
     from flowmetrics.contract import TABLES
 
     out.mkdir(parents=True, exist_ok=True)
@@ -80,7 +90,8 @@ def export_raw(warehouse: Path, out: Path, fmt: str) -> dict[str, Path]:
         for name in TABLES:
             path = out / f"{name}.{fmt}"
             options = "(format csv, header true)" if fmt == "csv" else "(format parquet)"
-            con.execute(f"copy (select * from raw.{name}) to '{path}' {options}")
+            columns = ", ".join(c.name for c in raw_columns(name))
+            con.execute(f"copy (select {columns} from raw.{name}) to '{path}' {options}")
             files[name] = path
     finally:
         con.close()
@@ -103,15 +114,13 @@ def postgres_connect():
 
 def postgres_load_raw(files: dict[str, Path]) -> None:
     """Replace schema raw's contract tables with the exported ones (types from the contract)."""
-    from flowmetrics.contract import TABLES
-
     types = CONTRACT_TYPES["postgres"]
     con, _ = postgres_connect()
     try:
         with con.cursor() as cur:
             cur.execute("create schema if not exists raw")
             for name, path in files.items():
-                columns = ", ".join(f"{c.name} {types[c.type.value]}" for c in TABLES[name].columns)
+                columns = ", ".join(f"{c.name} {types[c.type.value]}" for c in raw_columns(name))
                 cur.execute(f"create table if not exists raw.{name} ({columns})")
                 cur.execute(f"truncate raw.{name}")  # the staging views depend on it: reload, never drop
                 with path.open() as f:
@@ -120,8 +129,9 @@ def postgres_load_raw(files: dict[str, Path]) -> None:
         con.close()
 
 
-def postgres_read(relations: dict[str, Relation]) -> dict[str, pd.DataFrame]:
-    con, schema = postgres_connect()
+def postgres_read(relations: dict[str, Relation], schema: str | None = None) -> dict[str, pd.DataFrame]:
+    con, target_schema = postgres_connect()
+    schema = schema or target_schema
     try:
         frames = {}
         with con.cursor() as cur:
@@ -225,6 +235,89 @@ def check(target: str, items: int, seed: int, work: Path, spark_venv: Path | Non
     return 0
 
 
+# --- random nights: every night, incremental equals a full refresh on the engine -----------------------------------
+
+NIGHTS_SCHEMA = "nights"  # the schema both builds write (one profile: no full parse for the second build)
+PUT_ASIDE = "nights_incremental"  # where the incremental build waits while the full refresh is built
+FLOW_FACTS = ["--select", "+fct_work_items +fct_stage_visits +fct_stage_transitions",
+              "--exclude", "resource_type:test resource_type:unit_test"]
+
+
+def postgres_execute(*statements: str) -> None:
+    con, _ = postgres_connect()
+    try:
+        with con.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        con.close()
+
+
+def check_random_nights(target: str, work: Path) -> int:
+    """The random-nights property (tests/python/integration/test_random_nights.py) on Postgres for the fixed plans
+    of tests.harness.random_nights: each night's export is ingested into DuckDB (deleted tickets deleted from raw),
+    its raw tables replace Postgres' schema raw, and the flow facts are built there incrementally, then (that
+    schema renamed aside) with --full-refresh, as-of = the night's time; every keyed incremental relation must hold
+    the same rows in both. Returns how many (plan, night, relation) differ."""
+    from flowmetrics.ingest import ingest_directory, write_raw_tables
+    from flowmetrics.simulation import generate_raw_tables
+    from flowmetrics.simulation.nights import nightly_exports
+    from tests.harness.random_nights import FIXED_PLANS, delete_tickets
+
+    if target != "postgres":
+        raise SystemExit("the random-nights pass runs on postgres only")
+    env = dbt_env({"FLOWMETRICS_PG_SCHEMA": NIGHTS_SCHEMA})
+    failed = 0
+    for number, (items, seed, plan) in enumerate(FIXED_PLANS, start=1):
+        base = work / f"nights-{number}"
+        warehouse, target_path = base / "duckdb.duckdb", work / "target-nights"
+        postgres_execute(f"drop schema if exists {NIGHTS_SCHEMA} cascade", f"drop schema if exists {PUT_ASIDE} cascade")
+        for night in nightly_exports(generate_raw_tables(items=items, seed=seed), plan):
+            label = f"plan {number} ({items} items, seed {seed}) night {night.number} (as-of {night.as_of})"
+            write_raw_tables(night.frames, base / f"night-{night.number}")
+            ingest_directory(base / f"night-{night.number}", warehouse)
+            con = duckdb.connect(str(warehouse))
+            try:
+                delete_tickets(con, night.deleted_tickets)
+            finally:
+                con.close()
+            postgres_load_raw(export_raw(warehouse, base / f"raw-{night.number}", "csv"))
+            build = [str(Path(sys.executable).parent / "dbt"), "build", "--target", target, "--project-dir",
+                     str(ROOT), "--target-path", str(target_path), "--log-path", str(base / "logs"),
+                     "--vars", f"{{as_of: '{night.as_of.isoformat(sep=' ')}'}}", *FLOW_FACTS]
+            run(build, env=env, cwd=base, what=f"{label}: incremental")
+            postgres_execute(f"alter schema {NIGHTS_SCHEMA} rename to {PUT_ASIDE}")
+            run([*build, "--full-refresh"], env=env, cwd=base, what=f"{label}: full refresh")
+            relations = {
+                name: r for name, r in keyed_relations(target_path / "manifest.json").items()
+                if r.materialized == "incremental" and name in ran(target_path)
+            }
+            expected, actual = postgres_read(relations, NIGHTS_SCHEMA), postgres_read(relations, PUT_ASIDE)
+            postgres_execute(f"drop schema {NIGHTS_SCHEMA} cascade",
+                             f"alter schema {PUT_ASIDE} rename to {NIGHTS_SCHEMA}")
+            for name, relation in relations.items():
+                found = differences(expected[name], actual[name], relation.key)
+                failed += bool(found)
+                if found:
+                    log(f"{label} {name}: incremental differs from a full refresh")
+                    for problem in found:
+                        log(f"    {problem}")
+            log(f"{label}: {len(relations)} incremental relations compared")
+    if failed:
+        log(f"random nights: {failed} relation(s) differ between incremental and full refresh on {target}")
+    else:
+        log(f"random nights: every night of {len(FIXED_PLANS)} plans, incremental equals a full refresh on {target}")
+    return failed
+
+
+def ran(target_path: Path) -> set[str]:
+    """The models the last dbt command with this target path ran."""
+    import json
+
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[-1] for r in results}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", choices=["postgres", "spark"], required=True)
@@ -233,12 +326,19 @@ def main() -> None:
     parser.add_argument("--spark-venv", type=Path, default=ROOT / ".venv-spark")
     parser.add_argument("--no-nightly", dest="nightly", action="store_false",
                         help="only one full build of tonight's data on the engine (no incremental run)")
+    parser.add_argument("--no-random-nights", dest="random_nights", action="store_false",
+                        help="skip the random-nights pass (postgres: each night of fixed nightly plans, incremental "
+                             "vs full refresh)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix=f"flowmetrics-{args.target}-"))
     log(f"work directory {work}")
     try:
         code = check(args.target, args.items, args.seed, work, args.spark_venv.resolve(), args.nightly)
+        if args.random_nights and args.target == "postgres":
+            started = time.perf_counter()
+            code = max(code, int(check_random_nights(args.target, work) > 0))
+            log(f"random nights: {time.perf_counter() - started:.0f} s")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -47,7 +47,9 @@ def test_every_kind_of_difference_is_reported():
 
 
 def test_missing_rows_columns_and_keys_are_reported():
-    assert differences(frame(), frame().iloc[:2], ("visit_id",)) == ["2 rows, expected 3"]
+    assert differences(frame(), frame().iloc[:2], ("visit_id",)) == ["2 rows, expected 3: missing keys [('b#1',)]"]
+    extra = pd.concat([frame(), frame().iloc[:1].assign(visit_id="c#9")], ignore_index=True)
+    assert differences(frame(), extra, ("visit_id",)) == ["4 rows, expected 3: extra keys [('c#9',)]"]
     assert "columns differ" in differences(frame(), frame().drop(columns="stage"), ("visit_id",))[0]
     other = frame()
     other.loc[2, "visit_id"] = "c#1"
