@@ -65,8 +65,9 @@ dbt-test: setup
 	  $(BIN)/flowmetrics ingest $$tmp/raw --warehouse $$tmp/ci.duckdb && \
 	  FLOWMETRICS_DUCKDB=$$tmp/ci.duckdb $(BIN)/dbt build --target-path $$tmp/target --log-path $$tmp/logs
 
+# One worker per core (pytest-xdist); a module's tests stay on one worker, so its shared fixtures build once.
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 # The project on PostgreSQL: a throwaway server in a temp dir (stopped whatever happens), the demo data through the
 # raw contract, a full and a nightly incremental dbt build, every keyed relation compared with DuckDB.

@@ -4,11 +4,13 @@
     visit_number, rework flags, the seconds of the previous status), so an incremental run never patches rows: it
     recomputes every row of each ticket that may have changed and replaces them (strategy replace_tickets: delete the
     ticket's rows, insert the new ones). A ticket is recomputed when
-      1. any raw row about it was LOADED after the model was last built: its loaded_at in stg_tickets__ticket_loads
+      1. any raw row about it was LOADED since the model built it: its loaded_at in stg_tickets__ticket_loads
          (ingest's _loaded_at stamp, a connector's _fivetran_synced / _airbyte_extracted_at, a declared column;
-         soft-deleted rows count) is later than the newest source_loaded_at the model holds. A late change of any
-         age, a late ticket row, an updated ticket, a soft delete or a re-sent changed row is picked up the next
-         night whatever its event time;
+         soft-deleted rows count) is not the source_loaded_at the model built it with, or the model does not hold
+         it yet (a new ticket, a newly configured source; a ticket with no rows in this model is recomputed each
+         run, which costs nothing but the lookup). Compared per ticket, so no clock is compared with another
+         source's. A late change of any age, a late ticket row, an updated ticket, a soft delete or a re-sent
+         changed row is picked up the next night whatever its event time;
       2. it is built but no longer staged (deleted from raw, or soft-deleted by a connector): its rows go;
       3. the model measures it up to the as-of, which moves every night (config meta rebuild.open_when: an open
          visit, an open work item);
@@ -101,10 +103,17 @@
     {%- set loads = ref('stg_tickets__ticket_loads') -%}
     {%- set cutoff = flowmetrics.rebuild_cutoff(settings.watermark) -%}
     select loaded.ticket_id from {{ loads }} as loaded
-    where loaded.loaded_at > coalesce(
-        (select max(built.source_loaded_at) from {{ this }} as built),
-        cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
-    )
+    left join (
+        select
+            built.ticket_id,
+            max(built.source_loaded_at) as source_loaded_at
+        from {{ this }} as built
+        group by built.ticket_id
+    ) as built_loads
+        on loaded.ticket_id = built_loads.ticket_id
+    where
+        built_loads.ticket_id is null
+        or loaded.loaded_at is distinct from built_loads.source_loaded_at
     union
     select built.ticket_id from {{ this }} as built
     where not exists (

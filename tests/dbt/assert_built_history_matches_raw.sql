@@ -9,10 +9,13 @@
 
 {{ config(severity=var('built_history_severity', 'error')) }}
 
-{%- set work_item_attributes = [] %}
+{%- set attributes_differ = ['false'] %}
 {%- if execute %}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == 'fct_work_items' %}
-        {%- do work_item_attributes.extend(node.config.meta.rebuild.attributes) %}
+        {%- for attribute in node.config.meta.rebuild.attributes %}
+            {%- do attributes_differ.append(
+                'keep_tickets_up_to_as_of.' ~ attribute ~ ' is distinct from work_items.' ~ attribute) %}
+        {%- endfor %}
     {%- endfor %}
 {%- endif %}
 
@@ -102,29 +105,31 @@ compare_changes as (
 
 ),
 
+keep_tickets_up_to_as_of as (
+
+    select * from tickets
+    where created_at <= {{ as_of() }}
+
+),
+
 compare_tickets as (
 
     select
-        coalesce(tickets.ticket_id, work_items.ticket_id) as ticket_id,
+        coalesce(keep_tickets_up_to_as_of.ticket_id, work_items.ticket_id) as ticket_id,
         cast(null as {{ dbt.type_bigint() }}) as changes_in_raw,
         cast(null as {{ dbt.type_bigint() }}) as changes_built,
         case
             when work_items.ticket_id is null then 'ticket missing from fct_work_items'
-            when tickets.ticket_id is null then 'fct_work_items holds a ticket raw no longer has'
+            when keep_tickets_up_to_as_of.ticket_id is null then 'fct_work_items holds a ticket raw no longer has'
             else 'work item attributes differ from the raw ticket'
         end as problem
-    from (
-        select * from tickets
-        where created_at <= {{ as_of() }}
-    ) as tickets
+    from keep_tickets_up_to_as_of
     full outer join work_items
-        on tickets.ticket_id = work_items.ticket_id
+        on keep_tickets_up_to_as_of.ticket_id = work_items.ticket_id
     where
         work_items.ticket_id is null
-        or tickets.ticket_id is null
-        {%- for attribute in work_item_attributes %}
-        or tickets.{{ attribute }} is distinct from work_items.{{ attribute }}
-        {%- endfor %}
+        or keep_tickets_up_to_as_of.ticket_id is null
+        or {{ attributes_differ | join(' or ') }}
 
 ),
 

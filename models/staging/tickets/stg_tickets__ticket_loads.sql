@@ -7,7 +7,7 @@
     connector's load column (_fivetran_synced, _airbyte_extracted_at) over every raw row it reads for a ticket,
     soft-deleted rows included, so a deleted ticket or change is a load too. Ids as in
     macros/sources/flowmetrics_sources.sql. A table, built once per run before the incremental flow models: each
-    recomputes the tickets loaded after the newest source_loaded_at it holds (macros/incremental/rebuild_tickets.sql). -#}
+    recomputes the tickets whose loaded_at is not the source_loaded_at it built them with (macros/incremental/rebuild_tickets.sql). -#}
 
 with
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pandas as pd
 import pytest
 
 from flowmetrics.errors import ConfigError, DbtRunError
@@ -46,6 +47,9 @@ def test_bad_vars_are_usage_errors(args: list[str], message: str) -> None:
     ([{"name": "Jira-Cloud", "adapter": "contract"}], "must be lower-case letters"),
     ([{"name": "raw", "adapter": "contract", "schema": "elsewhere"}], "set raw_schema instead"),
     ([], "non-empty list"),
+    ([{"name": "raw", "adapter": "contract", "loaded_at": "synced_at; drop table raw.tickets"}],
+     "must be a column name"),
+    ([{"name": "jira", "adapter": "fivetran_jira", "loaded_at": "synced_at"}], "reads its connector's own"),
 ])
 def test_unusable_sources_stop_the_parse_naming_the_entry(tmp_path, sources, message) -> None:
     with pytest.raises(DbtRunError, match=message):
@@ -85,3 +89,34 @@ def test_the_comparison_finds_a_changed_fact(contract_build, tmp_path) -> None:
     found = same_facts(contract_build, changed, lambda column, value: value)
     assert any("seconds_in_status" in line for line in found["fct_status_intervals"]), found
     assert not found["fct_work_items"]
+
+
+def test_the_contract_tables_landed_by_another_tool_give_their_declared_load_column(contract_build, tmp_path) -> None:
+    """Without ingest's stamps the load time comes from the column the source entry names; without one it is NULL
+    (the event-time lookback decides)."""
+    import shutil
+
+    from tests.python.sources.harness import build
+
+    landed = tmp_path / "landed.duckdb"
+    shutil.copy(contract_build, landed)
+    with duckdb.connect(str(landed)) as con:
+        for table in ("tickets", "ticket_status_changes"):
+            con.execute(f"alter table raw.{table} add column synced_at timestamp")
+            con.execute(f"update raw.{table} set synced_at = timestamp '2026-02-01 00:00:00'")
+            for stamp in ("_ingest_run_id", "_loaded_at", "_file_row"):
+                con.execute(f"alter table raw.{table} drop column {stamp}")
+        con.execute("update raw.ticket_status_changes set synced_at = timestamp '2026-02-03 00:00:00' "
+                    "where ticket_id = (select min(ticket_id) from raw.ticket_status_changes)")
+    select = ("--select", "stg_tickets__ticket_loads", "--exclude-resource-type", "test")
+
+    build(landed, tmp_path / "declared", [{"name": "raw", "adapter": "contract", "loaded_at": "synced_at"}], *select)
+
+    loads = read(landed, "stg_tickets__ticket_loads").set_index("ticket_id")["loaded_at"]
+    assert len(loads) == len(read(contract_build, "stg_tickets__tickets"))
+    assert loads.max() == pd.Timestamp("2026-02-03") and (loads == pd.Timestamp("2026-02-03")).sum() == 1
+    assert (loads >= pd.Timestamp("2026-02-01")).all()
+
+    build(landed, tmp_path / "unstamped", None, *select)
+
+    assert read(landed, "stg_tickets__ticket_loads")["loaded_at"].isna().all()
