@@ -163,4 +163,6 @@ def test_the_gate_recomputes_the_same_states_from_raw_whatever_the_order_of_same
 @pytest.mark.parametrize("mart", sorted(MARTS))
 def test_row_order_and_change_ids_change_nothing(builds, mart: str):
     _, original, shuffled = builds
-    pd.testing.assert_frame_equal(original[mart], shuffled[mart], check_like=True)
+    lineage = ["source_loaded_at"]  # when each build's ingest ran, not what the log says
+    pd.testing.assert_frame_equal(original[mart].drop(columns=lineage, errors="ignore"),
+                                  shuffled[mart].drop(columns=lineage, errors="ignore"), check_like=True)
