@@ -130,7 +130,7 @@
             {%- set relation = ref('stg_' ~ source.adapter ~ '__' ~ entity) -%}
             {%- for column in columns -%}
                 {%- if column in ids -%}
-                    {%- do items.append(dbt.concat([flowmetrics.quoted_literal(source.name ~ ':'), "cast(" ~ column ~ " as " ~ dbt.type_string() ~ ")"]) ~ " as " ~ column) -%}
+                    {%- do items.append(flowmetrics.source_prefixed_id(source, column) ~ " as " ~ column) -%}
                 {%- else -%}
                     {%- do items.append(column ~ " as " ~ column) -%}
                 {%- endif -%}
@@ -172,8 +172,9 @@
                     ~ " as loaded_at from " ~ flowmetrics.raw_source('tickets', table)) -%}
             {%- endfor -%}
         {%- else -%}
-            {%- do selects.append("select " ~ name ~ " as source_name, "
-                ~ dbt.concat([flowmetrics.quoted_literal(source.name ~ ':'), "cast(ticket_id as " ~ dbt.type_string() ~ ")"])
+            {%- set ids = flowmetrics.source_entity_ids()['ticket_loads'] -%}
+            {%- set ticket_id = flowmetrics.source_prefixed_id(source, 'ticket_id') if 'ticket_id' in ids else 'ticket_id' -%}
+            {%- do selects.append("select " ~ name ~ " as source_name, " ~ ticket_id
                 ~ " as ticket_id, loaded_at from " ~ ref('stg_' ~ source.adapter ~ '__ticket_loads')) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -183,4 +184,9 @@
             ~ "from (select 1 as none_configured) as none_configured where 1 = 0") -%}
     {%- endif -%}
     {{ return(selects | join("\n    union all\n    ")) }}
+{%- endmacro %}
+
+{#- An adapter's native id column as the staged relations hold it: `<source name>:<native id>`. -#}
+{% macro source_prefixed_id(source, column) -%}
+    {{ return(dbt.concat([flowmetrics.quoted_literal(source.name ~ ':'), "cast(" ~ column ~ " as " ~ dbt.type_string() ~ ")"])) }}
 {%- endmacro %}
