@@ -45,23 +45,67 @@ work_items as (
 
 ),
 
-keep_first_copies as (
+keep_known_changes as (
 
     {#- the changes int_status_changes_sequenced keeps: of a known ticket, up to the as-of, one per change_id -#}
-    select
-        status_changes.*,
-        row_number() over (
-            partition by status_changes.change_id
-            order by
-                status_changes.changed_at, status_changes.to_status,
-                coalesce(status_changes.from_status, ''), coalesce(status_changes.changed_by, '')
-        ) as copy_number
+    select status_changes.*
     from status_changes
     inner join tickets
         on status_changes.ticket_id = tickets.ticket_id
     where
         status_changes.changed_at <= {{ as_of() }}
         and tickets.created_at <= {{ as_of() }}
+
+),
+
+find_duplicated_change_ids as (
+
+    select change_id
+    from keep_known_changes
+    group by change_id
+    having count(*) > 1
+
+),
+
+rank_copies_of_duplicated_ids as (
+
+    select
+        keep_known_changes.*,
+        row_number() over (
+            partition by keep_known_changes.change_id
+            order by
+                keep_known_changes.changed_at, keep_known_changes.to_status,
+                coalesce(keep_known_changes.from_status, ''), coalesce(keep_known_changes.changed_by, '')
+        ) as copy_number
+    from keep_known_changes
+    inner join find_duplicated_change_ids
+        on keep_known_changes.change_id = find_duplicated_change_ids.change_id
+
+),
+
+keep_first_copies as (
+
+    select
+        keep_known_changes.change_id,
+        keep_known_changes.ticket_id,
+        keep_known_changes.changed_at,
+        keep_known_changes.from_status,
+        keep_known_changes.to_status
+    from keep_known_changes
+    left join find_duplicated_change_ids
+        on keep_known_changes.change_id = find_duplicated_change_ids.change_id
+    where find_duplicated_change_ids.change_id is null
+
+    union all
+
+    select
+        change_id,
+        ticket_id,
+        changed_at,
+        from_status,
+        to_status
+    from rank_copies_of_duplicated_ids
+    where copy_number = 1
 
 ),
 
@@ -72,7 +116,6 @@ fingerprint_raw_changes as (
         count(*) as changes,
         sum({{ flowmetrics.row_fingerprint(['change_id', 'changed_at', 'from_status', 'to_status']) }}) as fingerprint
     from keep_first_copies
-    where copy_number = 1
     group by ticket_id
 
 ),

@@ -33,7 +33,7 @@ mark_visit_starts as (
     select
         *,
         case
-            when lag(stage) over (partition by ticket_id order by interval_number) = stage then 0
+            when previous_stage = stage then 0
             else 1
         end as is_visit_start
     from status_intervals

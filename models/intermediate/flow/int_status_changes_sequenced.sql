@@ -60,29 +60,49 @@ keep_known_tickets_up_to_as_of as (
 
 ),
 
-deduplicate_change_ids as (
+-- a change_id loaded more than once (possible when raw is landed by another tool): only these are ranked
+find_duplicated_change_ids as (
+
+    select change_id
+    from keep_known_tickets_up_to_as_of
+    group by change_id
+    having count(*) > 1
+
+),
+
+rank_copies_of_duplicated_ids as (
 
     select
-        *,
+        keep_known_tickets_up_to_as_of.*,
         row_number() over (
-            partition by change_id
-            order by changed_at, to_status, coalesce(from_status, ''), coalesce(changed_by, '')
+            partition by keep_known_tickets_up_to_as_of.change_id
+            order by
+                keep_known_tickets_up_to_as_of.changed_at,
+                keep_known_tickets_up_to_as_of.to_status,
+                coalesce(keep_known_tickets_up_to_as_of.from_status, ''),
+                coalesce(keep_known_tickets_up_to_as_of.changed_by, '')
         ) as copy_number
     from keep_known_tickets_up_to_as_of
+    inner join find_duplicated_change_ids
+        on keep_known_tickets_up_to_as_of.change_id = find_duplicated_change_ids.change_id
 
 ),
 
 first_copies as (
 
     select
-        *,
-        count(*) over (partition by ticket_id, changed_at) as tie_size
-    from deduplicate_change_ids
-    where copy_number = 1
+        keep_known_tickets_up_to_as_of.change_id,
+        keep_known_tickets_up_to_as_of.ticket_id,
+        keep_known_tickets_up_to_as_of.changed_at,
+        keep_known_tickets_up_to_as_of.from_status,
+        keep_known_tickets_up_to_as_of.to_status,
+        keep_known_tickets_up_to_as_of.changed_by
+    from keep_known_tickets_up_to_as_of
+    left join find_duplicated_change_ids
+        on keep_known_tickets_up_to_as_of.change_id = find_duplicated_change_ids.change_id
+    where find_duplicated_change_ids.change_id is null
 
-),
-
-tie_changes as (
+    union all
 
     select
         change_id,
@@ -90,9 +110,73 @@ tie_changes as (
         changed_at,
         from_status,
         to_status,
-        regexp_replace(change_id, '[0-9]+$', '') as id_prefix
+        changed_by
+    from rank_copies_of_duplicated_ids
+    where copy_number = 1
+
+),
+
+-- one row per ticket and time with its number of changes (more than one: a tie group), and the group before it
+summarise_change_times as (
+
+    select
+        ticket_id,
+        changed_at,
+        count(*) as tie_size,
+        min(to_status) as to_status
     from first_copies
+    group by ticket_id, changed_at
+
+),
+
+attach_time_before as (
+
+    select
+        ticket_id,
+        changed_at,
+        tie_size,
+        lag(to_status) over (partition by ticket_id order by changed_at) as to_status_before,
+        lag(tie_size) over (partition by ticket_id order by changed_at) as tie_size_before
+    from summarise_change_times
+
+),
+
+tie_groups as (
+
+    select
+        ticket_id,
+        changed_at
+    from attach_time_before
     where tie_size > 1
+
+),
+
+-- the status before a tie group: the to_status of the ticket's previous change, when that one is alone at its time
+status_before_ties as (
+
+    select
+        ticket_id,
+        changed_at,
+        to_status_before as status_before
+    from attach_time_before
+    where tie_size > 1 and tie_size_before = 1
+
+),
+
+tie_changes as (
+
+    select
+        first_copies.change_id,
+        first_copies.ticket_id,
+        first_copies.changed_at,
+        first_copies.from_status,
+        first_copies.to_status,
+        regexp_replace(first_copies.change_id, '[0-9]+$', '') as id_prefix
+    from first_copies
+    inner join tie_groups
+        on
+            first_copies.ticket_id = tie_groups.ticket_id
+            and first_copies.changed_at = tie_groups.changed_at
 
 ),
 
@@ -109,46 +193,6 @@ rank_tie_ids as (
                 change_id
         ) as id_rank
     from tie_changes
-
-),
-
-tie_groups as (
-
-    select distinct
-        ticket_id,
-        changed_at
-    from tie_changes
-
-),
-
--- the change just before each tie group; its to_status counts only when it is alone at its time
-rank_changes_before_ties as (
-
-    select
-        tie_groups.ticket_id,
-        tie_groups.changed_at,
-        earlier.to_status,
-        earlier.tie_size,
-        row_number() over (
-            partition by tie_groups.ticket_id, tie_groups.changed_at
-            order by earlier.changed_at desc
-        ) as recency
-    from tie_groups
-    inner join first_copies as earlier
-        on
-            tie_groups.ticket_id = earlier.ticket_id
-            and tie_groups.changed_at > earlier.changed_at
-
-),
-
-status_before_ties as (
-
-    select
-        ticket_id,
-        changed_at,
-        to_status as status_before
-    from rank_changes_before_ties
-    where recency = 1 and tie_size = 1
 
 ),
 

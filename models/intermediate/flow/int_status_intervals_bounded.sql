@@ -13,7 +13,9 @@
     creation for interval 0) to the next transition, or open (exited_at null). Nothing here depends on the as-of
     beyond which changes count, so it is stored incrementally; int_status_intervals_mapped measures the open
     intervals up to the as-of. Reassignments (repeats) are folded into the interval they repeat. Statuses missing
-    from the map become stage 'unmapped' (kind 'unmapped'): kept and counted, never dropped. -#}
+    from the map become stage 'unmapped' (kind 'unmapped'): kept and counted, never dropped. Each interval carries the
+    one before it (previous_status, its stage, kind, order and entered_at; null for interval 0), read by the
+    transitions and the visits, so the ticket's intervals are sorted once. -#}
 
 {%- if is_incremental() %}
     {%- do flowmetrics.assert_status_map_unchanged(ref('int_status_mappings_resolved')) %}
@@ -112,7 +114,22 @@ union_intervals as (
 
 ),
 
-attach_exit as (
+map_statuses as (
+
+    select
+        union_intervals.*,
+        coalesce(status_mappings.stage, 'unmapped') as stage,
+        coalesce(status_mappings.stage_kind, 'unmapped') as stage_kind,
+        status_mappings.stage_order
+    from union_intervals
+    left join status_mappings
+        on union_intervals.status = status_mappings.raw_status
+
+),
+
+-- one pass over each ticket's intervals in order: the next interval bounds this one, the previous one is where
+-- the transition into this one came from (fct_stage_transitions and the visits read it instead of re-sorting)
+attach_neighbours as (
 
     select
         *,
@@ -123,30 +140,28 @@ attach_exit as (
         lead(entered_by_change_id) over (
             partition by ticket_id
             order by interval_number
-        ) as exited_by_change_id
-    from union_intervals
-
-),
-
-map_statuses as (
-
-    select
-        attach_exit.ticket_id,
-        attach_exit.interval_number,
-        attach_exit.status,
-        coalesce(status_mappings.stage, 'unmapped') as stage,
-        coalesce(status_mappings.stage_kind, 'unmapped') as stage_kind,
-        status_mappings.stage_order,
-        attach_exit.entered_at,
-        attach_exit.exited_at,
-        attach_exit.entered_by_change_id,
-        attach_exit.exited_by_change_id,
-        attach_exit.reported_from_status,
-        attach_exit.changed_by,
-        attach_exit.is_from_status_mismatch
-    from attach_exit
-    left join status_mappings
-        on attach_exit.status = status_mappings.raw_status
+        ) as exited_by_change_id,
+        lag(status) over (
+            partition by ticket_id
+            order by interval_number
+        ) as previous_status,
+        lag(stage) over (
+            partition by ticket_id
+            order by interval_number
+        ) as previous_stage,
+        lag(stage_kind) over (
+            partition by ticket_id
+            order by interval_number
+        ) as previous_stage_kind,
+        lag(stage_order) over (
+            partition by ticket_id
+            order by interval_number
+        ) as previous_stage_order,
+        lag(entered_at) over (
+            partition by ticket_id
+            order by interval_number
+        ) as previous_entered_at
+    from map_statuses
 
 ),
 
@@ -165,8 +180,13 @@ choose_columns as (
         exited_by_change_id,
         reported_from_status,
         changed_by,
-        is_from_status_mismatch
-    from map_statuses
+        is_from_status_mismatch,
+        previous_status,
+        previous_stage,
+        previous_stage_kind,
+        previous_stage_order,
+        previous_entered_at
+    from attach_neighbours
 
 ),
 

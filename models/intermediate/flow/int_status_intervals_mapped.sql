@@ -31,7 +31,12 @@ final as (
         exited_by_change_id,
         reported_from_status,
         changed_by,
-        is_from_status_mismatch
+        is_from_status_mismatch,
+        previous_status,
+        previous_stage,
+        previous_stage_kind,
+        previous_stage_order,
+        previous_entered_at
     from status_intervals
 
 )

@@ -24,39 +24,27 @@ status_intervals as (
 
 ),
 
-attach_previous_interval as (
-
-    select
-        *,
-        lag(status) over (partition by ticket_id order by interval_number) as from_status,
-        lag(stage) over (partition by ticket_id order by interval_number) as from_stage,
-        lag(stage_kind) over (partition by ticket_id order by interval_number) as from_stage_kind,
-        lag(stage_order) over (partition by ticket_id order by interval_number) as from_stage_order,
-        lag(seconds_in_status) over (partition by ticket_id order by interval_number) as seconds_in_from_status
-    from status_intervals
-
-),
-
 choose_columns as (
 
     select
-        attach_previous_interval.entered_by_change_id as change_id,
-        attach_previous_interval.ticket_id,
-        attach_previous_interval.entered_at as changed_at,
-        attach_previous_interval.from_status,
-        attach_previous_interval.status as to_status,
-        attach_previous_interval.from_stage,
-        attach_previous_interval.stage as to_stage,
-        attach_previous_interval.from_stage_kind,
-        attach_previous_interval.stage_kind as to_stage_kind,
-        attach_previous_interval.seconds_in_from_status,
-        coalesce(attach_previous_interval.stage_order < attach_previous_interval.from_stage_order, false)
+        status_intervals.entered_by_change_id as change_id,
+        status_intervals.ticket_id,
+        status_intervals.entered_at as changed_at,
+        status_intervals.previous_status as from_status,
+        status_intervals.status as to_status,
+        status_intervals.previous_stage as from_stage,
+        status_intervals.stage as to_stage,
+        status_intervals.previous_stage_kind as from_stage_kind,
+        status_intervals.stage_kind as to_stage_kind,
+        {{ seconds_between('status_intervals.previous_entered_at', 'status_intervals.entered_at') }}
+            as seconds_in_from_status,
+        coalesce(status_intervals.stage_order < status_intervals.previous_stage_order, false)
             as is_backward,
-        attach_previous_interval.reported_from_status,
-        attach_previous_interval.is_from_status_mismatch,
-        attach_previous_interval.changed_by
-    from attach_previous_interval
-    where attach_previous_interval.interval_number > 0
+        status_intervals.reported_from_status,
+        status_intervals.is_from_status_mismatch,
+        status_intervals.changed_by
+    from status_intervals
+    where status_intervals.interval_number > 0
 
 ),
 
