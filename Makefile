@@ -57,7 +57,7 @@ browser:
 # The manual (mkdocs.yml): --strict fails on a broken link or anchor (not with --quiet, which hides the warnings).
 lint: setup
 	$(BIN)/sqlfluff lint models analyses tests/dbt --disable-progress-bar
-	$(BIN)/ruff check flowmetrics tests/python tests/harness bench
+	$(BIN)/ruff check flowmetrics tests/python tests/harness bench docs/hooks
 	$(BIN)/lint-imports
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $$tmp/site
 
