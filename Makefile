@@ -22,7 +22,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make demo   set up, generate demo data, ingest, dbt build, detect the constraint, check + publish, show what to read"
-	@echo "make test   set up, then lint (sqlfluff, ruff, import-linter), dbt build on a temp DuckDB, pytest, test-postgres"
+	@echo "make test   set up, then lint (sqlfluff, ruff, import-linter, mkdocs --strict), dbt build on a temp DuckDB, pytest, test-postgres"
 	@echo "make test-postgres  the project on a throwaway PostgreSQL (installed from the OS packages if missing), compared with DuckDB"
 	@echo "make test-spark     the project on a local Spark session (.venv-spark), compared with DuckDB (slow; not in make test)"
 	@echo "make setup  only create .venv with the pinned dependencies"
@@ -54,10 +54,12 @@ test: setup lint dbt-test browser pytest test-postgres
 browser:
 	tests/harness/ensure_chromium.sh
 
+# The manual (mkdocs.yml): --strict fails on a broken link or anchor (not with --quiet, which hides the warnings).
 lint: setup
 	$(BIN)/sqlfluff lint models analyses tests/dbt --disable-progress-bar
-	$(BIN)/ruff check flowmetrics tests/python tests/harness bench
+	$(BIN)/ruff check flowmetrics tests/python tests/harness bench docs/hooks
 	$(BIN)/lint-imports
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $$tmp/site
 
 dbt-test: setup
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \

@@ -216,7 +216,7 @@ class ConstraintFinding(Result):
         return next(s for s in self.stages if s.stage == name)
 
     def to_dict(self) -> dict[str, Any]:
-        """The stable JSON shape documented in the README."""
+        """The stable JSON shape documented in docs/detection.md."""
         return _clean(
             {
                 "as_of": self.as_of,

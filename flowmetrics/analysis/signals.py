@@ -19,7 +19,7 @@ from flowmetrics.analysis.timeline import StepFunction
 DAY = 86_400.0
 WEEK = 7 * DAY
 
-# Classification thresholds (see README "How detection decides"). A capacity-bound stage has people (an active
+# Classification thresholds (see docs/detection.md, "How it decides"). A capacity-bound stage has people (an active
 # status), work waiting for them most of the time, most of its time spent waiting, and waits that grow with the
 # work found on arrival. Queueing theory puts a stage at 80% utilisation with 1-3 people at a non-empty queue
 # 50-65% of the time and a waiting share of 0.5-0.8; at 50% utilisation at 15-25% and 0.2-0.35.

@@ -5,7 +5,7 @@ ingest, build, detect, check, publish and nightly hold it while they run; a seco
 holder dies, so a killed run never leaves it behind. Within one process the lock is re-entrant: the nightly holds
 it once and its steps run under it. A DuckDB file's lock file sits beside the file; another target's lock is per
 target name, in ``$FLOWMETRICS_LOCK_DIR`` (default: the system's temp directory), so it serialises the writers of
-one machine. dbt run by hand does not take it (see the README: publishing copes with that).
+one machine. dbt run by hand does not take it (see docs/nightly.md: publishing copes with that).
 """
 
 from __future__ import annotations

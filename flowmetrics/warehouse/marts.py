@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -110,14 +112,32 @@ def describe_marts(warehouse: Path) -> str:
         states = reader.connection.query_df(
             f"select state, count(*) as n from {reader.relation('fct_work_items')} group by state order by state"
         )
+        from flowmetrics.warehouse.publish import PUBLISHED_SCHEMA
+
+        published = reader.connection.relation_exists(PUBLISHED_SCHEMA, "fct_work_items")
+        schema = PUBLISHED_SCHEMA if published else reader.schema
     lines.append("Work items: " + ", ".join(f"{r.state} {r.n:,}" for r in states.itertuples()))
-    lines += [
-        "",
-        "Next:",
-        f"  .venv/bin/flowmetrics detect --warehouse {warehouse}   (the constraint, its evidence; --json for machines)",
-        f"  .venv/bin/flowmetrics whatif --warehouse {warehouse} --stage code_review --capacity +30%  (--arrivals x3)",
-        f"  duckdb {warehouse} \"select * from main.fct_constraint_queue\"   (who waits in front of it, oldest first)",
-        f"  duckdb {warehouse} \"select * from main.fct_work_items limit 10\"   (or any SQL client)",
-        "  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve     (lineage and the definitions of every mart)",
-    ]
+    lines += ["", "Next:", *(f"  {line}" for line in next_commands(warehouse, schema))]
     return "\n".join(line for line in lines if line is not None)
+
+
+def next_commands(warehouse: Path, schema: str) -> list[str]:
+    """What to run after a build: each line runs as printed in a shell (no duckdb CLI needed; `#` starts its note).
+
+    The queries read ``schema``: the published marts once `flowmetrics publish` ran, else dbt's own schema.
+    """
+    where = shlex.quote(str(warehouse))
+    prefix = f"{schema}."
+    return [
+        f".venv/bin/flowmetrics detect --warehouse {where}   # the constraint, its evidence; --json for machines",
+        f".venv/bin/flowmetrics whatif --warehouse {where} --stage code_review --capacity +30%   # or --arrivals x3",
+        f"{_query_command(warehouse, f'select * from {prefix}fct_constraint_queue')}   # who waits in front of it",
+        f"{_query_command(warehouse, f'select * from {prefix}fct_work_items limit 10')}   # or any SQL client",
+        ".venv/bin/dbt docs generate && .venv/bin/dbt docs serve   # lineage and the definitions of every mart",
+    ]
+
+
+def _query_command(warehouse: Path, sql: str) -> str:
+    """A shell command that prints a query's result from the DuckDB file with the project's own Python."""
+    code = f"import duckdb; print(duckdb.connect({json.dumps(str(warehouse))}, read_only=True).sql({json.dumps(sql)}))"
+    return f".venv/bin/python -c {shlex.quote(code)}"
