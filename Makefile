@@ -22,7 +22,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make demo   set up, generate demo data, ingest, dbt build, detect the constraint, check + publish, show what to read"
-	@echo "make test   set up, then lint (sqlfluff, ruff, import-linter, mkdocs --strict), dbt build on a temp DuckDB, pytest, test-postgres"
+	@echo "make test   set up, then lint (sqlfluff, ruff, import-linter, mkdocs --strict, mypy), dbt build on a temp DuckDB, pytest, test-postgres"
 	@echo "make test-postgres  the project on a throwaway PostgreSQL (installed from the OS packages if missing), compared with DuckDB"
 	@echo "make test-spark     the project on a local Spark session (.venv-spark), compared with DuckDB (slow; not in make test)"
 	@echo "make setup  only create .venv with the pinned dependencies"
@@ -60,6 +60,7 @@ lint: setup
 	$(BIN)/ruff check flowmetrics tests/python tests/harness bench docs/hooks
 	$(BIN)/lint-imports
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $$tmp/site
+	$(BIN)/mypy
 
 dbt-test: setup
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
@@ -99,4 +100,4 @@ bench-incremental: setup
 	$(PY) bench/bench_incremental.py --changes 10000000
 
 clean:
-	rm -rf target logs $(DEMO_DIR) $(DEMO_DB) .pytest_cache
+	rm -rf target logs $(DEMO_DIR) $(DEMO_DB) .pytest_cache .mypy_cache

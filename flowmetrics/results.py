@@ -12,7 +12,7 @@ class Result:
     """Mixin: a JSON-ready dict of a dataclass result."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        return asdict(self)  # type: ignore[call-overload]  # the mixin is no dataclass; every subclass is one
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -125,6 +126,7 @@ def status_rows(suggested: pd.DataFrame, in_force: pd.DataFrame) -> tuple[Status
     current = {str(row.raw_status): row for row in in_force.itertuples(index=False)}
     ordered = suggested.sort_values(["typical_position", "raw_status"], na_position="last")
     rows = []
+    s: Any  # a row of the suggested map, whose cells pandas types as any scalar
     for s in ordered.itertuples(index=False):
         c = current.get(str(s.raw_status))
         rows.append(StatusRow(
@@ -222,7 +224,7 @@ def _read(connection: Connection, model: str, columns: str) -> pd.DataFrame:
     return connection.query_df(f"select {columns} from {connection.qualify(schema, model)}")
 
 
-def _int(value: object) -> int | None:
+def _int(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 

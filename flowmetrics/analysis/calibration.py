@@ -92,12 +92,12 @@ def calibrate(
     ai = work_items.set_index("ticket_id")["ai_assisted"].astype("boolean").fillna(False)
     visits["ai"] = visits["ticket_id"].map(ai).fillna(False).astype(bool).to_numpy()
 
-    stage_kind = iv.groupby("stage")["stage_kind"].agg(lambda k: set(k.astype(str)))
+    stage_kind = {str(stage): set(kinds.astype(str)) for stage, kinds in iv.groupby("stage")["stage_kind"]}
     stage_order = iv.groupby("stage")["stage_order"].min()
     terminal = {s for s, k in stage_kind.items() if k & {"done", "abandoned"}}
     abandoned = {s for s, k in stage_kind.items() if "abandoned" in k}
     flow_stages = [
-        s for s in stage_kind.index if s not in terminal and s != "unmapped" and not pd.isna(stage_order.get(s))
+        s for s in stage_kind if s not in terminal and s != "unmapped" and not pd.isna(stage_order.get(s))
     ]
     flow_stages.sort(key=lambda s: (float(stage_order[s]), s))
     work = [s for s in flow_stages if "active" in stage_kind[s]]

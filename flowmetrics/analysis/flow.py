@@ -129,7 +129,7 @@ def prepare_flow(intervals: pd.DataFrame, as_of: datetime | pd.Timestamp) -> Flo
     stage_codes, kind_codes, team_codes = stage_codes[order], kind_codes[order], team_codes[order]
     stage_order = pd.to_numeric(df["stage_order"], errors="coerce").to_numpy(dtype=float)[order]
     kind = np.array([FLOW_KINDS.get(str(k), -1) for k in kind_uniques], dtype=np.int64)[kind_codes]
-    team_uniques = [NO_TEAM if pd.isna(t) else str(t) for t in team_uniques]
+    team_names = [NO_TEAM if pd.isna(t) else str(t) for t in team_uniques]
 
     # visits: consecutive intervals of one ticket in one stage (terminal ones break them too)
     new_visit = np.ones(len(ticket), dtype=bool)
@@ -162,7 +162,7 @@ def prepare_flow(intervals: pd.DataFrame, as_of: datetime | pd.Timestamp) -> Flo
     return Flow(
         as_of=cut,
         stages=stages,
-        teams=tuple(str(t) for t in team_uniques),
+        teams=tuple(str(t) for t in team_names),
         first_at=float(start.min()),
         i_stage=recode[stage_codes[i_keep]],
         i_kind=kind[i_keep],

@@ -34,7 +34,7 @@ def open_waiting(warehouse: Path, lock_timeout: float, *, existed: bool, who: st
         if error is not None:
             raise error from exc
         raise
-    return connection.raw
+    return connection.raw  # type: ignore[attr-defined]  # the Connection protocol lacks raw; DuckDB's connection has it
 
 
 def remove_created(warehouse: Path) -> None:

@@ -60,7 +60,7 @@ def parse_time(value: str, what: str) -> datetime:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{what} {value!r} is not an ISO-8601 timestamp") from exc
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise ConfigError(f"{what} {value!r} is not an ISO-8601 timestamp")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)

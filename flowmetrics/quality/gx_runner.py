@@ -100,7 +100,7 @@ class GxRunner:
         for validation in result.run_results.values():
             for r in validation.results:
                 check_id = (r.expectation_config.meta or {}).get("check_id")
-                outcome = outcomes.get(check_id)
+                outcome = None if check_id is None else outcomes.get(check_id)
                 if outcome is None:
                     continue
                 _fold(outcome, r, frame, suite, self.sample_rows)

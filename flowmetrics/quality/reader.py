@@ -62,7 +62,7 @@ class GateReader:
         frame = self.df(sql, params)
         if frame.empty:
             return None
-        value = frame.iloc[0, 0]
+        value: Any = frame.iloc[0, 0]
         return None if pd.isna(value) else value
 
     def chunks(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from flowmetrics.report import charts, readings
 from flowmetrics.report.format import DAY, count, duration, percent, signed_percent
 from flowmetrics.report.html import Chart, Note, Section, Table, Tile, render
 from flowmetrics.warehouse.optional_tables import ABSENT_NOTES, OPTIONAL_TABLES, absence_notes
+
+if TYPE_CHECKING:
+    from flowmetrics.report.data import ReportData
 
 
 def _overall(findings: pd.DataFrame) -> pd.Series | None:
@@ -78,7 +83,7 @@ def _stage_table(signals: pd.DataFrame) -> Table:
     )
 
 
-def constraint_section(data) -> Section:  # data: ReportData
+def constraint_section(data: ReportData) -> Section:
     overall = _overall(data.constraint_findings)
     stage = None if overall is None or pd.isna(overall["constraint_stage"]) else overall["constraint_stage"]
     windows, shifts = _windows(data.constraint_findings) if not data.constraint_findings.empty else (
@@ -102,7 +107,7 @@ def constraint_section(data) -> Section:  # data: ReportData
                    constraint_verdict(data.constraint_findings, data.constraint_signals), tuple(items))
 
 
-def pile_up_section(data) -> Section:
+def pile_up_section(data: ReportData) -> Section:
     order = data.stage_time.set_index("stage")["stage_order"].to_dict()
     order.update(data.stage_daily.groupby("stage")["stage_order"].min().to_dict())
     return Section(
@@ -125,7 +130,7 @@ def absent_note(absent: tuple[str, ...], chart_id: str, tables: tuple[str, ...])
 EXPERIMENT_TABLES = ("experiments", "experiment_events")  # launched, decided and shipped come from the events
 
 
-def finish_section(data, threshold: float) -> Section:
+def finish_section(data: ReportData, threshold: float) -> Section:
     funnel = absent_note(data.absent, "experiment-funnel", EXPERIMENT_TABLES) or Chart(
         "experiment-funnel", readings.experiment_funnel(data.experiment_funnel),
         charts.experiment_funnel(data.experiment_funnel))
@@ -145,7 +150,7 @@ def finish_section(data, threshold: float) -> Section:
     )
 
 
-def dora_section(data) -> Section:
+def dora_section(data: ReportData) -> Section:
     lead = "Production deploys over the last 28 days before the as-of."
     note = absent_note(data.absent, "dora", ("deploys",))
     if note is not None:
@@ -153,7 +158,7 @@ def dora_section(data) -> Section:
     return Section("dora", "Delivery (DORA)", lead, (), dora_tiles(data.deployments, data.as_of))
 
 
-def quality_section(data) -> Section:
+def quality_section(data: ReportData) -> Section:
     """The gate's tiles, then what this warehouse lacks: each absent optional table, one note each."""
     absent = tuple(t for t in OPTIONAL_TABLES if t in data.absent)
     notes = tuple(Note(f"absent-{i}", text) for i, text in enumerate(absence_notes(absent)))
@@ -162,7 +167,7 @@ def quality_section(data) -> Section:
                    quality_tiles(data.quality))
 
 
-def ai_section(data) -> Section:
+def ai_section(data: ReportData) -> Section:
     return Section(
         "ai",
         "4. AI-assisted vs not",
@@ -249,7 +254,7 @@ def quality_tiles(quality: pd.DataFrame) -> tuple[Tile, ...]:
     )
 
 
-def build_report(data, invest: pd.DataFrame, threshold: float = 0.60) -> str:
+def build_report(data: ReportData, invest: pd.DataFrame, threshold: float = 0.60) -> str:
     overall = _overall(data.constraint_findings)
     stage = None if overall is None or pd.isna(overall["constraint_stage"]) else overall["constraint_stage"]
     sections = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -79,6 +82,7 @@ def constraint_timeline(windows: pd.DataFrame, shifts: pd.DataFrame) -> go.Figur
             marker_color=colours[stage],
             hovertemplate="%{x|%d %b %Y}: " + stage + ", confidence %{y:.2f}<extra></extra>",
         )
+    shift: Any  # a row of the shifts, whose cells pandas types as any scalar
     for shift in shifts.itertuples():
         fig.add_vline(x=pd.Timestamp(shift.at).timestamp() * 1000, line_dash="dash", line_color=palette.BLACK)
         fig.add_annotation(
@@ -126,7 +130,7 @@ def cumulative_flow(stage_daily: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=420)
 
 
-def aging_wip(open_items: pd.DataFrame, stage_order: dict[str, int]) -> go.Figure:
+def aging_wip(open_items: pd.DataFrame, stage_order: Mapping[Hashable, float]) -> go.Figure:
     """Every open item's age in its current stage (days), against that stage's historical 85th percentile."""
     if open_items.empty:
         return _empty("No open work items.")

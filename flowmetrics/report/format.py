@@ -7,15 +7,16 @@ import math
 MINUTE, HOUR, DAY, WEEK = 60.0, 3600.0, 86400.0, 7 * 86400.0
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _known(value: float | None) -> float | None:
+    """The value as a float, or None when it is unknown (None or NaN)."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
 def duration(seconds: float | None) -> str:
     """'45 min', '5.2 h', '3.4 days', '2.1 weeks'; '–' when unknown."""
-    if _missing(seconds):
+    s = _known(seconds)
+    if s is None:
         return "–"
-    s = float(seconds)  # type: ignore[arg-type]
     sign = "-" if s < 0 else ""
     s = abs(s)
     if s < HOUR:
@@ -29,21 +30,24 @@ def duration(seconds: float | None) -> str:
 
 def days(seconds: float | None) -> float | None:
     """Seconds as days (for chart axes)."""
-    return None if _missing(seconds) else float(seconds) / DAY  # type: ignore[arg-type]
+    s = _known(seconds)
+    return None if s is None else s / DAY
 
 
 def percent(share: float | None, digits: int = 0) -> str:
     """0.643 → '64%'; '–' when unknown."""
-    if _missing(share):
+    known = _known(share)
+    if known is None:
         return "–"
-    return f"{100 * float(share):.{digits}f}%"  # type: ignore[arg-type]
+    return f"{100 * known:.{digits}f}%"
 
 
 def signed_percent(change: float | None, digits: int = 0) -> str:
     """A relative change: 0.052 → '+5%', -0.4 → '−40%'; a change that rounds to nothing has no sign ('0%')."""
-    if _missing(change):
+    known = _known(change)
+    if known is None:
         return "–"
-    value = 100 * float(change)  # type: ignore[arg-type]
+    value = 100 * known
     text = f"{abs(value):.{digits}f}%"
     if round(value, digits) == 0:
         return text
@@ -52,6 +56,7 @@ def signed_percent(change: float | None, digits: int = 0) -> str:
 
 def count(n: float | None) -> str:
     """1234 → '1,234'."""
-    if _missing(n):
+    known = _known(n)
+    if known is None:
         return "–"
-    return f"{float(n):,.0f}"  # type: ignore[arg-type]
+    return f"{known:,.0f}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 import pandas as pd
 
@@ -45,6 +46,15 @@ def _row(result: WhatIfResult) -> InvestmentRow:
     )
 
 
+class _Replications(TypedDict):
+    """The keywords every replicated run of the table shares."""
+
+    replications: int
+    weeks: float
+    seed: int
+    workers: int
+
+
 def investment_table(
     calibration: Calibration,
     *,
@@ -59,8 +69,8 @@ def investment_table(
     The unchanged system is replicated once and every change is paired with it (common random numbers);
     replications run in `workers` processes (default: one per available core)."""
     say = progress or (lambda message: None)
-    run = dict(replications=replications, weeks=weeks + WARMUP_WEEKS, seed=seed,
-               workers=default_workers() if workers is None else workers)
+    run = _Replications(replications=replications, weeks=weeks + WARMUP_WEEKS, seed=seed,
+                        workers=default_workers() if workers is None else workers)
     say("what-if: the system as it is")
     baseline = replicate_baseline(calibration, **run)
     rows = []

@@ -37,7 +37,7 @@ def _distribution(mean: float, cv: float) -> Distribution:
 def _work(s: StageCalibration, earlier: set[str]) -> WorkStage:
     rework = None
     if s.rework_to in earlier and (s.rework_probability > 0 or (s.rework_probability_ai or 0) > 0):
-        rework = Rework(s.rework_to, s.rework_probability, ai_probability=s.rework_probability_ai)  # type: ignore[arg-type]
+        rework = Rework(s.rework_to, s.rework_probability, ai_probability=s.rework_probability_ai)
     blocking = None
     if s.wait_status and s.blocking_probability > 0:
         blocking = Blocking(s.wait_status, s.blocking_probability, _distribution(s.blocking_mean_hours, s.blocking_cv))

@@ -297,9 +297,9 @@ class _Engine:
                 if w.probability >= 1 or next(u) < w.probability:
                     self._record(i, t, self.queue_code[j], self.item_actor[i])
                     if w.abandon_probability > 0 and next(u) < w.abandon_probability:
-                        self._push(t + next(self.abandon_delay[j]), _ABANDON, i)  # type: ignore[arg-type]
+                        self._push(t + next(self.abandon_delay[j]), _ABANDON, i)  # type: ignore[arg-type]  # set for every wait step
                     else:
-                        self._push(t + next(self.wait_delay[j]), _WAIT_END, i, j)  # type: ignore[arg-type]
+                        self._push(t + next(self.wait_delay[j]), _WAIT_END, i, j)  # type: ignore[arg-type]  # set for every wait step
                     return
                 j += 1
                 continue
@@ -326,7 +326,7 @@ class _Engine:
         self.v_started[v] = t
         work = self.remaining.pop(i, None)
         if work is None:
-            work = next(self.service[j])  # type: ignore[arg-type]
+            work = next(self.service[j])  # type: ignore[arg-type]  # a work step has its service stream
             block = self.blocking[j]
             if block is not None and next(block[2]) < block[0]:
                 done = work * (0.2 + 0.6 * next(block[2]))
@@ -422,10 +422,10 @@ class _Engine:
             {
                 "item": np.arange(n, dtype=np.int64),
                 "created_hours": arr.hours,
-                "requested_by": pd.Categorical.from_codes(arr.function, arr.functions),
-                "team": pd.Categorical.from_codes(arr.team, arr.teams),
+                "requested_by": pd.Categorical.from_codes(arr.function, pd.Index(arr.functions)),
+                "team": pd.Categorical.from_codes(arr.team, pd.Index(arr.teams)),
                 "ai_assisted": arr.ai_assisted,
-                "ticket_type": pd.Categorical.from_codes(arr.ticket_type, arr.ticket_types),
+                "ticket_type": pd.Categorical.from_codes(arr.ticket_type, pd.Index(arr.ticket_types)),
                 "experiment": arr.experiment,
                 "requester": pd.Categorical.from_codes(
                     [self.requesters[f][i % 3] for i, f in enumerate(arr.function.tolist())], dtype=actor_cat
@@ -451,10 +451,12 @@ class _Engine:
         visits = pd.DataFrame(
             {
                 "item": np.frombuffer(self.v_item, dtype=np.int64),
-                "stage": pd.Categorical.from_codes(stage_of_step[np.frombuffer(self.v_stage, dtype=np.int16)], work),
+                "stage": pd.Categorical.from_codes(
+                    stage_of_step[np.frombuffer(self.v_stage, dtype=np.int16)], pd.Index(work)
+                ),
                 "pool": pd.Categorical.from_codes(
                     np.frombuffer(self.v_pool, dtype=np.int64),
-                    pool_names,
+                    pd.Index(pool_names),
                 ),
                 "queued_hours": np.frombuffer(self.v_queued, dtype=np.float64),
                 "started_hours": np.frombuffer(self.v_started, dtype=np.float64),
@@ -492,9 +494,9 @@ class _Engine:
         deploys = pd.DataFrame(
             {
                 "deploy": np.arange(len(d), dtype=np.int64),
-                "service": pd.Categorical.from_codes([x[0] for x in d], services) if services else [],
+                "service": pd.Categorical.from_codes([x[0] for x in d], pd.Index(services)) if services else [],
                 "at_hours": np.array([x[1] for x in d], dtype=float),
-                "status": pd.Categorical.from_codes([x[2] for x in d], DEPLOY_STATUSES),
+                "status": pd.Categorical.from_codes([x[2] for x in d], pd.Index(DEPLOY_STATUSES)),
                 "redeploy_of": np.array([x[4] for x in d], dtype=np.int64),
             }
         )

@@ -7,6 +7,8 @@ experiments never decided, `ship` decisions never shipped, abandoned ones.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -62,10 +64,11 @@ class _Builder:
             for k, v in zip(self.ev, (e, kind, at, decision, variant), strict=True):
                 self.ev[k].append(v)
 
-    def add(self, e: int, row: object) -> None:
+    def add(self, e: int, row: Any) -> None:
+        """Experiment `e` on the item `row` (a row of the items frame: pandas types its cells as any scalar)."""
         cfg, rng = self.cfg, self.rng
         u = rng.random(8)
-        created = min(float(row.created_hours) + u[0] * 2.0, self.end)  # type: ignore[attr-defined]
+        created = min(float(row.created_hours) + u[0] * 2.0, self.end)
         variants = THREE_VARIANTS if u[1] < cfg.three_variant_share else TWO_VARIANTS
         srm = bool(u[2] < cfg.srm_share)
         low = bool(u[3] < cfg.low_traffic_share)
@@ -85,9 +88,9 @@ class _Builder:
         fate, decision = self._lifecycle(e, row, variants, actual, low, u, runtime_days * HOURS_PER_DAY)
         values = (
             e,
-            int(row.item),  # type: ignore[attr-defined]
-            row.team,  # type: ignore[attr-defined]
-            bool(row.ai_assisted),  # type: ignore[attr-defined]
+            int(row.item),
+            row.team,
+            bool(row.ai_assisted),
             min_sample,
             created,
             srm,
@@ -101,7 +104,7 @@ class _Builder:
     def _lifecycle(
         self,
         e: int,
-        row: object,
+        row: Any,
         variants: tuple[tuple[str, float], ...],
         actual: np.ndarray,
         low: bool,
@@ -110,8 +113,8 @@ class _Builder:
     ) -> tuple[str, str | None]:
         """Events after creation; returns the planted fate and the decision drawn (if any)."""
         cfg, rng = self.cfg, self.rng
-        abandoned_at = float(row.abandoned_hours)  # type: ignore[attr-defined]
-        shipped_at = float(row.finished_hours)  # type: ignore[attr-defined]
+        abandoned_at = float(row.abandoned_hours)
+        shipped_at = float(row.finished_hours)
         if not np.isnan(abandoned_at):
             self._event(e, "abandoned", abandoned_at)
             return "ticket_abandoned", None
@@ -181,8 +184,8 @@ class _Builder:
 
     def records(self) -> ExperimentRecords:
         experiments = pd.DataFrame(self.exp)
-        for col, dtype in (("experiment", "int64"), ("item", "int64"), ("min_sample_size", "int64")):
-            experiments[col] = experiments[col].astype(dtype)
+        for col in ("experiment", "item", "min_sample_size"):
+            experiments[col] = experiments[col].astype("int64")
         for col in ("ai_assisted", "srm", "low_traffic"):
             experiments[col] = experiments[col].astype(bool)
         experiments["created_hours"] = experiments["created_hours"].astype(float)
@@ -197,7 +200,7 @@ class _Builder:
             {
                 "experiment": e,
                 "unit": unit.astype(np.int64),
-                "variant": pd.Categorical.from_codes(variant.astype(np.int64), VARIANT_NAMES),
+                "variant": pd.Categorical.from_codes(variant.astype(np.int64), pd.Index(VARIANT_NAMES)),
                 "at_hours": at,
             }
         )

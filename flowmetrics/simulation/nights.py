@@ -156,7 +156,7 @@ def nightly_exports(frames: Mapping[str, pd.DataFrame], plan: NightsPlan) -> tup
     marks = {table: watermarks(times, plan.lags[table]) for table in LAGGING_TABLES}
     tickets, changes = frames["tickets"], frames["ticket_status_changes"]
     ids = sorted(tickets["ticket_id"].astype(str))
-    deleted_on = {}
+    deleted_on: dict[str, int] = {}
     for deletion in sorted(plan.deletions, key=lambda d: d.night):
         deleted_on.setdefault(_pick(ids, deletion.ticket), deletion.night)
     held_until = _late_ticket_nights(changes, ids, plan, marks["ticket_status_changes"])

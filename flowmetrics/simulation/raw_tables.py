@@ -8,12 +8,17 @@ dictionaries): the benchmark turns millions of changes into tables.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from flowmetrics.contract import TABLES, ColumnType
 from flowmetrics.simulation.result import SimulationResult
+
+if TYPE_CHECKING:
+    from pandas._typing import AstypeArg
 
 _SECONDS_PER_HOUR = 3600.0
 _VERBS = ("Add", "Fix", "Improve", "Remove", "Refactor", "Test", "Update", "Migrate")
@@ -32,7 +37,7 @@ _OBJECTS = (
     "landing page",
 )
 _EXPERIMENT_WORDS = ("pricing", "onboarding", "copy", "layout", "ranking", "checkout", "nudge", "banner")
-_DTYPES = {
+_DTYPES: dict[ColumnType, AstypeArg] = {
     ColumnType.STRING: "str",
     ColumnType.BOOLEAN: "bool",
     ColumnType.TIMESTAMP: "datetime64[us]",
@@ -278,8 +283,8 @@ def _incidents(result: SimulationResult, stamp: _Stamper) -> pd.DataFrame:
     at = d["at_hours"].to_numpy(dtype=float)
     failed = (d["status"].astype(str) != "success").to_numpy()
     redeployed = d[d["redeploy_of"] >= 0]
-    restored = pd.Series(redeployed["at_hours"].to_numpy(), index=redeployed["redeploy_of"].to_numpy())
-    restored = restored[~restored.index.duplicated()].reindex(np.arange(len(d))).to_numpy(dtype=float)
+    restored_at = pd.Series(redeployed["at_hours"].to_numpy(), index=redeployed["redeploy_of"].to_numpy())
+    restored = restored_at[~restored_at.index.duplicated()].reindex(np.arange(len(d))).to_numpy(dtype=float)
     latent = ~failed & (rng.random(len(d)) < _LATENT_FAILURE_SHARE)
     causing = np.flatnonzero(failed | latent)
     opened = at[causing] + np.where(failed[causing], rng.exponential(0.1, len(causing)),

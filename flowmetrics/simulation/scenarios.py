@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import TypedDict, Unpack
 
 from flowmetrics.results import Result
 from flowmetrics.simulation.config import (
@@ -105,12 +106,20 @@ def _backlog() -> WaitStep:
     )
 
 
+class _Extras(TypedDict, total=False):
+    """The SimulationConfig fields a scenario sets beyond the base pipeline."""
+
+    shared_pools: Mapping[str, int]
+    arrival_changes: tuple[RateChange, ...]
+    capacity_changes: tuple[CapacityChange, ...]
+
+
 def _config(
     name: str,
     items: int,
     stages: Mapping[str, WorkStage] | None = None,
     extra: Mapping[int, Step] | None = None,
-    **kw: object,
+    **kw: Unpack[_Extras],
 ) -> SimulationConfig:
     """The base pipeline New -> analysis -> build -> review -> test -> Closed, with stages replaced or
     steps inserted (at a position in the route: 0 = before the backlog, 5 = after test)."""
@@ -127,7 +136,7 @@ def _config(
         abandoned=Status("Rejected", "abandoned", "abandoned", 99),
         warmup_hours=min(7 * HOURS_PER_DAY, 0.15 * items / RATE_PER_DAY * HOURS_PER_DAY),
         name=name,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
@@ -181,7 +190,7 @@ def constraint_at(stage: str = "review", items: int = 800, team: str | None = No
         target = config.stage(stage)
         assert target.team_servers is not None
         ts = {**target.team_servers, other: need}
-        steps = tuple(replace(s, team_servers=ts) if s is target else s for s in config.steps)
+        steps = tuple(replace(target, team_servers=ts) if s is target else s for s in config.steps)
         config = replace(config, steps=steps)
     return Scenario(config.name, "constraint_at", config, Expected(stage, team, acceptable_stages=(stage,)))
 
@@ -301,9 +310,13 @@ FAMILIES: dict[str, Callable[..., Scenario]] = {
 }
 
 
+class _Size(TypedDict, total=False):
+    items: int
+
+
 def all_scenarios(items: int | None = None) -> tuple[Scenario, ...]:
     """One scenario of every family (constraint_at at each stage and once team-bound), e.g. for a sweep."""
-    kw = {} if items is None else {"items": items}
+    kw: _Size = {} if items is None else {"items": items}
     out = [constraint_at(s, **kw) for s in STAGES]
     out.append(constraint_at("review", team="alpha", **kw))
     out += [builder(**kw) for name, builder in FAMILIES.items() if name != "constraint_at"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flowmetrics.contract import DEPLOY_STATUSES, EXPERIMENT_EVENT_TYPES, STAGE_KINDS
-from flowmetrics.quality.suite import Layer, Suite, accepted, not_future, not_null, unique
+from flowmetrics.quality.suite import Check, Layer, Suite, accepted, not_future, not_null, unique
 
 
-def _suite(name: str, columns: tuple[str, ...], key: tuple[str, ...], *extra) -> Suite:
+def _suite(name: str, columns: tuple[str, ...], key: tuple[str, ...], *extra: Check) -> Suite:
     checks = [*(not_null(name, k) for k in key), unique(name, key), *extra]
     return Suite(name=name, layer=Layer.STAGING, relation=name, columns=columns, key=key, checks=tuple(checks))
 

@@ -11,6 +11,8 @@ breaks these rules builds without an error and every flow number after it is wro
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from flowmetrics.quality.reader import GateReader
@@ -55,7 +57,7 @@ def stage_rules(status_map: pd.DataFrame, source: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _order(value: object) -> int | None:
+def _order(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)  # a null order is raw.status_map.stage_order.not_null's finding
 
 

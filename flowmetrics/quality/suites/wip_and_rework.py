@@ -3,6 +3,8 @@ when the marts exist."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from flowmetrics.quality.reader import GateReader
 from flowmetrics.quality.suite import (
     CheckContext,
@@ -64,7 +66,7 @@ FCT_OPEN_WORK_ITEMS = Suite(
 )
 
 
-def _open_vs_raw(reader: GateReader, ctx: CheckContext):
+def _open_vs_raw(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
     """The backlog against the raw changes: fct_open_work_items keeps the work items in state open, so comparing the
     two marts cannot fail; the tickets whose latest raw status (as staged, from every source) is neither done nor
     abandoned can disagree."""
