@@ -96,6 +96,7 @@ class GxRunner:
 
     def validate(self, checkpoint: Any, frame: pd.DataFrame, outcomes: dict[str, Outcome], suite: Suite) -> None:
         """Validate one data frame and fold each expectation's result into its check's outcome."""
+        frame = nanosecond_times(frame)
         result = checkpoint.run(batch_parameters={"dataframe": frame})
         for validation in result.run_results.values():
             for r in validation.results:
@@ -104,6 +105,25 @@ class GxRunner:
                 if outcome is None:
                     continue
                 _fold(outcome, r, frame, suite, self.sample_rows)
+
+
+def nanosecond_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its timestamp columns in nanoseconds where they fit (years 1677-2262).
+
+    Arrow hands DuckDB's timestamps over in microseconds; GX compares only nanosecond timestamps column-wise and
+    every other unit one Python call per value, which made a range check on a 10M-row mart take minutes. A column
+    with a value outside the nanosecond range (a 9999-12-31 sentinel, say) keeps its unit: slower, still checked.
+    """
+    converted: dict[str, pd.Series] = {}
+    for column, dtype in frame.dtypes.items():
+        if pd.api.types.is_datetime64_any_dtype(dtype) and not pd.api.types.is_datetime64_ns_dtype(dtype):
+            try:
+                converted[str(column)] = frame[column].astype(
+                    "datetime64[ns, UTC]" if getattr(dtype, "tz", None) else "datetime64[ns]"
+                )
+            except (OverflowError, pd.errors.OutOfBoundsDatetime):
+                continue
+    return frame.assign(**converted) if converted else frame
 
 
 def _fold(outcome: Outcome, r: Any, frame: pd.DataFrame, suite: Suite, sample_rows: int) -> None:
