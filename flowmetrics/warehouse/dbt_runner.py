@@ -21,7 +21,7 @@ import pandas as pd
 
 from flowmetrics.errors import ConfigError, DbtRunError, FlowmetricsError
 from flowmetrics.results import BuildResult
-from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.profile import Target, resolve_target
 from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env, dbt_executable
 
 TIMESTAMP_EXAMPLES = "e.g. 2026-01-31, 2026-01-31T06:00:00 or 2026-01-31T06:00:00Z"
@@ -204,7 +204,7 @@ def built_after(as_of: str, *, warehouse: Path | None = None, target: str | None
 
     latest: list[pd.Timestamp] = []
     try:
-        with MartReader.open(target=target, warehouse=warehouse) as reader:
+        with MartReader.open(resolve_target(target, warehouse)) as reader:
             for mart, column in (("fct_stage_visits", "entered_at"), ("fct_stage_transitions", "changed_at")):
                 if reader.exists(mart):
                     value = reader.read(mart, [f"max({column}) as latest"])["latest"].iloc[0]
@@ -249,5 +249,5 @@ def dbt_location(target: Target) -> tuple[Path | None, str | None]:
     """How dbt reaches a resolved target: a DuckDB file by its path (the profile's duckdb output reads it from the
     environment), any other target by its name in the profile."""
     if target.is_duckdb and target.path is not None:
-        return target.path, None
+        return target.path, target.name if target.settings else None  # settings: an output of the profile
     return None, target.name

@@ -9,9 +9,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flowmetrics import nightly
 from flowmetrics.errors import DataQualityError, MartNotFoundError, WarehouseBusyError
 from flowmetrics.quality.config import QualityConfig
+from flowmetrics.steps import nightly
 from flowmetrics.warehouse.profile import Target
 from tests.python.nightly.helpers import Baseline, copy_baseline, nightly_args, published_contents, run
 

@@ -124,7 +124,7 @@ def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
                            extra_args=[*NIGHTLY_DBT_ARGS, *ctx.dbt_args], on_line=on_line)
     if result.note:
         ctx.log.say(result.note)
-    from flowmetrics.statuses import suggested_map_note
+    from flowmetrics.steps.statuses import suggested_map_note
 
     if note := suggested_map_note(ctx.target):
         ctx.log.say(note)
@@ -183,7 +183,7 @@ def _gate(ctx: NightlyContext, raw_only: bool) -> tuple[str, dict[str, Any]]:
 
 
 def _detect(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
-    from flowmetrics.detection import run_nightly_detect
+    from flowmetrics.steps.detect import run_nightly_detect
 
     summary = run_nightly_detect(target=ctx.target, run_id=ctx.run_id, log=ctx.log.write)
     return str(summary), {}
