@@ -24,6 +24,7 @@ from flowmetrics.quality.config import QualityConfig
 from flowmetrics.results import NightlyResult, QualityReport, StepResult
 from flowmetrics.warehouse.lock import warehouse_lock
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.runs import new_run_id
 
 NIGHTLY_DBT_ARGS = ("--exclude-resource-type", "unit_test")
 """dbt unit tests check the SQL, not the data: CI runs them; the nightly build runs models and data tests."""
@@ -233,12 +234,6 @@ STEPS: tuple[Step, ...] = (
     Step("detect", "constraint detection", _detect),
     Step("publish", "copy into a snapshot, the quality gate on it, atomic swap of schema published", _publish),
 )
-
-
-def new_run_id() -> str:
-    from flowmetrics.quality.runner import new_run_id as make
-
-    return make()
 
 
 def run_nightly(

@@ -14,6 +14,7 @@ from flowmetrics.results import PublishResult, QualityReport
 from flowmetrics.warehouse.lock import warehouse_lock
 from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.runs import new_run_id
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class PublishOutcome:
 
 def run_publish(target: Target, *, config: QualityConfig, report_dir: Path, lock_timeout: float,
                 progress: Callable[[str], None] | None = None) -> PublishOutcome:
-    from flowmetrics.quality.runner import SnapshotGate, new_run_id
+    from flowmetrics.quality.runner import SnapshotGate
     from flowmetrics.warehouse.publish import publish
 
     gate = SnapshotGate(target, config=config, run_id=new_run_id(), report_dir=report_dir, progress=progress,
