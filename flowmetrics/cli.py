@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +120,7 @@ def _emit(payload: dict[str, Any], as_json: bool, text: str) -> None:
         click.echo(text)
 
 
-def _progress(as_json: bool):
+def _progress(as_json: bool) -> Callable[[str], None] | None:
     """A progress callback for long steps: on a terminal only, never in --json mode or when piped."""
     if as_json or not sys.stderr.isatty():
         return None
@@ -332,7 +333,7 @@ QUALITY_OPTIONS = [
 ]
 
 
-def _quality_options(func):
+def _quality_options(func: Callable[..., None]) -> Callable[..., None]:
     for option in reversed(QUALITY_OPTIONS):
         func = option(func)
     return func
@@ -350,7 +351,8 @@ def _quality_config(config_path: Path | None, now: str | None) -> QualityConfig:
 @_quality_options
 @click.option("--no-record", is_flag=True, help="Do not write flowmetrics.quality_runs.")
 @JSON_OPTION
-def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_record, as_json) -> None:
+def check(warehouse: Path | None, target: str | None, config_path: Path | None, now: str | None, report_dir: Path,
+          lock_timeout: float, no_record: bool, as_json: bool) -> None:
     """Run the quality gate (great-expectations) over raw, staging and the built marts, without publishing; exit 1
     if an error check fails."""
     from flowmetrics.steps.check import check_text, run_check
@@ -367,7 +369,8 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
 @TARGET_OPTION
 @_quality_options
 @JSON_OPTION
-def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_json) -> None:
+def publish(warehouse: Path | None, target: str | None, config_path: Path | None, now: str | None, report_dir: Path,
+            lock_timeout: float, as_json: bool) -> None:
     """Copy the marts into a snapshot, run the quality gate on it, and swap it into schema published in one atomic
     step (exit 1: a check failed, nothing published)."""
     from flowmetrics.steps.publish import publish_text, refused_text, run_publish
@@ -399,8 +402,9 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
 @click.option("--run-id", default=None, help="Run id shared by every step (default: UTC time and a random suffix).")
 @JSON_OPTION
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
-def nightly(raw_dir, warehouse, target, as_of, config_path, now, report_dir, lock_timeout, log_file, run_id,
-            as_json, dbt_args) -> None:
+def nightly(raw_dir: Path | None, warehouse: Path | None, target: str | None, as_of: str | None,
+            config_path: Path | None, now: str | None, report_dir: Path, lock_timeout: float, log_file: Path | None,
+            run_id: str | None, as_json: bool, dbt_args: tuple[str, ...]) -> None:
     """ingest → check raw → dbt build → detect → publish (copy, gate, swap); exit 0 published, 1 failed, 2 usage."""
     from flowmetrics.steps.nightly import run_nightly
 

@@ -127,8 +127,8 @@ def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
         ctx.log.say(result.note)
     from flowmetrics.steps.statuses import suggested_map_note
 
-    if note := suggested_map_note(ctx.target):
-        ctx.log.say(note)
+    if map_note := suggested_map_note(ctx.target):
+        ctx.log.say(map_note)
     summary = done[-1] if done else ""
     return summary.split("Done.", 1)[-1].strip() or "ok", {"return_code": result.return_code, "note": result.note}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -72,7 +73,7 @@ def investment_table(
     The unchanged system is replicated once and every change is paired with it (common random numbers);
     replications run in `workers` processes (default: one per available core)."""
     say = progress or (lambda message: None)
-    run = dict(replications=replications, weeks=weeks + WARMUP_WEEKS, seed=seed,
+    run: dict[str, Any] = dict(replications=replications, weeks=weeks + WARMUP_WEEKS, seed=seed,
                workers=default_workers() if workers is None else workers)
     say("what-if: the system as it is")
     baseline = replicate_baseline(calibration, **run)
@@ -114,7 +115,7 @@ class WhatIfOutcome:
     result: WhatIfResult
     absent: tuple[str, ...]  # one note per optional raw table the warehouse lacks
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {**self.result.to_dict(), "absent": list(self.absent)}
 
 
