@@ -1,22 +1,25 @@
-"""The flowmetrics command line: arguments in, library calls, output out (text or --json), exit codes.
+"""The flowmetrics command line: arguments in, the target resolved once, one step called (flowmetrics.steps),
+output out (text or --json), exit codes from the error hierarchy.
 
 Exit codes: 0 ok, 1 the data failed a check or a step failed on it, 2 usage or configuration error.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from flowmetrics.errors import ConfigError, FlowmetricsError
+
+if TYPE_CHECKING:
+    from flowmetrics.steps import Target
+    from flowmetrics.steps.check import QualityConfig
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable JSON document.")
 WAREHOUSE_OPTION = click.option(
@@ -24,6 +27,9 @@ WAREHOUSE_OPTION = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="DuckDB file (default: env FLOWMETRICS_DUCKDB, else flowmetrics.duckdb).",
+)
+TARGET_OPTION = click.option(
+    "--target", default=None, help="dbt target of the profile (default: --warehouse, else the profile's default)."
 )
 LOCK_TIMEOUT_OPTION = click.option(
     "--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
@@ -38,10 +44,10 @@ class Timestamp(click.ParamType):
     name = "timestamp"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from flowmetrics.warehouse.dbt_runner import parse_timestamp
+        from flowmetrics.steps import parse_time
 
         try:
-            return parse_timestamp(str(value)).isoformat(sep=" ")
+            return parse_time(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -52,7 +58,7 @@ class Window(click.ParamType):
     name = "window"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from flowmetrics.detection import parse_window
+        from flowmetrics.steps.detect import parse_window
 
         if isinstance(value, int):
             return value
@@ -71,7 +77,7 @@ class Change(click.ParamType):
         self.what = what  # "capacity" or "arrivals"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        from flowmetrics.simulation.whatif import arrivals_problem, capacity_problem
+        from flowmetrics.steps.whatif import change_problem
 
         if isinstance(value, float):
             return value
@@ -87,7 +93,7 @@ class Change(click.ParamType):
                 factor = float(t)
         except ValueError:
             self.fail(f"{value!r} is not a change: give one like +30%, -20% or a factor like x3", param, ctx)
-        problem = capacity_problem(factor) if self.what == "capacity" else arrivals_problem(factor)
+        problem = change_problem(self.what, factor)
         if problem:
             self.fail(f"{value!r}: {problem}", param, ctx)
         return factor
@@ -114,17 +120,18 @@ def _emit(payload: dict[str, Any], as_json: bool, text: str) -> None:
         click.echo(text)
 
 
-def _progress(as_json: bool):
+def _progress(as_json: bool) -> Callable[[str], None] | None:
     """A progress callback for long steps: on a terminal only, never in --json mode or when piped."""
     if as_json or not sys.stderr.isatty():
         return None
     return lambda message: click.echo(f"  … {message}", err=True)
 
 
-def _warehouse_path(warehouse: Path | None) -> Path:
-    from flowmetrics.warehouse.project import DEFAULT_DUCKDB, DUCKDB_ENV
+def _target(target: str | None, warehouse: Path | None) -> Target:
+    """The one resolved target of a command (see flowmetrics.steps.command_target)."""
+    from flowmetrics.steps import command_target
 
-    return Path(warehouse or os.environ.get(DUCKDB_ENV) or DEFAULT_DUCKDB)
+    return command_target(target, warehouse)
 
 
 class FlowmetricsGroup(click.Group):
@@ -152,17 +159,10 @@ def main() -> None:
 @JSON_OPTION
 def generate(out_dir: Path, items: int, seed: int, fmt: str, as_json: bool) -> None:
     """Write every raw table of a simulated delivery system to OUT (deterministic for a seed)."""
-    from flowmetrics.ingest import write_raw_tables
-    from flowmetrics.results import GenerateSummary
-    from flowmetrics.simulation import generate_raw_tables
+    from flowmetrics.steps.generate import generate_text, run_generate
 
-    started = time.perf_counter()
-    frames = generate_raw_tables(items=items, seed=seed)
-    rows = write_raw_tables(frames, out_dir, fmt=fmt)
-    summary = GenerateSummary(str(out_dir), seed, items, rows, round(time.perf_counter() - started, 2))
-    lines = [f"wrote {sum(rows.values()):,} rows to {out_dir} ({summary.seconds}s):"]
-    lines += [f"  {name:<24}{n:>12,}" for name, n in rows.items()]
-    _emit(summary.to_dict(), as_json, "\n".join(lines))
+    summary = run_generate(out_dir, items=items, seed=seed, fmt=fmt)
+    _emit(summary.to_dict(), as_json, generate_text(summary))
 
 
 @main.command()
@@ -172,73 +172,32 @@ def generate(out_dir: Path, items: int, seed: int, fmt: str, as_json: bool) -> N
 @JSON_OPTION
 def ingest(source_dir: Path, warehouse: Path | None, lock_timeout: float, as_json: bool) -> None:
     """Check the raw files in SOURCE_DIR against the contract and load them into schema raw."""
-    from flowmetrics.ingest import ingest_directory
-    from flowmetrics.warehouse.lock import warehouse_lock
+    from flowmetrics.steps.ingest import ingest_text, run_ingest
 
-    path = _warehouse_path(warehouse)
-    with warehouse_lock(_target(None, path), "ingest", lock_timeout):
-        summary = ingest_directory(source_dir, path, progress=_progress(as_json), lock_timeout=lock_timeout)
-    lines = [f"ingested {source_dir} into {summary.warehouse} ({summary.seconds:.1f}s)"]
-    lines.append(f"  {'table':<24}{'read':>12}{'inserted':>12}{'updated':>10}{'unchanged':>12}{'quarantined':>13}")
-    for t in summary.tables:
-        if t.source_file is None:
-            lines.append(f"  {t.table:<24}{'(no file: left as it was)':>59}")
-            continue
-        lines.append(
-            f"  {t.table:<24}{t.rows_read:>12,}{t.rows_inserted:>12,}{t.rows_updated:>10,}"
-            f"{t.rows_unchanged:>12,}{t.rows_quarantined:>13,}"
-        )
-        for reason, n in sorted(t.quarantine_reasons.items()):
-            lines.append(f"      quarantined {n:,}: {reason}")
-    if summary.rows_quarantined:
-        lines.append(f"{summary.rows_quarantined:,} row(s) quarantined: see raw.quarantine (table, row, reason)")
-    _emit(summary.to_dict(), as_json, "\n".join(lines))
+    summary = run_ingest(_target(None, warehouse), source_dir, lock_timeout=lock_timeout,
+                         progress=_progress(as_json))
+    _emit(summary.to_dict(), as_json, ingest_text(summary))
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @WAREHOUSE_OPTION
 @LOCK_TIMEOUT_OPTION
-@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@TARGET_OPTION
 @click.option("--as-of", "as_of", type=Timestamp(), default=None,
               help="As-of time (ISO-8601, UTC); default: the latest event.")
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of: str | None,
           dbt_args: tuple[str, ...]) -> None:
     """Run `dbt build` of this project (extra arguments after -- go to dbt, e.g. -- --full-refresh)."""
-    from flowmetrics.warehouse.dbt_runner import run_dbt_build
-    from flowmetrics.warehouse.lock import warehouse_lock
+    from flowmetrics.steps.build import build_text, run_build
 
-    target, path = _target_and_path(target, warehouse)
-    with warehouse_lock(_target(target, path), "build", lock_timeout):
-        result = run_dbt_build(warehouse=path, target=target, as_of=as_of, extra_args=dbt_args)
-    if result.note:
-        click.echo(result.note)
-    click.echo(f"dbt build finished in {result.seconds:.1f}s")
-    from flowmetrics.statuses import suggested_map_note
-
-    note = suggested_map_note(_target(target, path))
-    if note:
-        click.echo(note)
-
-
-def _absence_notes(resolved) -> list[str]:
-    """What the warehouse behind `resolved` lacks (absent optional raw tables), one line each; read under the
-    command's writer lock (if it takes one) and before its own work, so nothing is written when it cannot open."""
-    from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
-
-    return list(warehouse_absence_notes(resolved))
-
-
-def _target_and_path(target: str | None, warehouse: Path | None) -> tuple[str | None, Path | None]:
-    """The dbt target and DuckDB file a command reads (a non-DuckDB target without --warehouse has no file)."""
-    if target and target != "duckdb" and warehouse is None:
-        return target, None
-    return target, _warehouse_path(warehouse)
+    outcome = run_build(_target(target, warehouse), as_of=as_of, dbt_args=dbt_args, lock_timeout=lock_timeout)
+    click.echo(build_text(outcome))
 
 
 @main.command()
 @WAREHOUSE_OPTION
-@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@TARGET_OPTION
 @click.option("--window", "window", type=Window(), default="7d", show_default=True,
               help="Window length: 7d, 14d, 2w...")
 @click.option(
@@ -264,42 +223,16 @@ def detect(
     as_json: bool,
 ) -> None:
     """Name the stage that limits throughput, with its evidence, a confidence and the shifts."""
-    from flowmetrics.analysis import finding_table, verdict_sentence
-    from flowmetrics.detection import run_detection
-    from flowmetrics.warehouse.lock import warehouse_lock
-    from flowmetrics.warehouse.profile import resolve_target
+    from flowmetrics.steps.detect import detect_payload, detect_text, run_detect
 
-    target, path = _target_and_path(target, warehouse)
-    resolved = resolve_target(target, path)
-    writing = contextlib.nullcontext() if no_write else warehouse_lock(resolved, "detect", lock_timeout)
-    with writing:
-        notes = _absence_notes(resolved)
-        result = run_detection(
-            resolved,
-            window_days=window,
-            windows=windows,
-            as_of=as_of,
-            seed=seed,
-            write=not no_write,
-            progress=_progress(as_json),
-        )
-    payload = result.finding.to_dict()
-    payload["absent"] = notes
-    footer = []
-    if result.run_id is not None:
-        payload.update({"run_id": result.run_id, "constraint_queue_items": result.queue_items})
-        footer.append(
-            f"Written as run {result.run_id} to flowmetrics.constraint_findings and "
-            f"flowmetrics.constraint_stage_signals; {result.queue_relation} lists the {result.queue_items:,} "
-            "item(s) waiting in front of the constraint, oldest first."
-        )
-    _emit(payload, as_json, "\n\n".join([*notes, verdict_sentence(result.finding), finding_table(result.finding),
-                                         *footer]))
+    result = run_detect(_target(target, warehouse), window_days=window, windows=windows, as_of=as_of, seed=seed,
+                        write=not no_write, lock_timeout=lock_timeout, progress=_progress(as_json))
+    _emit(detect_payload(result), as_json, detect_text(result))
 
 
 @main.command()
 @WAREHOUSE_OPTION
-@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@TARGET_OPTION
 @click.option("--stage", default=None, help="The work stage whose capacity changes.")
 @click.option("--capacity", type=Change("capacity"), default=None,
               help="Capacity change at --stage: +30%, -20%, x2.")
@@ -332,53 +265,18 @@ def whatif(
     as_json: bool,
 ) -> None:
     """Simulate the system calibrated from the marts before and after a change of capacity or arrivals."""
-    import pandas as pd
+    from flowmetrics.steps.whatif import check_change, run_whatif, whatif_text
 
-    from flowmetrics.analysis import CALIBRATION_INTERVAL_COLUMNS, WORK_ITEM_COLUMNS, calibrate, whatif_text
-    from flowmetrics.detection import resolve_as_of
-    from flowmetrics.simulation.metrics import default_workers
-    from flowmetrics.simulation.whatif import WARMUP_WEEKS, what_if
-    from flowmetrics.warehouse.findings import read_status_intervals
-    from flowmetrics.warehouse.marts import MartReader
-    from flowmetrics.warehouse.optional_tables import absence_notes, absent_tables
-
-    if capacity is None and arrivals is None:
-        raise ConfigError("say what changes: --stage S --capacity +30%, and/or --arrivals x3")
-    if (capacity is None) != (stage is None):
-        raise ConfigError("--capacity and --stage go together: --stage code_review --capacity +30%")
-    capacity_factor = capacity if capacity is not None else 1.0
-    arrivals_factor = arrivals if arrivals is not None else 1.0
-    progress = _progress(as_json) or (lambda message: None)
-    target, path = _target_and_path(target, warehouse)
-    progress("reading the marts")
-    with MartReader.open(target=target, warehouse=path) as reader:
-        moment = resolve_as_of(None, reader.as_of())
-        since = (moment - pd.Timedelta(weeks=calibration_weeks)).to_pydatetime()
-        intervals = read_status_intervals(reader, CALIBRATION_INTERVAL_COLUMNS, since)
-        items = reader.read("fct_work_items", WORK_ITEM_COLUMNS)
-        notes = list(absence_notes(absent_tables(reader.connection)))
-    calibration = calibrate(intervals, items, moment, weeks=calibration_weeks)
-    work = [s.stage for s in calibration.stages if s.kind == "work"]
-    if stage is not None and stage not in work:
-        raise ConfigError(f"--stage {stage!r} is not a work stage of this flow; work stages: {', '.join(work)}")
-    progress(f"simulating {replications} replications before and after")
-    result = what_if(
-        calibration,
-        stage=stage,
-        capacity_factor=capacity_factor,
-        arrivals_factor=arrivals_factor,
-        replications=replications,
-        weeks=weeks + WARMUP_WEEKS,
-        warmup_weeks=WARMUP_WEEKS,
-        seed=seed,
-        workers=default_workers(),
-    )
-    _emit({**result.to_dict(), "absent": notes}, as_json, "\n".join([*notes, whatif_text(result)]))
+    check_change(stage, capacity, arrivals)
+    outcome = run_whatif(_target(target, warehouse), stage=stage, capacity=capacity, arrivals=arrivals, weeks=weeks,
+                         replications=replications, calibration_weeks=calibration_weeks, seed=seed,
+                         progress=_progress(as_json))
+    _emit(outcome.to_dict(), as_json, whatif_text(outcome))
 
 
 @main.command()
 @WAREHOUSE_OPTION
-@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@TARGET_OPTION
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
               show_default=True, help="Where to write the HTML file.")
 @click.option("--threshold", type=FiniteRange(0, 1), default=0.60, show_default=True,
@@ -389,21 +287,16 @@ def whatif(
 def report(warehouse: Path | None, target: str | None, out: Path, threshold: float, replications: int,
            as_json: bool) -> None:
     """Write the flow report (one self-contained HTML file) from the published marts."""
-    from flowmetrics.report import write_report
+    from flowmetrics.steps.report import report_text, run_report
 
-    target, path = _target_and_path(target, warehouse)
-    result = write_report(out, target=target, warehouse=path, threshold=threshold, replications=replications,
-                          progress=_progress(as_json))
-    text = (
-        f"wrote {result.path} ({result.bytes / 1e6:.1f} MB, {result.seconds}s): published run "
-        f"{result.published_run_id}, as of {result.as_of} UTC. Open it in any browser; it needs no network."
-    )
-    _emit(result.to_dict(), as_json, "\n".join([*result.absent, text]))
+    result = run_report(_target(target, warehouse), out, threshold=threshold, replications=replications,
+                        progress=_progress(as_json))
+    _emit(result.to_dict(), as_json, report_text(result))
 
 
 @main.command()
 @WAREHOUSE_OPTION
-@click.option("--target", default=None, help="dbt target of the profile (default: the profile's default).")
+@TARGET_OPTION
 @click.option("--write", "write", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a status_map CSV to edit: the map in force for the statuses it maps, the suggestion for "
                    "the others.")
@@ -411,13 +304,11 @@ def report(warehouse: Path | None, target: str | None, out: Path, threshold: flo
 @JSON_OPTION
 def statuses(warehouse: Path | None, target: str | None, write: Path | None, force: bool, as_json: bool) -> None:
     """List every status of the build: its changes, typical position, the mapping in force and the suggested one."""
-    from flowmetrics.statuses import run_statuses, statuses_table
-    from flowmetrics.warehouse.profile import resolve_target
+    from flowmetrics.steps.statuses import run_statuses, statuses_table
 
     if force and write is None:
         raise ConfigError("--force goes with --write FILE")
-    target, path = _target_and_path(target, warehouse)
-    result = run_statuses(resolve_target(target, path), write=write, force=force)
+    result = run_statuses(_target(target, warehouse), write=write, force=force)
     _emit(result.to_dict(), as_json, statuses_table(result))
 
 
@@ -425,15 +316,12 @@ def statuses(warehouse: Path | None, target: str | None, write: Path | None, for
 @WAREHOUSE_OPTION
 def next_steps(warehouse: Path | None) -> None:
     """Print what to look at after `make demo`."""
-    from flowmetrics.warehouse.marts import describe_marts
+    from flowmetrics.steps import warehouse_path
+    from flowmetrics.steps.build import next_steps as describe
 
-    path = _warehouse_path(warehouse)
-    click.echo(describe_marts(path))
+    click.echo(describe(warehouse_path(warehouse)))
 
 
-TARGET_OPTION = click.option(
-    "--target", default=None, help="dbt target of the profile (default: --warehouse, else the profile's default)."
-)
 QUALITY_OPTIONS = [
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
                  help="Quality config (YAML): thresholds and per-check severities."),
@@ -445,24 +333,16 @@ QUALITY_OPTIONS = [
 ]
 
 
-def _quality_options(func):
+def _quality_options(func: Callable[..., None]) -> Callable[..., None]:
     for option in reversed(QUALITY_OPTIONS):
         func = option(func)
     return func
 
 
-def _target(target: str | None, warehouse: Path | None):
-    from flowmetrics.warehouse.profile import resolve_target
+def _quality_config(config_path: Path | None, now: str | None) -> QualityConfig:
+    from flowmetrics.steps.check import quality_config
 
-    if target and target != "duckdb" and warehouse is None:
-        return resolve_target(target, None)
-    return resolve_target(target, _warehouse_path(warehouse))
-
-
-def _quality_config(config_path: Path | None, now: str | None):
-    from flowmetrics.quality.config import load_config
-
-    return load_config(config_path, reference_time=now)
+    return quality_config(config_path, now)
 
 
 @main.command()
@@ -471,27 +351,16 @@ def _quality_config(config_path: Path | None, now: str | None):
 @_quality_options
 @click.option("--no-record", is_flag=True, help="Do not write flowmetrics.quality_runs.")
 @JSON_OPTION
-def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_record, as_json) -> None:
+def check(warehouse: Path | None, target: str | None, config_path: Path | None, now: str | None, report_dir: Path,
+          lock_timeout: float, no_record: bool, as_json: bool) -> None:
     """Run the quality gate (great-expectations) over raw, staging and the built marts, without publishing; exit 1
     if an error check fails."""
-    from flowmetrics.quality.runner import run_checks, summary_text
-    from flowmetrics.warehouse.lock import warehouse_lock
+    from flowmetrics.steps.check import check_text, run_check
 
-    resolved = _target(target, warehouse)
-    config = _quality_config(config_path, now)
-    recording = contextlib.nullcontext() if no_record else warehouse_lock(resolved, "check", lock_timeout)
-    with recording:
-        notes = _absence_notes(resolved)
-        report = run_checks(
-            resolved,
-            config=config,
-            report_dir=report_dir,
-            record=not no_record,
-            progress=_progress(as_json),
-            lock_timeout=lock_timeout,
-        )
-    _emit({**report.to_dict(), "absent": notes}, as_json, "\n".join([*notes, summary_text(report)]))
-    if not report.passed:
+    outcome = run_check(_target(target, warehouse), config=_quality_config(config_path, now), report_dir=report_dir,
+                        record=not no_record, lock_timeout=lock_timeout, progress=_progress(as_json))
+    _emit(outcome.to_dict(), as_json, check_text(outcome))
+    if not outcome.report.passed:
         sys.exit(1)
 
 
@@ -500,48 +369,24 @@ def check(warehouse, target, config_path, now, report_dir, lock_timeout, no_reco
 @TARGET_OPTION
 @_quality_options
 @JSON_OPTION
-def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_json) -> None:
+def publish(warehouse: Path | None, target: str | None, config_path: Path | None, now: str | None, report_dir: Path,
+            lock_timeout: float, as_json: bool) -> None:
     """Copy the marts into a snapshot, run the quality gate on it, and swap it into schema published in one atomic
     step (exit 1: a check failed, nothing published)."""
-    from flowmetrics.errors import DataQualityError
-    from flowmetrics.quality.runner import SnapshotGate, failure_lines, new_run_id, summary_text
-    from flowmetrics.warehouse.lock import warehouse_lock
-    from flowmetrics.warehouse.publish import publish as publish_marts
+    from flowmetrics.steps.publish import publish_text, refused_text, run_publish
 
     resolved = _target(target, warehouse)
-    gate = SnapshotGate(resolved, config=_quality_config(config_path, now), run_id=new_run_id(),
-                        report_dir=report_dir, progress=_progress(as_json), lock_timeout=lock_timeout)
-    try:
-        with warehouse_lock(resolved, "publish", lock_timeout):
-            notes = _absence_notes(resolved)
-            result = publish_marts(resolved, run_id=gate.run_id, gate=gate, lock_timeout=lock_timeout,
-                                   progress=_progress(as_json))
-    except DataQualityError:
-        report = gate.report
-        assert report is not None
+    config = _quality_config(config_path, now)
+    outcome = run_publish(resolved, config=config, report_dir=report_dir, lock_timeout=lock_timeout,
+                          progress=_progress(as_json))
+    if not outcome.published:
         if as_json:
-            _emit({"published": False, "quality": report.to_dict()}, True, "")
+            _emit(outcome.to_dict(), True, "")
         else:
-            click.echo(summary_text(report), err=True)
-        click.secho(
-            f"error: {len(report.failures)} check(s) failed on snapshot {report.snapshot_schema} (dropped); "
-            "schema published was left as it was:\n" + "\n".join(f"  - {line}" for line in failure_lines(report)),
-            fg="red",
-            err=True,
-        )
+            click.echo(publish_text(outcome), err=True)
+        click.secho(refused_text(outcome), fg="red", err=True)
         sys.exit(1)
-    report = gate.report
-    assert report is not None
-    lines = [*notes, summary_text(report), f"published run {result.run_id} ({result.seconds:.1f}s): "
-             f"{len(result.relations)} relations in schema published, snapshot {result.snapshot_schema} "
-             f"(checked by quality run {result.quality_run_id})"]
-    lines += [f"  published.{name:<30}{n:>10,} rows" for name, n in result.relations.items()]
-    if result.not_built:
-        lines.append("  not built (not published): " + ", ".join(result.not_built))
-    if result.recovered:
-        lines.append("  recovered: dropped " + ", ".join(result.recovered))
-    _emit({"published": True, "quality": report.to_dict(), "publish": result.to_dict(), "absent": notes}, as_json,
-          "\n".join(lines))
+    _emit(outcome.to_dict(), as_json, publish_text(outcome))
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -557,10 +402,11 @@ def publish(warehouse, target, config_path, now, report_dir, lock_timeout, as_js
 @click.option("--run-id", default=None, help="Run id shared by every step (default: UTC time and a random suffix).")
 @JSON_OPTION
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
-def nightly(raw_dir, warehouse, target, as_of, config_path, now, report_dir, lock_timeout, log_file, run_id,
-            as_json, dbt_args) -> None:
+def nightly(raw_dir: Path | None, warehouse: Path | None, target: str | None, as_of: str | None,
+            config_path: Path | None, now: str | None, report_dir: Path, lock_timeout: float, log_file: Path | None,
+            run_id: str | None, as_json: bool, dbt_args: tuple[str, ...]) -> None:
     """ingest → check raw → dbt build → detect → publish (copy, gate, swap); exit 0 published, 1 failed, 2 usage."""
-    from flowmetrics.nightly import run_nightly
+    from flowmetrics.steps.nightly import run_nightly
 
     result = run_nightly(
         _target(target, warehouse),

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from flowmetrics.contract import Column, ColumnType
-from flowmetrics.ingest.sql import ident
+from flowmetrics.warehouse.sql import ident
 
 TEXT = "VARCHAR"
 NULL_TYPE = '"NULL"'  # a Parquet column with only nulls (pyarrow's null type)

@@ -17,8 +17,8 @@ import duckdb
 from flowmetrics.contract import LoadMode
 from flowmetrics.ingest import quarantine
 from flowmetrics.ingest.raw_tables import raw_table
-from flowmetrics.ingest.sql import ident, literal
 from flowmetrics.ingest.stage import Staged
+from flowmetrics.warehouse.sql import ident, literal
 
 VALID = "s._reason IS NULL"
 

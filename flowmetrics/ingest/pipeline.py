@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +22,11 @@ from flowmetrics.ingest.files import discover
 from flowmetrics.ingest.load import LoadCounts, LoadStamp, flag_duplicates, merge
 from flowmetrics.ingest.raw_tables import INGEST_RUNS, INGEST_RUNS_COLUMNS, ensure_raw_tables
 from flowmetrics.ingest.schema_check import FileLayout, check_file, type_problems
-from flowmetrics.ingest.sql import ident, literal
 from flowmetrics.ingest.stage import Staged, StageNames, drop, quarantine_selects, stage, stage_sql
 from flowmetrics.ingest.writing import open_waiting, remove_created, write_error
 from flowmetrics.results import IngestSummary, TableIngest
+from flowmetrics.warehouse.runs import new_run_id
+from flowmetrics.warehouse.sql import ident, literal
 
 Progress = Callable[[str], None]
 MEMORY_LIMIT_ENV = "FLOWMETRICS_INGEST_MEMORY_LIMIT"
@@ -58,7 +58,7 @@ def ingest_directory(
 
     layouts = _check_files(source_dir, say)
     started_at = datetime.now(UTC).replace(tzinfo=None)
-    run_id = run_id or f"{started_at:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
+    run_id = run_id or new_run_id(started_at)
     existed = warehouse.exists()
     options = _resources(warehouse)
     con = open_waiting(warehouse, lock_timeout, existed=existed, who=f"ingest into {warehouse}")

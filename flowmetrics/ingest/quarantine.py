@@ -19,7 +19,7 @@ from flowmetrics.contract import (
     NotBefore,
     RequiredWhen,
 )
-from flowmetrics.ingest.sql import literal, qualified
+from flowmetrics.warehouse.sql import literal, qualified
 
 QUARANTINE = qualified(RAW_SCHEMA, QUARANTINE_TABLE)
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (

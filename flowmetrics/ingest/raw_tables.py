@@ -13,7 +13,7 @@ import duckdb
 from flowmetrics.contract import LOAD_STAMPS, QUARANTINE_TABLE, RAW_SCHEMA, TABLES, Table
 from flowmetrics.errors import WarehouseError
 from flowmetrics.ingest.quarantine import QUARANTINE_COLUMNS
-from flowmetrics.ingest.sql import ident, literal, qualified
+from flowmetrics.warehouse.sql import ident, literal, qualified
 
 INGEST_RUNS_TABLE = "ingest_runs"
 INGEST_RUNS_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -29,9 +29,9 @@ from flowmetrics.ingest.raw_tables import (
     raw_table,
     stored_column_names,
 )
-from flowmetrics.ingest.sql import ident
 from flowmetrics.ingest.writing import open_waiting
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.sql import ident
 
 
 class State(StrEnum):

@@ -17,7 +17,7 @@ from flowmetrics.contract import Table
 from flowmetrics.ingest.convert import ColumnSource, compatible
 from flowmetrics.ingest.files import RawFile
 from flowmetrics.ingest.lines import Census, census
-from flowmetrics.ingest.sql import ident, literal
+from flowmetrics.warehouse.sql import ident, literal
 
 _OTHER_DELIMITERS = {";": "';'", "\t": "tab", "|": "'|'"}
 

@@ -16,7 +16,7 @@ from flowmetrics.errors import RawContractError
 from flowmetrics.ingest import quarantine
 from flowmetrics.ingest.lines import line_texts
 from flowmetrics.ingest.schema_check import FileLayout
-from flowmetrics.ingest.sql import ident, literal
+from flowmetrics.warehouse.sql import ident, literal
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from flowmetrics.contract import FILE_SUFFIXES, TABLES, ColumnType
 from flowmetrics.errors import ConfigError
-from flowmetrics.ingest.sql import ident, literal
+from flowmetrics.warehouse.sql import ident, literal
 
 FORMATS = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
 

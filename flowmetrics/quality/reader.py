@@ -12,14 +12,8 @@ from flowmetrics.contract import RAW_SCHEMA
 from flowmetrics.quality.suite import Layer
 from flowmetrics.warehouse.connection import Connection
 from flowmetrics.warehouse.marts import MartReader
+from flowmetrics.warehouse.package_tables import PACKAGE_SCHEMA
 from flowmetrics.warehouse.publish import PUBLISHED_RELATIONS
-
-PACKAGE_SCHEMA = "flowmetrics"
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 PUBLISHED: frozenset[tuple[Layer, str]] = frozenset((Layer(p.layer), p.name) for p in PUBLISHED_RELATIONS)
 """The relations a publish copies into its snapshot, as the suites name them (layer, relation)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +21,7 @@ import pandas as pd
 from flowmetrics.errors import DataQualityError
 from flowmetrics.quality.config import QualityConfig
 from flowmetrics.quality.gx_runner import GxRunner, Outcome, jsonable
-from flowmetrics.quality.reader import GateReader, quote
+from flowmetrics.quality.reader import GateReader
 from flowmetrics.quality.registry import default_registry
 from flowmetrics.quality.suite import KEY_ROWS, CheckContext, LastPublish, Layer, Suite, SuiteRegistry
 from flowmetrics.results import CheckResult, QualityReport
@@ -38,13 +37,10 @@ from flowmetrics.warehouse.package_tables import (
     open_writer,
 )
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.runs import new_run_id
+from flowmetrics.warehouse.sql import ident
 
 Progress = Callable[[str], None]
-
-
-def new_run_id() -> str:
-    """The run id format shared with ingest: UTC start time and a short random suffix."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
 
 
 def run_checks(
@@ -270,16 +266,16 @@ def _frames(suite: Suite, reader: GateReader, ctx: CheckContext):
         yield suite.frame(reader, ctx)
         return
     assert suite.relation is not None
-    columns = [quote(c) for c in suite.columns]
+    columns = [ident(c) for c in suite.columns]
     if suite.optional_columns:
         present = set(
             reader.df(
                 f"select * from {reader.qualified(suite.layer, suite.relation)} where 1 = 0"
             ).columns
         )
-        columns += [quote(c) for c in suite.optional_columns if c in present]
+        columns += [ident(c) for c in suite.optional_columns if c in present]
     if suite.key:
-        partition = ", ".join(quote(k) for k in suite.key)
+        partition = ", ".join(ident(k) for k in suite.key)
         columns.append(f"count(*) over (partition by {partition}) as {KEY_ROWS}")
     sql = f"select {', '.join(columns)} from {reader.qualified(suite.layer, suite.relation)}"
     yield from reader.chunks(sql, ctx.config.chunk_rows)

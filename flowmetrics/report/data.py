@@ -7,16 +7,14 @@ Large marts (stage visits) are aggregated in the warehouse; the rest are small a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from flowmetrics.errors import MartNotFoundError
-from flowmetrics.warehouse.connection import open_connection
 from flowmetrics.warehouse.marts import MartReader
 from flowmetrics.warehouse.optional_tables import absent_tables
 from flowmetrics.warehouse.package_tables import PACKAGE_SCHEMA
-from flowmetrics.warehouse.profile import resolve_target
+from flowmetrics.warehouse.profile import Target
 
 PUBLISHED = "published"
 
@@ -106,24 +104,8 @@ def _latest_run(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["run_id"] == latest].reset_index(drop=True)
 
 
-def read_calibration_inputs(target: str | None = None, warehouse: Path | None = None,
-                            weeks: float = 12.0) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
-    """What the what-if calibrates from: published status intervals and work items, and the as-of."""
-    from flowmetrics.analysis import CALIBRATION_INTERVAL_COLUMNS, WORK_ITEM_COLUMNS
-    from flowmetrics.warehouse.findings import read_status_intervals
-
-    resolved = resolve_target(target, warehouse)
-    with MartReader(open_connection(resolved, read_only=True), schema=PUBLISHED) as reader:
-        as_of = pd.Timestamp(_published_info(reader)["as_of"])
-        since = (as_of - pd.Timedelta(weeks=weeks)).to_pydatetime()
-        intervals = read_status_intervals(reader, CALIBRATION_INTERVAL_COLUMNS, since)
-        items = reader.read("fct_work_items", WORK_ITEM_COLUMNS)
-    return intervals, items, as_of
-
-
-def load_report_data(target: str | None = None, warehouse: Path | None = None) -> ReportData:
-    resolved = resolve_target(target, warehouse)
-    with MartReader(open_connection(resolved, read_only=True), schema=PUBLISHED) as reader:
+def load_report_data(resolved: Target) -> ReportData:
+    with MartReader.open(resolved, schema=PUBLISHED) as reader:
         info = _published_info(reader)
         absent = absent_tables(reader.connection)
         run_id = str(info["published_run_id"])

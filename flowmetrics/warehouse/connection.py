@@ -9,6 +9,7 @@ import pandas as pd
 
 from flowmetrics.errors import ConfigError, WarehouseError
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.sql import ident
 
 
 class Connection(Protocol):
@@ -25,10 +26,6 @@ class Connection(Protocol):
     def qualify(self, schema: str, name: str | None = None) -> str: ...
 
     def close(self) -> None: ...
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckDBConnection:
@@ -53,7 +50,7 @@ class DuckDBConnection:
     def qualify(self, schema: str, name: str | None = None) -> str:
         """catalog.schema[.name]: a file named like a schema (flowmetrics.duckdb) makes 2-part names ambiguous."""
         parts = [self.catalog, schema] + ([name] if name else [])
-        return ".".join(_quote(p) for p in parts)
+        return ".".join(ident(p) for p in parts)
 
     def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         """The rows of a query as data frames of at most ``chunk_rows`` rows (one empty frame for no rows)."""
@@ -120,7 +117,7 @@ class PostgresConnection:
             cur.execute(_pg_sql(sql, params), list(params) if params else None)
 
     def qualify(self, schema: str, name: str | None = None) -> str:
-        return ".".join(_quote(p) for p in [schema] + ([name] if name else []))
+        return ".".join(ident(p) for p in [schema] + ([name] if name else []))
 
     def iter_df(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         """The rows of a query in data frames of at most ``chunk_rows`` rows, through a server-side cursor."""

@@ -21,6 +21,7 @@ import pandas as pd
 
 from flowmetrics.errors import ConfigError, DbtRunError, FlowmetricsError
 from flowmetrics.results import BuildResult
+from flowmetrics.warehouse.profile import Target, resolve_target
 from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env, dbt_executable
 
 TIMESTAMP_EXAMPLES = "e.g. 2026-01-31, 2026-01-31T06:00:00 or 2026-01-31T06:00:00Z"
@@ -175,11 +176,15 @@ def run_dbt(
     as_of: str | None = None,
     extra_args: Sequence[str] = (),
     capture: bool = False,
+    on_line: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Run `dbt <command>`; raise DbtRunError (with dbt's last lines when captured) if it fails."""
+    """Run `dbt <command>`; raise DbtRunError (with dbt's last lines when captured) if it fails. With `on_line`,
+    dbt's output is captured and each line goes there as it comes."""
     args = dbt_command(command, target=target, as_of=as_of, extra_args=extra_args)
+    if on_line is not None:
+        on_line("$ " + " ".join(args))
     started = time.perf_counter()
-    done = run_dbt_child(args, env=dbt_env(warehouse), capture=capture)
+    done = run_dbt_child(args, env=dbt_env(warehouse), capture=capture or on_line is not None, on_line=on_line)
     seconds = round(time.perf_counter() - started, 2)
     if done.return_code != 0:
         tail = "\n" + "\n".join(done.tail) if done.tail else ""
@@ -199,7 +204,7 @@ def built_after(as_of: str, *, warehouse: Path | None = None, target: str | None
 
     latest: list[pd.Timestamp] = []
     try:
-        with MartReader.open(target=target, warehouse=warehouse) as reader:
+        with MartReader.open(resolve_target(target, warehouse)) as reader:
             for mart, column in (("fct_stage_visits", "entered_at"), ("fct_stage_transitions", "changed_at")):
                 if reader.exists(mart):
                     value = reader.read(mart, [f"max({column}) as latest"])["latest"].iloc[0]
@@ -220,8 +225,10 @@ def run_dbt_build(
     as_of: str | None = None,
     extra_args: Sequence[str] = (),
     capture: bool = False,
+    on_line: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """`dbt build` of the bundled project: seeds, models, data tests and unit tests.
+    """`dbt build` of the bundled project: seeds, models, data tests and unit tests. The one path every command
+    (build, detect's queue rebuild, the nightly) takes to dbt.
 
     An `as_of` earlier than the existing build's adds `--full-refresh` (an incremental run cannot move back).
     """
@@ -232,6 +239,15 @@ def run_dbt_build(
             extra_args = [*extra_args, "--full-refresh"]
             note = f"as-of {normalise_as_of(as_of)} is before events already built (up to {built}): full refresh"
     result = run_dbt(
-        "build", warehouse=warehouse, target=target, as_of=as_of, extra_args=extra_args, capture=capture
+        "build", warehouse=warehouse, target=target, as_of=as_of, extra_args=extra_args, capture=capture,
+        on_line=on_line,
     )
     return replace(result, note=note) if note else result
+
+
+def dbt_location(target: Target) -> tuple[Path | None, str | None]:
+    """How dbt reaches a resolved target: a DuckDB file by its path (the profile's duckdb output reads it from the
+    environment), any other target by its name in the profile."""
+    if target.is_duckdb and target.path is not None:
+        return target.path, target.name if target.settings else None  # settings: an output of the profile
+    return None, target.name

@@ -6,12 +6,12 @@ and dbt builds `fct_constraint_queue` from them.
 - `flowmetrics.constraint_stage_signals`: one row per run × window × stage (`team` null), plus the team breakdown
   of the constraint's stage over the verdict's period (`scope = 'overall'`, `team` set).
 
-Tables are created when missing and appended to, one transaction per run.
+Tables are created when missing and appended to through the schema's one writer (`package_tables`), one
+transaction per run.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,11 +19,12 @@ from typing import Any
 import pandas as pd
 
 from flowmetrics.results import ConstraintFinding, StageVerdict
-from flowmetrics.warehouse.connection import Connection, open_connection
+from flowmetrics.warehouse.connection import open_connection
 from flowmetrics.warehouse.marts import MartReader
+from flowmetrics.warehouse.package_tables import ensure_package_tables, insert_rows
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.runs import new_run_id
 
-SCHEMA = "flowmetrics"
 SIGNAL_COLUMNS = (
     ("waiting_share", "double precision"),
     ("wait_share", "double precision"),
@@ -73,10 +74,6 @@ STAGE_SIGNAL_COLUMNS = (
     *SIGNAL_COLUMNS,
 )
 TABLES = {"constraint_findings": FINDINGS_COLUMNS, "constraint_stage_signals": STAGE_SIGNAL_COLUMNS}
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 def _value(v: Any) -> Any:
@@ -160,21 +157,6 @@ def finding_rows(finding: ConstraintFinding, run_id: str, detected_at: datetime)
     return {"constraint_findings": findings, "constraint_stage_signals": signals}
 
 
-def ensure_tables(connection: Connection) -> None:
-    connection.execute(f"create schema if not exists {connection.qualify(SCHEMA)}")
-    for table, columns in TABLES.items():
-        cols = ", ".join(f"{name} {kind}" for name, kind in columns)
-        connection.execute(f"create table if not exists {connection.qualify(SCHEMA, table)} ({cols})")
-
-
-def append_rows(connection: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    columns = [name for name, _ in TABLES[table]]
-    names = ", ".join(columns)
-    sql = f"insert into {connection.qualify(SCHEMA, table)} ({names}) values ({', '.join('?' for _ in columns)})"
-    for row in rows:
-        connection.execute(sql, [_value(row.get(c)) for c in columns])
-
-
 def write_findings(target: Target, finding: ConstraintFinding, run_id: str | None = None) -> str:
     """Append a run's findings to the target's `flowmetrics` schema (tables created if missing); its run id."""
     detected_at = datetime.now(UTC).replace(tzinfo=None)
@@ -182,11 +164,12 @@ def write_findings(target: Target, finding: ConstraintFinding, run_id: str | Non
     rows = finding_rows(finding, run_id, detected_at)
     connection = open_connection(target, read_only=False)
     try:
-        ensure_tables(connection)
+        ensure_package_tables(connection, TABLES)
         connection.execute("begin")
         try:
             for table, table_rows in rows.items():
-                append_rows(connection, table, table_rows)
+                columns = TABLES[table]
+                insert_rows(connection, table, columns, [[_value(r.get(c)) for c, _ in columns] for r in table_rows])
             connection.execute("commit")
         except Exception:
             connection.execute("rollback")

@@ -43,9 +43,11 @@ class MartReader:
         self.schema = schema or connection.target.schema
 
     @classmethod
-    def open(cls, target: str | None = None, warehouse: Path | None = None) -> MartReader:
-        resolved: Target = resolve_target(target, warehouse)
-        return cls(open_connection(resolved, read_only=True))
+    def open(cls, target: Target | None = None, warehouse: Path | None = None, schema: str | None = None) -> MartReader:
+        """A read-only reader of the resolved `target` (in `schema`, default its own); a bare DuckDB file when
+        only `warehouse` is given."""
+        resolved = target if target is not None else resolve_target(None, warehouse)
+        return cls(open_connection(resolved, read_only=True), schema)
 
     def __enter__(self) -> MartReader:
         return self

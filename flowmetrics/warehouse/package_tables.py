@@ -1,11 +1,12 @@
-"""Schema ``flowmetrics``: what the package writes (quality runs, publish runs and their volumes), and the
-writer connection that waits for DuckDB's single-writer lock instead of failing at once."""
+"""Schema ``flowmetrics``: the one writer of what the package computes (quality runs, publish runs and their
+volumes, detect's findings), and the writer connection that waits for DuckDB's single-writer lock instead of
+failing at once."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -15,6 +16,7 @@ from flowmetrics.errors import WarehouseError
 from flowmetrics.warehouse.connection import Connection, open_connection
 from flowmetrics.warehouse.optional_tables import STAGED, connector_only
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.sql import ident
 
 PACKAGE_SCHEMA = "flowmetrics"
 
@@ -72,15 +74,19 @@ DAILY_EVENTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def ensure_package_tables(con: Connection) -> None:
+def ensure_package_tables(con: Connection,
+                          tables: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> None:
+    """Schema flowmetrics and its tables (`tables`, default the quality and publish records), created if missing."""
     con.execute(f"create schema if not exists {con.qualify(PACKAGE_SCHEMA)}")
-    for name, columns in TABLES.items():
-        spec = ", ".join(f'"{c}" {t}' for c, t in columns)
+    for name, columns in (TABLES if tables is None else tables).items():
+        spec = ", ".join(f"{ident(c)} {t}" for c, t in columns)
         con.execute(f"create table if not exists {con.qualify(PACKAGE_SCHEMA, name)} ({spec})")
 
 
 def insert_rows(con: Connection, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
-    names = ", ".join(f'"{c}"' for c, _ in columns)
+    """Append `rows` (values in the order of `columns`) to flowmetrics.`table`: the one insert into schema
+    flowmetrics (quality runs, publish records, detect's findings)."""
+    names = ", ".join(ident(c) for c, _ in columns)
     marks = ", ".join("?" for _ in columns)
     for row in rows:
         con.execute(f"insert into {con.qualify(PACKAGE_SCHEMA, table)} ({names}) values ({marks})", list(row))

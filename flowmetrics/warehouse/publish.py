@@ -45,6 +45,7 @@ from flowmetrics.warehouse.package_tables import (
     open_writer,
 )
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.sql import ident, literal
 
 PUBLISHED_SCHEMA = "published"
 SNAPSHOT_PREFIX = "published_snapshot_"
@@ -90,10 +91,6 @@ Progress = Callable[[str], None]
 Gate = Callable[[str], QualityReport]
 """Runs the quality gate on the snapshot schema it is given and returns its (passing) report; raises when a
 blocking check fails (``flowmetrics.quality.runner.SnapshotGate``)."""
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def snapshot_schema_for(run_id: str) -> str:
@@ -258,7 +255,7 @@ def _swap(
         "select table_name from information_schema.tables where table_schema = ? and table_type = 'VIEW'",
         [PUBLISHED_SCHEMA],
     )["table_name"].tolist()
-    run = _literal(run_id)
+    run = literal(run_id)
     _begin_with_view_locks(con, [con.qualify(PUBLISHED_SCHEMA, v) for v in existing], lock_timeout)
     try:
         con.execute(f"create schema if not exists {con.qualify(PUBLISHED_SCHEMA)}")
@@ -268,14 +265,14 @@ def _swap(
             # the view body names schema.relation without the catalog, so a reader may ATTACH the file by any alias
             con.execute(
                 f"create view {con.qualify(PUBLISHED_SCHEMA, name)} as "
-                f"select *, {run} as {RUN_ID_COLUMN} from {q(snapshot)}.{q(name)}"
+                f"select *, {run} as {RUN_ID_COLUMN} from {ident(snapshot)}.{ident(name)}"
             )
-        as_of_sql = f"cast({_literal(as_of)} as timestamp)" if as_of else "cast(null as timestamp)"
+        as_of_sql = f"cast({literal(as_of)} as timestamp)" if as_of else "cast(null as timestamp)"
         con.execute(
             f"create view {con.qualify(PUBLISHED_SCHEMA, INFO_VIEW)} as select {run} as {RUN_ID_COLUMN}, "
-            f"cast({_literal(published_at.isoformat(sep=' '))} as timestamp) as published_at, "
-            f"{as_of_sql} as as_of, {_literal(snapshot)} as snapshot_schema, "
-            f"{_literal(', '.join(present))} as relations"
+            f"cast({literal(published_at.isoformat(sep=' '))} as timestamp) as published_at, "
+            f"{as_of_sql} as as_of, {literal(snapshot)} as snapshot_schema, "
+            f"{literal(', '.join(present))} as relations"
         )
         insert_rows(
             con,
@@ -340,8 +337,5 @@ def _drop_snapshots(con: Connection, keep: set[str]) -> list[str]:
 
 def _drop_schema(con: Connection, schema: str) -> None:
     # unqualified: DuckDB 2.0 refuses catalog.schema in DROP SCHEMA when a schema is named like the catalog
-    con.execute(f"drop schema if exists {q(schema)} cascade")
+    con.execute(f"drop schema if exists {ident(schema)} cascade")
 
-
-def _literal(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"

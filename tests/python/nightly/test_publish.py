@@ -71,8 +71,8 @@ def test_a_missing_required_mart_or_a_vanished_published_relation_is_refused(bas
 def test_constraint_findings_written_by_detect_are_checked_before_they_are_published(baseline: Baseline,
                                                                                       tmp_path: Path):
     """Detect runs before publish: the gate on the snapshot checks what it wrote, published only when it passes."""
-    from flowmetrics import nightly
     from flowmetrics.errors import DataQualityError
+    from flowmetrics.steps import nightly
 
     warehouse = copy(baseline, tmp_path)
     target = resolve_target(None, warehouse)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flowmetrics import detection, nightly
+from flowmetrics.steps import detect as detection
+from flowmetrics.steps import nightly
 from flowmetrics.warehouse.lock import lock_path, warehouse_lock
 from flowmetrics.warehouse.profile import Target
 from tests.python.nightly.helpers import CLI, run

@@ -14,7 +14,7 @@ import pytest
 from flowmetrics.quality.reader import GateReader
 from flowmetrics.quality.suites._derived import status_map_in_force
 from flowmetrics.quality.suites.status_map import stage_rules
-from flowmetrics.statuses import SUGGESTED_NOTE, suggested_map_note
+from flowmetrics.steps.statuses import SUGGESTED_NOTE, suggested_map_note
 from flowmetrics.warehouse.connection import open_connection
 from flowmetrics.warehouse.profile import resolve_target
 from tests.python.detection.cli_helpers import run_cli

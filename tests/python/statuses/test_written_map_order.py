@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flowmetrics.statuses import StatusRow, merged_status_map
+from flowmetrics.steps.statuses import StatusRow, merged_status_map
 
 
 def _row(status: str, position: float, current: tuple[str, str, int] | None, suggested: tuple[str, str, int]):

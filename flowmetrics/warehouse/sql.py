@@ -1,4 +1,5 @@
-"""Quoting helpers for the SQL that ingest builds (file paths and column names come from users)."""
+"""The one quoting of names and values in the SQL the package builds: schema, table and column names, file paths
+and run ids come from users and stay data, never SQL."""
 
 from __future__ import annotations
 
@@ -16,4 +17,5 @@ def literal(value: str | Path) -> str:
 
 
 def qualified(schema: str, table: str) -> str:
+    """schema.table, each part quoted."""
     return f"{ident(schema)}.{ident(table)}"

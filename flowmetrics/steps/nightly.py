@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from flowmetrics import faultpoints
-from flowmetrics.errors import ConfigError, DbtRunError, FlowmetricsError
+from flowmetrics.errors import ConfigError, FlowmetricsError
 from flowmetrics.quality.config import QualityConfig
 from flowmetrics.results import NightlyResult, QualityReport, StepResult
 from flowmetrics.warehouse.lock import warehouse_lock
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.runs import new_run_id
 
 NIGHTLY_DBT_ARGS = ("--exclude-resource-type", "unit_test")
 """dbt unit tests check the SQL, not the data: CI runs them; the nightly build runs models and data tests."""
@@ -102,36 +103,34 @@ def _restore_unchecked(ctx: NightlyContext, who: str) -> list[str]:
 
 
 def _build(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
-    from flowmetrics.warehouse.dbt_runner import dbt_command, run_dbt_child
+    """`dbt build` through the one dbt path (run_dbt_build): an as-of before the built events adds a full refresh
+    there, as for `flowmetrics build`."""
+    from flowmetrics.warehouse.dbt_runner import dbt_location, run_dbt_build
     from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
-    from flowmetrics.warehouse.project import dbt_env
 
     for note in warehouse_absence_notes(ctx.target):  # their marts build empty: say so, once, before the build
         ctx.log.say(note)
 
-    args = dbt_command(
-        "build",
-        target=ctx.target.name if not ctx.target.is_duckdb or ctx.target.path is None else None,
-        as_of=ctx.as_of,
-        extra_args=[*NIGHTLY_DBT_ARGS, *ctx.dbt_args],
-    )
-    ctx.log.write("$ " + " ".join(args))
+    done: list[str] = []
 
     def on_line(line: str) -> None:
-        ctx.log.write("dbt | " + line)
+        ctx.log.write(line if line.startswith("$ ") else "dbt | " + line)
         if "Concurrency:" in line:
             faultpoints.reached("nightly.build_started")
+        if "Done." in line:
+            done.append(line)
 
-    done = run_dbt_child(args, env=dbt_env(ctx.target.path if ctx.target.is_duckdb else None), on_line=on_line)
-    code = done.return_code
-    summary = next((t for t in reversed(done.tail) if "Done." in t), "")
-    if code != 0:
-        raise DbtRunError(f"dbt build failed (exit {code}); its last lines:\n" + "\n".join(done.tail[-10:]))
-    from flowmetrics.statuses import suggested_map_note
+    warehouse, target = dbt_location(ctx.target)
+    result = run_dbt_build(warehouse=warehouse, target=target, as_of=ctx.as_of,
+                           extra_args=[*NIGHTLY_DBT_ARGS, *ctx.dbt_args], on_line=on_line)
+    if result.note:
+        ctx.log.say(result.note)
+    from flowmetrics.steps.statuses import suggested_map_note
 
-    if note := suggested_map_note(ctx.target):
-        ctx.log.say(note)
-    return summary.split("Done.", 1)[-1].strip() or "ok", {"return_code": code}
+    if map_note := suggested_map_note(ctx.target):
+        ctx.log.say(map_note)
+    summary = done[-1] if done else ""
+    return summary.split("Done.", 1)[-1].strip() or "ok", {"return_code": result.return_code, "note": result.note}
 
 
 def _check_raw(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
@@ -185,7 +184,7 @@ def _gate(ctx: NightlyContext, raw_only: bool) -> tuple[str, dict[str, Any]]:
 
 
 def _detect(ctx: NightlyContext) -> tuple[str, dict[str, Any]]:
-    from flowmetrics.detection import run_nightly_detect
+    from flowmetrics.steps.detect import run_nightly_detect
 
     summary = run_nightly_detect(target=ctx.target, run_id=ctx.run_id, log=ctx.log.write)
     return str(summary), {}
@@ -237,12 +236,6 @@ STEPS: tuple[Step, ...] = (
 )
 
 
-def new_run_id() -> str:
-    from flowmetrics.quality.runner import new_run_id as make
-
-    return make()
-
-
 def run_nightly(
     target: Target,
     *,
@@ -280,7 +273,7 @@ def run_nightly(
                     error = result.detail.get("error")
                     break
     except FlowmetricsError as exc:  # another writer held the warehouse for longer than the lock timeout
-        exit_code, error = 1, str(exc)
+        exit_code, error = exc.exit_code, str(exc)
         log.say(f"error: {exc}")
     published = exit_code == 0 and any(r.name == "publish" and r.status == "ok" for r in results)
     seconds = round(time.perf_counter() - clock, 2)
@@ -313,7 +306,7 @@ def _run_step(step: Step, number: int, total: int, ctx: NightlyContext) -> StepR
         seconds = round(time.perf_counter() - started, 2)
         ctx.log.say(f"{label}: FAILED after {seconds:.1f}s\nerror: {exc}")
         return StepResult(step.name, "failed", seconds, str(exc).splitlines()[0],
-                          {"exit_code": 2 if isinstance(exc, ConfigError) else 1, "error": str(exc)})
+                          {"exit_code": exc.exit_code, "error": str(exc)})
     except Exception as exc:  # a bug: the night fails with the traceback in the log, never silently
         seconds = round(time.perf_counter() - started, 2)
         ctx.log.write(traceback.format_exc())

@@ -1,23 +1,26 @@
-"""Constraint detection as a step: read the marts, detect, write the findings, rebuild the constraint queue.
+"""`flowmetrics detect`: read the marts, detect, write the findings, rebuild the constraint queue.
 
-The I/O edge around the pure `flowmetrics.analysis.detect_constraint`: used by `flowmetrics detect` and by the
-nightly run (its `run_nightly_detect` hook), so both do exactly the same thing.
+The I/O edge around the pure `flowmetrics.analysis.detect_constraint`: used by `flowmetrics detect` (`run_detect`)
+and by the nightly run (its `run_nightly_detect` hook), so both do exactly the same thing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from flowmetrics.errors import ConfigError
 from flowmetrics.results import ConstraintFinding
-from flowmetrics.warehouse.dbt_runner import normalise_as_of, run_dbt_build
+from flowmetrics.warehouse.dbt_runner import dbt_location, normalise_as_of, run_dbt_build
 from flowmetrics.warehouse.findings import read_status_intervals, write_findings
+from flowmetrics.warehouse.lock import warehouse_lock
 from flowmetrics.warehouse.marts import MartReader
+from flowmetrics.warehouse.optional_tables import warehouse_absence_notes
 from flowmetrics.warehouse.profile import Target
 
 QUEUE_MODELS = ("stg_flowmetrics__constraint_findings", "fct_constraint_queue")
@@ -53,6 +56,7 @@ class DetectionRun:
     run_id: str | None  # None when nothing was written
     queue_items: int | None
     queue_relation: str | None
+    absent: tuple[str, ...] = ()  # one note per optional raw table the warehouse lacks (`run_detect` fills it)
 
 
 def resolve_as_of(requested: str | None, built: Any) -> pd.Timestamp:
@@ -82,7 +86,7 @@ def run_detection(
 
     check_lookback(window_days, windows)
     say = progress or (lambda message: None)
-    with MartReader.open(target=target.name, warehouse=target.path if target.is_duckdb else None) as reader:
+    with MartReader.open(target) as reader:
         say(f"reading fct_status_intervals from {target.path or target.name}")
         moment = resolve_as_of(as_of, reader.as_of())
         start = moment - pd.Timedelta(days=window_days * windows)
@@ -95,13 +99,9 @@ def run_detection(
     say("writing findings to schema flowmetrics")
     written = write_findings(target, finding, run_id=run_id)
     say("dbt build --select fct_constraint_queue")
-    run_dbt_build(
-        warehouse=target.path if target.is_duckdb else None,
-        target=None if target.is_duckdb else target.name,
-        extra_args=["--select", *QUEUE_MODELS],
-        capture=True,
-    )
-    with MartReader.open(target=target.name, warehouse=target.path if target.is_duckdb else None) as reader:
+    warehouse, name = dbt_location(target)
+    run_dbt_build(warehouse=warehouse, target=name, extra_args=["--select", *QUEUE_MODELS], capture=True)
+    with MartReader.open(target) as reader:
         waiting = reader.count("fct_constraint_queue")
         relation = f"{reader.schema}.fct_constraint_queue"
     return DetectionRun(finding, written, waiting, relation)
@@ -113,3 +113,47 @@ def run_nightly_detect(*, target: Target, run_id: str, log: Callable[[str], None
 
     result = run_detection(target, run_id=run_id, progress=log)
     return f"{verdict_sentence(result.finding)} ({result.queue_items:,} item(s) in fct_constraint_queue)"
+
+
+def run_detect(
+    target: Target,
+    *,
+    window_days: int,
+    windows: int,
+    as_of: str | None,
+    seed: int,
+    write: bool,
+    lock_timeout: float,
+    progress: Callable[[str], None] | None = None,
+) -> DetectionRun:
+    """`flowmetrics detect`: under the writer lock when it writes, the absence notes read first (nothing is written
+    when the warehouse cannot open), then `run_detection`."""
+    writing = warehouse_lock(target, "detect", lock_timeout) if write else contextlib.nullcontext()
+    with writing:
+        notes = tuple(warehouse_absence_notes(target))
+        result = run_detection(target, window_days=window_days, windows=windows, as_of=as_of, seed=seed,
+                               write=write, progress=progress)
+    return replace(result, absent=notes)
+
+
+def detect_payload(result: DetectionRun) -> dict[str, Any]:
+    """The JSON document of `flowmetrics detect`: the finding, the absence notes and, when written, where."""
+    payload = result.finding.to_dict()
+    payload["absent"] = list(result.absent)
+    if result.run_id is not None:
+        payload.update({"run_id": result.run_id, "constraint_queue_items": result.queue_items})
+    return payload
+
+
+def detect_text(result: DetectionRun) -> str:
+    """`flowmetrics detect` for people: the absence notes, the verdict, the evidence table and where it was written."""
+    from flowmetrics.analysis import finding_table, verdict_sentence
+
+    footer = []
+    if result.run_id is not None:
+        footer.append(
+            f"Written as run {result.run_id} to flowmetrics.constraint_findings and "
+            f"flowmetrics.constraint_stage_signals; {result.queue_relation} lists the {result.queue_items:,} "
+            "item(s) waiting in front of the constraint, oldest first."
+        )
+    return "\n\n".join([*result.absent, verdict_sentence(result.finding), finding_table(result.finding), *footer])
