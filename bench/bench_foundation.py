@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from flowmetrics.nightly import NIGHTLY_DBT_ARGS  # noqa: E402  (the build the nightly runs)
+from flowmetrics.steps.nightly import NIGHTLY_DBT_ARGS  # noqa: E402  (the build the nightly runs)
 
 BIN = Path(sys.executable).parent
 CHANGES_PER_TICKET = 10.9  # the demo system's average, measured; the real count is reported

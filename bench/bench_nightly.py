@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_foundation import BIN, Phase, run_phase  # noqa: E402
 from bench_incremental import write_exports  # noqa: E402
 
-from flowmetrics.nightly import NIGHTLY_DBT_ARGS  # noqa: E402
+from flowmetrics.steps.nightly import NIGHTLY_DBT_ARGS  # noqa: E402
 
 
 def night(name: str, raw: Path, warehouse: Path, workdir: Path, rows: int, env: dict[str, str]) -> Phase:

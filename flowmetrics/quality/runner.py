@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -261,7 +261,7 @@ def evaluate_suite(
     return skipped + unbuildable + [_from_outcome(suite, o, ctx) for o in outcomes.values()]
 
 
-def _frames(suite: Suite, reader: GateReader, ctx: CheckContext):
+def _frames(suite: Suite, reader: GateReader, ctx: CheckContext) -> Iterator[pd.DataFrame]:
     if suite.frame is not None:
         yield suite.frame(reader, ctx)
         return
@@ -283,6 +283,7 @@ def _frames(suite: Suite, reader: GateReader, ctx: CheckContext):
 
 def _from_outcome(suite: Suite, outcome: Outcome, ctx: CheckContext) -> CheckResult:
     check = outcome.check
+    message: str | None
     if outcome.errors:
         status, message = "error", "could not be evaluated: " + "; ".join(outcome.errors)
     elif not outcome.evaluated:

@@ -100,7 +100,7 @@ def _latest_run(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of the newest detection run in a history table (findings accumulate one run after another)."""
     if frame.empty:
         return frame
-    latest = frame.loc[frame["detected_at"].idxmax(), "run_id"]
+    latest = frame["run_id"].iloc[int(frame["detected_at"].to_numpy().argmax())]
     return frame[frame["run_id"] == latest].reset_index(drop=True)
 
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from flowmetrics.errors import ConfigError, WarehouseBusyError
 from flowmetrics.warehouse.profile import Target
@@ -70,7 +71,7 @@ def warehouse_lock(target: Target, command: str, timeout: float, poll: float = 0
         handle.close()
 
 
-def _acquire(path: Path, target: Target, command: str, timeout: float, poll: float):
+def _acquire(path: Path, target: Target, command: str, timeout: float, poll: float) -> BinaryIO:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("a+b", buffering=0)  # unbuffered: nothing is left to flush when a full disk refused it

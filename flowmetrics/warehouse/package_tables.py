@@ -172,6 +172,8 @@ def last_publish(con: Connection) -> dict[str, Any] | None:
         "as_of": None if pd.isna(row["as_of"]) else pd.Timestamp(row["as_of"]).to_pydatetime(),
         "snapshot_schema": str(row["snapshot_schema"]),
         "relations": json.loads(row["relations_json"] or "{}"),
-        "row_counts": {str(r.relation): int(r.row_count) for r in counts.itertuples()},
+        "row_counts": {
+            str(relation): int(rows) for relation, rows in zip(counts["relation"], counts["row_count"], strict=True)
+        },
         "daily": daily,
     }

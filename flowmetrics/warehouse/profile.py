@@ -74,7 +74,7 @@ def resolve_target(target: str | None = None, warehouse: Path | None = None) -> 
             pass
         return Target("duckdb", "duckdb", schema, Path(warehouse).resolve())
     profile = load_profile()
-    name = target or profile.get("target")
+    name = str(target or profile.get("target") or "")
     outputs = profile.get("outputs") or {}
     if name not in outputs:
         raise ConfigError(f"unknown dbt target {name!r}; the flowmetrics profile has {', '.join(outputs) or 'none'}")

@@ -286,7 +286,10 @@ def _swap(
             con,
             "published_daily_counts",
             PUBLISHED_DAILY_COLUMNS,
-            [(run_id, r.relation, r.day, int(r.n)) for r in daily.itertuples()],
+            [
+                (run_id, relation, day, int(n))
+                for relation, day, n in zip(daily["relation"], daily["day"], daily["n"], strict=True)
+            ],
         )
         faultpoints.reached("publish.in_swap")
         con.execute("commit")
