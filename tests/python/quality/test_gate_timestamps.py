@@ -1,4 +1,4 @@
-"""The gate checks timestamps column-wise whatever unit the warehouse hands them over in."""
+"""The gate checks timestamps column-wise in any unit, and does no work it never reads."""
 
 from __future__ import annotations
 
@@ -43,3 +43,18 @@ def test_a_future_timestamp_in_microseconds_fails_not_future_with_its_row():
     assert outcome.success is False
     assert outcome.unexpected_count == 2 and outcome.element_count == 3
     assert sorted(row["id"] for row in outcome.sample) == ["b", "c"]
+
+
+def test_the_gate_does_not_fingerprint_the_frames_it_validates():
+    """GX would hash every value of each chunk into a batch marker the gate never reads."""
+    check = not_future("fct_x", "changed_at")
+    suite = Suite(name="fct_x", layer=Layer.MART, relation="fct_x", columns=("changed_at",), checks=(check,))
+    ctx = CheckContext(config=QualityConfig(), reference_time=datetime(2026, 6, 1), as_of=None,
+                       latest_event_at=None, ingest_run_id=None)
+    gx = GxRunner(docs_dir=None, sample_rows=5)
+    checkpoint = gx.checkpoint(suite, [(Outcome(check, "error"), check.expectation(ctx))])
+    frame = pd.DataFrame({"changed_at": pd.to_datetime(["2026-05-01", "2026-05-02"])})
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    (validation,) = result.run_results.values()
+    assert validation.success
+    assert "pandas_data_fingerprint" not in validation.meta["batch_markers"]
