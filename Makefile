@@ -18,7 +18,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup setup-spark demo test lint dbt-test browser pytest test-postgres test-spark bench bench-incremental clean
+.PHONY: help setup setup-spark demo test lint dbt-test browser pytest test-postgres test-spark bench bench-incremental bench-nightly clean
 
 help:
 	@echo "make demo   set up, generate demo data, ingest, dbt build, detect the constraint, check + publish, show what to read"
@@ -28,6 +28,7 @@ help:
 	@echo "make setup  only create .venv with the pinned dependencies"
 	@echo "make bench  the benchmarks in bench/ (slow; prints figures)"
 	@echo "make bench-incremental  full vs nightly incremental dbt build at 10M status changes (slow)"
+	@echo "make bench-nightly  the whole nightly and the report at 10M status changes, step by step (slow)"
 
 setup: $(STAMP)
 
@@ -98,6 +99,10 @@ bench: setup
 
 bench-incremental: setup
 	$(PY) bench/bench_incremental.py --changes 10000000
+
+# the whole nightly twice (full, then incremental), the report and a full refresh, each step with its share
+bench-nightly: setup
+	$(PY) bench/bench_nightly.py --changes 10000000
 
 clean:
 	rm -rf target logs $(DEMO_DIR) $(DEMO_DB) .pytest_cache .mypy_cache
