@@ -1,0 +1,85 @@
+"""flowmetrics from Python (a notebook, a script): read the published marts, detect the constraint on a data frame.
+
+    from flowmetrics import api
+
+    api.marts()                                             # the public marts and their grain
+    intervals = api.read_mart("fct_status_intervals", warehouse="flowmetrics.duckdb")
+    finding = api.detect(intervals, as_of=api.as_of(warehouse="flowmetrics.duckdb"))
+    finding.constraint_stage, finding.confidence, finding.to_dict()
+
+`read_mart` reads schema `published` (what `flowmetrics publish` last swapped in: checked, consistent across marts)
+unless `published=False` asks for the marts as dbt last built them. The warehouse is a DuckDB file (`warehouse`) or
+a target of the flowmetrics dbt profile (`target`: Postgres, Spark). Reads are read-only and never take the
+warehouse's write lock. `detect` is the detection of `flowmetrics detect` on a data frame with the columns of
+`INTERVAL_COLUMNS` (fct_status_intervals' own), so any slice of the intervals (a team, a period) can be judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint
+from flowmetrics.results import ConstraintFinding
+from flowmetrics.warehouse.marts import PUBLIC_MARTS, MartReader
+from flowmetrics.warehouse.profile import resolve_target
+from flowmetrics.warehouse.publish import PUBLISHED_SCHEMA
+from flowmetrics.warehouse.sql import ident
+
+__all__ = ["INTERVAL_COLUMNS", "as_of", "detect", "marts", "read_mart"]
+
+
+def marts() -> dict[str, str]:
+    """Every public mart with its grain (one row per ...)."""
+    return dict(PUBLIC_MARTS)
+
+
+def _reader(warehouse: str | Path | None, target: str | None, published: bool) -> MartReader:
+    resolved = resolve_target(target, Path(warehouse) if warehouse is not None else None)
+    return MartReader.open(resolved, schema=PUBLISHED_SCHEMA if published else None)
+
+
+def read_mart(
+    name: str,
+    *,
+    warehouse: str | Path | None = None,
+    target: str | None = None,
+    columns: Sequence[str] | None = None,
+    published: bool = True,
+) -> pd.DataFrame:
+    """The rows of public mart `name` (every column, or `columns`), from schema published by default.
+
+    Raises KeyError for a name that is not a public mart, MartNotFoundError when the mart is not there (nothing
+    published yet: run `flowmetrics publish`, or pass published=False)."""
+    with _reader(warehouse, target, published) as reader:
+        selected = [ident(column) for column in columns] if columns else ["*"]
+        return reader.read(name, selected)
+
+
+def as_of(*, warehouse: str | Path | None = None, target: str | None = None, published: bool = True) -> datetime:
+    """The as-of of the marts (dim_as_of): the moment open items are measured up to."""
+    with _reader(warehouse, target, published) as reader:
+        moment = reader.as_of()
+    if moment is None:
+        raise ValueError("dim_as_of holds no as-of: the build has no events")
+    return moment
+
+
+def detect(
+    intervals: pd.DataFrame,
+    as_of: datetime | pd.Timestamp,
+    *,
+    window_days: int = 7,
+    windows: int = 12,
+    seed: int = 0,
+) -> ConstraintFinding:
+    """The constraint of the flow in `intervals` (fct_status_intervals' rows, INTERVAL_COLUMNS at least) as of
+    `as_of`, judged over the last `windows` windows of `window_days` days, as `flowmetrics detect` does.
+    Deterministic for a seed."""
+    missing = [column for column in INTERVAL_COLUMNS if column not in intervals.columns]
+    if missing:
+        raise ValueError(f"intervals lack column(s) {', '.join(missing)}; read them from fct_status_intervals")
+    return detect_constraint(intervals, as_of, window_days=window_days, windows=windows, seed=seed)
