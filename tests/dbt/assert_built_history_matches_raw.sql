@@ -58,54 +58,11 @@ keep_known_changes as (
 
 ),
 
-find_duplicated_change_ids as (
-
-    select change_id
-    from keep_known_changes
-    group by change_id
-    having count(*) > 1
-
-),
-
-rank_copies_of_duplicated_ids as (
-
-    select
-        keep_known_changes.*,
-        row_number() over (
-            partition by keep_known_changes.change_id
-            order by
-                keep_known_changes.changed_at, keep_known_changes.to_status,
-                coalesce(keep_known_changes.from_status, ''), coalesce(keep_known_changes.changed_by, '')
-        ) as copy_number
-    from keep_known_changes
-    inner join find_duplicated_change_ids
-        on keep_known_changes.change_id = find_duplicated_change_ids.change_id
-
-),
-
 keep_first_copies as (
 
-    select
-        keep_known_changes.change_id,
-        keep_known_changes.ticket_id,
-        keep_known_changes.changed_at,
-        keep_known_changes.from_status,
-        keep_known_changes.to_status
-    from keep_known_changes
-    left join find_duplicated_change_ids
-        on keep_known_changes.change_id = find_duplicated_change_ids.change_id
-    where find_duplicated_change_ids.change_id is null
-
-    union all
-
-    select
-        change_id,
-        ticket_id,
-        changed_at,
-        from_status,
-        to_status
-    from rank_copies_of_duplicated_ids
-    where copy_number = 1
+    {{ flowmetrics.first_copy_of_each_change(
+        'keep_known_changes', ['change_id', 'ticket_id', 'changed_at', 'from_status', 'to_status'],
+    ) }}
 
 ),
 

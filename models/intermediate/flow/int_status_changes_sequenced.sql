@@ -60,59 +60,12 @@ keep_known_tickets_up_to_as_of as (
 
 ),
 
--- a change_id loaded more than once (possible when raw is landed by another tool): only these are ranked
-find_duplicated_change_ids as (
-
-    select change_id
-    from keep_known_tickets_up_to_as_of
-    group by change_id
-    having count(*) > 1
-
-),
-
-rank_copies_of_duplicated_ids as (
-
-    select
-        keep_known_tickets_up_to_as_of.*,
-        row_number() over (
-            partition by keep_known_tickets_up_to_as_of.change_id
-            order by
-                keep_known_tickets_up_to_as_of.changed_at,
-                keep_known_tickets_up_to_as_of.to_status,
-                coalesce(keep_known_tickets_up_to_as_of.from_status, ''),
-                coalesce(keep_known_tickets_up_to_as_of.changed_by, '')
-        ) as copy_number
-    from keep_known_tickets_up_to_as_of
-    inner join find_duplicated_change_ids
-        on keep_known_tickets_up_to_as_of.change_id = find_duplicated_change_ids.change_id
-
-),
-
 first_copies as (
 
-    select
-        keep_known_tickets_up_to_as_of.change_id,
-        keep_known_tickets_up_to_as_of.ticket_id,
-        keep_known_tickets_up_to_as_of.changed_at,
-        keep_known_tickets_up_to_as_of.from_status,
-        keep_known_tickets_up_to_as_of.to_status,
-        keep_known_tickets_up_to_as_of.changed_by
-    from keep_known_tickets_up_to_as_of
-    left join find_duplicated_change_ids
-        on keep_known_tickets_up_to_as_of.change_id = find_duplicated_change_ids.change_id
-    where find_duplicated_change_ids.change_id is null
-
-    union all
-
-    select
-        change_id,
-        ticket_id,
-        changed_at,
-        from_status,
-        to_status,
-        changed_by
-    from rank_copies_of_duplicated_ids
-    where copy_number = 1
+    {{ flowmetrics.first_copy_of_each_change(
+        'keep_known_tickets_up_to_as_of',
+        ['change_id', 'ticket_id', 'changed_at', 'from_status', 'to_status', 'changed_by'],
+    ) }}
 
 ),
 
