@@ -19,6 +19,7 @@ per second) and the phase's peak resident memory:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -76,17 +77,16 @@ def run_phase(
     """Run one phase as a child process; its peak RSS comes from wait4 (this child and the children it waited for).
     `stdout`: a file for the child's standard output (its JSON, say); the rest of its output is kept for errors."""
     started = time.perf_counter()
-    sink = open(stdout, "w") if stdout is not None else subprocess.PIPE  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.PIPE if stdout else subprocess.STDOUT, text=True
-    )
-    stream = proc.stderr if stdout is not None else proc.stdout
-    assert stream is not None
-    output = stream.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(open(stdout, "w")) if stdout is not None else subprocess.PIPE
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.PIPE if stdout else subprocess.STDOUT, text=True
+        )
+        stream = proc.stderr if stdout is not None else proc.stdout
+        assert stream is not None
+        output = stream.read()
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
-    if stdout is not None:
-        sink.close()  # type: ignore[union-attr]
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0 and stdout is None:
         sys.exit(f"{name} failed (exit {proc.returncode}):\n{output[-4000:]}")

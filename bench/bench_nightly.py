@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_foundation import BIN, Phase, run_phase  # noqa: E402
+from bench_foundation import BIN, ROOT, Phase, run_phase  # noqa: E402
 from bench_incremental import write_exports  # noqa: E402
 
 from flowmetrics.steps.nightly import NIGHTLY_DBT_ARGS  # noqa: E402
@@ -41,7 +41,7 @@ def night(name: str, raw: Path, warehouse: Path, workdir: Path, rows: int, env: 
         str(BIN / "flowmetrics"), "nightly", "--raw", str(raw), "--warehouse", str(warehouse), "--json",
         "--report-dir", str(workdir / "quality"), "--log-file", str(workdir / f"{name.replace(' ', '-')}.log"),
     ]
-    phase = run_phase(name, [*args], rows, env, stdout=out)
+    phase = run_phase(name, args, rows, env, stdout=out)
     result = json.loads(out.read_text())
     if result["exit_code"] != 0:
         sys.exit(f"{name}: the nightly did not publish (exit {result['exit_code']}): {result.get('error')}")
@@ -54,7 +54,7 @@ def night(name: str, raw: Path, warehouse: Path, workdir: Path, rows: int, env: 
 
 def bench(changes: int, workdir: Path) -> None:
     warehouse = workdir / "bench.duckdb"
-    env = dict(os.environ, DO_NOT_TRACK="1", DBT_PROFILES_DIR=str(Path.cwd()), FLOWMETRICS_DUCKDB=str(warehouse))
+    env = dict(os.environ, DO_NOT_TRACK="1", DBT_PROFILES_DIR=str(ROOT), FLOWMETRICS_DUCKDB=str(warehouse))
     total, last_day, late = write_exports(changes, workdir)
     print(f"\n{total:,} status changes (asked {changes:,}); tonight adds {last_day:,} of the last day and {late:,} "
           "late ones; rows/s counts all status changes in the warehouse")

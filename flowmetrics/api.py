@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint
+from flowmetrics.errors import AnalysisError, MartNotFoundError
 from flowmetrics.results import ConstraintFinding
 from flowmetrics.warehouse.marts import PUBLIC_MARTS, MartReader
 from flowmetrics.warehouse.profile import resolve_target
@@ -64,7 +65,7 @@ def as_of(*, warehouse: str | Path | None = None, target: str | None = None, pub
     with _reader(warehouse, target, published) as reader:
         moment = reader.as_of()
     if moment is None:
-        raise ValueError("dim_as_of holds no as-of: the build has no events")
+        raise MartNotFoundError("dim_as_of holds no as-of: the build has no events yet")
     return moment
 
 
@@ -78,8 +79,9 @@ def detect(
 ) -> ConstraintFinding:
     """The constraint of the flow in `intervals` (fct_status_intervals' rows, INTERVAL_COLUMNS at least) as of
     `as_of`, judged over the last `windows` windows of `window_days` days, as `flowmetrics detect` does.
-    Deterministic for a seed."""
+    Deterministic for a seed. Raises AnalysisError (like every error of the package, a FlowmetricsError) when
+    `intervals` lacks a column."""
     missing = [column for column in INTERVAL_COLUMNS if column not in intervals.columns]
     if missing:
-        raise ValueError(f"intervals lack column(s) {', '.join(missing)}; read them from fct_status_intervals")
+        raise AnalysisError(f"intervals lack column(s) {', '.join(missing)}; read them from fct_status_intervals")
     return detect_constraint(intervals, as_of, window_days=window_days, windows=windows, seed=seed)

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from flowmetrics import api
-from flowmetrics.errors import MartNotFoundError
+from flowmetrics.errors import AnalysisError, MartNotFoundError
 from flowmetrics.steps.detect import run_detection
 from flowmetrics.warehouse.profile import resolve_target
 
@@ -68,5 +68,5 @@ def test_detect_on_a_data_frame_agrees_with_the_detect_step(warehouse: Path) -> 
     assert finding.constraint_stage == step.constraint_stage
     assert finding.confidence == pytest.approx(step.confidence)
     assert finding.to_dict()["as_of"] == step.to_dict()["as_of"]
-    with pytest.raises(ValueError, match="lack column"):
+    with pytest.raises(AnalysisError, match="lack column"):
         api.detect(intervals.drop(columns=["stage"]), moment)
