@@ -25,7 +25,7 @@ import pandas as pd
 from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint
 from flowmetrics.errors import AnalysisError, MartNotFoundError
 from flowmetrics.results import ConstraintFinding
-from flowmetrics.warehouse.marts import PUBLIC_MARTS, MartReader
+from flowmetrics.warehouse.marts import MartReader, public_marts
 from flowmetrics.warehouse.profile import resolve_target
 from flowmetrics.warehouse.publish import PUBLISHED_SCHEMA
 from flowmetrics.warehouse.sql import ident
@@ -34,8 +34,8 @@ __all__ = ["INTERVAL_COLUMNS", "as_of", "detect", "marts", "read_mart"]
 
 
 def marts() -> dict[str, str]:
-    """Every public mart with its grain (one row per ...)."""
-    return dict(PUBLIC_MARTS)
+    """Every public mart (``access: public`` in the dbt YAML) with its grain (one row per ...), in name order."""
+    return dict(public_marts())
 
 
 def _reader(warehouse: str | Path | None, target: str | None, published: bool) -> MartReader:

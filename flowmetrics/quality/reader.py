@@ -13,10 +13,7 @@ from flowmetrics.quality.suite import Layer
 from flowmetrics.warehouse.connection import Connection
 from flowmetrics.warehouse.marts import MartReader
 from flowmetrics.warehouse.package_tables import PACKAGE_SCHEMA
-from flowmetrics.warehouse.publish import PUBLISHED_RELATIONS
-
-PUBLISHED: frozenset[tuple[Layer, str]] = frozenset((Layer(p.layer), p.name) for p in PUBLISHED_RELATIONS)
-"""The relations a publish copies into its snapshot, as the suites name them (layer, relation)."""
+from flowmetrics.warehouse.publish import published_relations
 
 
 class GateReader:
@@ -31,9 +28,11 @@ class GateReader:
         self.marts = MartReader(connection, dbt_schema)
         self.dbt_schema = self.marts.schema
         self.snapshot = snapshot
+        # the relations a publish copies into its snapshot, as the suites name them (layer, relation)
+        self.published = frozenset((Layer(p.layer), p.name) for p in published_relations())
 
     def schema(self, layer: Layer, name: str) -> str:
-        if self.snapshot is not None and (layer, name) in PUBLISHED:
+        if self.snapshot is not None and (layer, name) in self.published:
             return self.snapshot
         if layer is Layer.RAW:
             return RAW_SCHEMA

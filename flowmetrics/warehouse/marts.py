@@ -4,36 +4,27 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
 from flowmetrics.errors import MartNotFoundError
 from flowmetrics.warehouse.connection import Connection, open_connection
+from flowmetrics.warehouse.dbt_yaml import public_models
 from flowmetrics.warehouse.profile import Target, resolve_target
+from flowmetrics.warehouse.project import PROJECT_DIR
 
-PUBLIC_MARTS: dict[str, str] = {
-    "dim_as_of": "The as-of time of the build (one row).",
-    "fct_stage_transitions": "One row per status change that changes the status.",
-    "fct_stage_visits": "One row per ticket per stage visit, with queue/active/wait seconds.",
-    "fct_status_intervals": "One row per ticket per status interval (stage, kind, entered/exited).",
-    "fct_work_items": "One row per ticket: state, lead and cycle time, flow efficiency, rework.",
-    "fct_work_item_finish_rate": "One row per start cohort month x team x requested_by x ai_assisted.",
-    "fct_experiments": "One row per experiment: lifecycle, SRM check, measured cleanly, finished.",
-    "fct_experiment_finish_rate": "One row per launch cohort month x team.",
-    "fct_shipped_decisions": "One row per ISO week (Monday, UTC) x team: finished decisions and launches.",
-    "fct_stage_daily": "One row per stage per UTC day: arrivals, departures, WIP and its age (the CFD).",
-    "fct_open_work_items": "One row per open ticket: current stage, age in stage, past the stage's p85.",
-    "fct_rework": "One row per ticket per backward move, with the seconds lost in the loop.",
-    "fct_rework_rate": "One row per team x ai_assisted: rework of started work items.",
-    "fct_deployments": "One row per deploy: tickets shipped, lead time for changes, time to restore.",
-    "fct_incidents": "One row per incident: opened, resolved, time to restore, the deploy that caused it.",
-    "fct_dora_weekly": "One row per ISO week (Monday, UTC) x service x environment: the DORA measures.",
-    "fct_constraint_queue": "One row per item waiting in front of the latest detected constraint, oldest first.",
-}
-"""Every mart the package reads, with its grain. Other modules add theirs here, never read unlisted relations."""
+
+@lru_cache(maxsize=8)
+def public_marts(project_dir: Path = PROJECT_DIR) -> Mapping[str, str]:
+    """Every mart the package reads, with its grain: the models whose dbt YAML says ``access: public``, in name
+    order (read once per process). The package reads no other relation of dbt's schema."""
+    return MappingProxyType({m.name: m.grain for m in public_models(project_dir)})
+
 
 class MartReader:
     """Reads public marts from the schema dbt built them in."""
@@ -56,8 +47,12 @@ class MartReader:
         self.connection.close()
 
     def relation(self, mart: str) -> str:
-        if mart not in PUBLIC_MARTS:
-            raise KeyError(f"{mart!r} is not a registered mart; known: {', '.join(sorted(PUBLIC_MARTS))}")
+        marts = public_marts()
+        if mart not in marts:
+            raise KeyError(
+                f"{mart!r} is not a registered mart (a model the dbt YAML declares access: public); "
+                f"known: {', '.join(marts)}"
+            )
         return self.connection.qualify(self.schema, mart)
 
     def exists(self, mart: str) -> bool:
@@ -108,7 +103,7 @@ def describe_marts(warehouse: Path) -> str:
         as_of = reader.as_of()
         lines = [f"Built {reader.connection.target.path} (as of {as_of:%Y-%m-%d %H:%M} UTC)." if as_of else ""]
         lines.append(f"Marts (schema {reader.schema}):")
-        for mart, grain in PUBLIC_MARTS.items():
+        for mart, grain in public_marts().items():
             n = reader.count(mart) if reader.exists(mart) else 0
             lines.append(f"  {mart:<32}{n:>10,} rows  {grain}")
         states = reader.connection.query_df(

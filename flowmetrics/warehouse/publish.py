@@ -27,12 +27,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from flowmetrics import faultpoints
 from flowmetrics.contract import RAW_SCHEMA, TABLES, LoadMode
-from flowmetrics.errors import PublishError
+from flowmetrics.errors import ConfigError, PublishError
 from flowmetrics.results import PublishResult, QualityReport
 from flowmetrics.warehouse.connection import Connection
+from flowmetrics.warehouse.dbt_yaml import models, source_tables
 from flowmetrics.warehouse.package_tables import (
     PACKAGE_SCHEMA,
     PUBLISH_RUNS_COLUMNS,
@@ -45,6 +49,7 @@ from flowmetrics.warehouse.package_tables import (
     open_writer,
 )
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.project import PROJECT_DIR
 from flowmetrics.warehouse.sql import ident, literal
 
 PUBLISHED_SCHEMA = "published"
@@ -62,30 +67,55 @@ class Publishable:
     required: bool
 
 
-PUBLISHED_RELATIONS: tuple[Publishable, ...] = (
-    Publishable("dim_as_of", "mart", True),
-    Publishable("fct_stage_transitions", "mart", True),
-    Publishable("fct_stage_visits", "mart", True),
-    Publishable("fct_status_intervals", "mart", True),
-    Publishable("fct_work_items", "mart", True),
-    Publishable("fct_work_item_finish_rate", "mart", True),
-    Publishable("fct_experiments", "mart", True),
-    Publishable("fct_experiment_finish_rate", "mart", True),
-    Publishable("fct_shipped_decisions", "mart", True),
-    Publishable("fct_stage_daily", "mart", True),
-    Publishable("fct_open_work_items", "mart", True),
-    Publishable("fct_rework", "mart", True),
-    Publishable("fct_rework_rate", "mart", True),
-    Publishable("fct_deployments", "mart", True),
-    Publishable("fct_incidents", "mart", True),
-    Publishable("fct_dora_weekly", "mart", True),
-    Publishable("fct_constraint_queue", "mart", False),
-    Publishable("constraint_findings", "flowmetrics", False),
-    Publishable("constraint_stage_signals", "flowmetrics", False),
-)
-"""The one registry of what is published. Every entry has a quality suite (a test keeps the two in step); an
-optional one is published when it exists, and once published it must keep existing (a vanished relation is
-an error, not a silent removal from readers' schema)."""
+PUBLISH_META = "publish"
+"""The ``meta`` key of the dbt YAML that says how a relation is published: ``required`` (publishing fails while
+it is missing) or ``optional`` (published once it exists). Every ``access: public`` model is published, required
+unless its meta says optional; a table of source ``flowmetrics`` (the package's own schema) is published only when
+its meta sets the key."""
+PUBLISH_MODES = ("required", "optional")
+
+
+def _mode(meta: dict[str, Any], where: str) -> str | None:
+    mode = meta.get(PUBLISH_META)
+    if mode is not None and mode not in PUBLISH_MODES:
+        raise ConfigError(f"{where} sets meta {PUBLISH_META}: {mode!r}; use one of {', '.join(PUBLISH_MODES)}")
+    return mode
+
+
+@lru_cache(maxsize=8)
+def published_relations(project_dir: Path = PROJECT_DIR) -> tuple[Publishable, ...]:
+    """The one registry of what is published, derived from the dbt YAML (read once per process): every public
+    model (layer "mart"), then every table of source ``flowmetrics`` whose meta sets ``publish`` (layer
+    "flowmetrics"), each in name order. Every entry has a quality suite (a test keeps the two in step); an
+    optional one is published when it exists, and once published it must keep existing (a vanished relation is
+    an error, not a silent removal from readers' schema)."""
+    marts: list[Publishable] = []
+    for model in models(project_dir):
+        where = f"{model.yaml_file}: model {model.name}"
+        mode = _mode(model.meta, where)
+        if model.is_public:
+            marts.append(Publishable(model.name, "mart", mode != "optional"))
+        elif mode is not None:
+            raise ConfigError(f"{where} sets meta {PUBLISH_META} but is not access: public (only public models "
+                              "are published)")
+    package: list[Publishable] = []
+    for table in source_tables(project_dir):
+        where = f"{table.yaml_file}: source {table.source}, table {table.name}"
+        mode = _mode(table.meta, where)
+        if mode is None:
+            continue
+        if table.source != PACKAGE_SCHEMA:  # the package's source is named after the schema it writes
+            raise ConfigError(f"{where} sets meta {PUBLISH_META}, but only tables of source {PACKAGE_SCHEMA} "
+                              "(the package's own schema) are published")
+        package.append(Publishable(table.name, PACKAGE_SCHEMA, mode == "required"))
+    relations = (*marts, *sorted(package, key=lambda p: p.name))
+    names = [p.name for p in relations]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise ConfigError(f"the dbt project at {project_dir} publishes {', '.join(clashes)} twice (a public model "
+                          f"and a table of source {PACKAGE_SCHEMA} with the same name)")
+    return relations
+
 
 Progress = Callable[[str], None]
 Gate = Callable[[str], QualityReport]
@@ -104,10 +134,12 @@ def publish(
     gate: Gate,
     lock_timeout: float = 60.0,
     progress: Progress | None = None,
-    relations: tuple[Publishable, ...] = PUBLISHED_RELATIONS,
+    relations: tuple[Publishable, ...] | None = None,
 ) -> PublishResult:
-    """Copy the publishable relations into a snapshot, run ``gate`` on it, and swap it in only when it passes."""
+    """Copy the publishable relations (default: ``published_relations()``) into a snapshot, run ``gate`` on it,
+    and swap it in only when it passes."""
     clock = time.perf_counter()
+    relations = published_relations() if relations is None else relations
     say = progress or (lambda _m: None)
     faultpoints.reached("publish.before_copy")
     con = open_writer(target, lock_timeout)

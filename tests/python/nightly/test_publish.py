@@ -13,7 +13,7 @@ from flowmetrics.errors import PublishError
 from flowmetrics.quality.config import QualityConfig
 from flowmetrics.quality.runner import SnapshotGate
 from flowmetrics.warehouse.profile import resolve_target
-from flowmetrics.warehouse.publish import PUBLISHED_RELATIONS, Publishable, publish
+from flowmetrics.warehouse.publish import Publishable, publish, published_relations
 from tests.python.nightly.helpers import Baseline, published_contents, schemas
 
 pytestmark = pytest.mark.slow
@@ -59,7 +59,7 @@ def test_a_missing_required_mart_or_a_vanished_published_relation_is_refused(bas
     con.close()
     with pytest.raises(PublishError, match="required relation.*fct_work_items"):
         publish(target, run_id="r1", gate=never_called)
-    optional = tuple(Publishable(p.name, p.layer, False) for p in PUBLISHED_RELATIONS)
+    optional = tuple(Publishable(p.name, p.layer, False) for p in published_relations())
     with pytest.raises(PublishError, match="no longer exist: fct_work_items"):
         publish(target, run_id="r2", gate=never_called, relations=optional)
     assert published_contents(warehouse) == baseline.published

@@ -11,7 +11,7 @@ from flowmetrics.errors import ConfigError
 from flowmetrics.quality.config import QualityConfig, load_config
 from flowmetrics.quality.registry import default_registry
 from flowmetrics.quality.suites.status_map import DEFAULT_MAP
-from flowmetrics.warehouse.publish import PUBLISHED_RELATIONS
+from flowmetrics.warehouse.publish import published_relations
 from tests.python.quality.helpers import failed, gate, statuses
 
 
@@ -55,7 +55,7 @@ def test_volume_bounds_from_the_config_file(tmp_path: Path):
 
 def test_every_published_relation_has_a_volume_kind_stated_once():
     kinds = default_registry().volume_kinds()
-    assert {f"{p.layer}.{p.name}" for p in PUBLISHED_RELATIONS} <= set(kinds)
+    assert {f"{p.layer}.{p.name}" for p in published_relations()} <= set(kinds)
     assert {n for n, k in kinds.items() if k.value == "snapshot"} == {
         "mart.fct_open_work_items", "mart.fct_constraint_queue", "mart.dim_as_of", "raw.status_map"}
 
@@ -63,7 +63,7 @@ def test_every_published_relation_has_a_volume_kind_stated_once():
 def test_every_published_relation_has_a_suite_and_check_ids_are_unique():
     registry = default_registry()
     checked = {name for s in registry.suites for _, name in s.needs}
-    assert {p.name for p in PUBLISHED_RELATIONS} <= checked
+    assert {p.name for p in published_relations()} <= checked
     ids = registry.check_ids()
     assert len(ids) == len(set(ids))
 
