@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from textwrap import shorten
 from types import MappingProxyType
 
 import pandas as pd
@@ -105,7 +106,7 @@ def describe_marts(warehouse: Path) -> str:
         lines.append(f"Marts (schema {reader.schema}):")
         for mart, grain in public_marts().items():
             n = reader.count(mart) if reader.exists(mart) else 0
-            lines.append(f"  {mart:<32}{n:>10,} rows  {grain}")
+            lines.append(f"  {mart:<32}{n:>10,} rows  {shorten(grain, 72, placeholder=' …')}")  # full: docs/marts.md
         states = reader.connection.query_df(
             f"select state, count(*) as n from {reader.relation('fct_work_items')} group by state order by state"
         )
