@@ -98,3 +98,33 @@ def test_constraint_findings_written_by_detect_are_checked_before_they_are_publi
     log.close()
     assert detail["relations"]["constraint_findings"] == len(baseline.published["constraint_findings"]) + 1
     assert {row[-1] for row in published_contents(warehouse)["constraint_findings"]} == {"f-run"}
+
+
+def test_a_model_the_yaml_makes_public_is_published_and_required(baseline: Baseline, tmp_path: Path):
+    """The registry follows the dbt YAML: made public, a model is copied, checked and swapped in; missing, it
+    blocks the publish like any required mart."""
+    from tests.python.docs.test_dbt_yaml import edit_model, project_copy
+
+    name = "int_status_intervals_bounded"  # a table in dbt's schema that no reader sees until it is public
+    project = project_copy(tmp_path / "project")
+    edit_model(project, name, lambda model: model.update(access="public"))
+    relations = published_relations(project)
+    assert name not in {p.name for p in published_relations()}
+
+    missing = copy(baseline, tmp_path, "missing.duckdb")
+    con = duckdb.connect(str(missing))
+    built = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+    con.execute(f"drop table main.{name}")
+    con.close()
+    with pytest.raises(PublishError, match=f"required relation.*{name}"):
+        publish(resolve_target(None, missing), run_id="r-missing", gate=never_called, relations=relations)
+    assert published_contents(missing) == baseline.published
+
+    warehouse = copy(baseline, tmp_path)
+    target = resolve_target(None, warehouse)
+    gate = SnapshotGate(target, config=QualityConfig(reference_time=baseline_now()), run_id="r-public")
+    result = publish(target, run_id="r-public", gate=gate, relations=relations)
+    assert result.relations[name] == built > 0
+    published = published_contents(warehouse)
+    assert len(published[name]) == built and {row[-1] for row in published[name]} == {"r-public"}
+    assert set(published) == set(baseline.published) | {name}
