@@ -187,3 +187,23 @@ def test_publish_refuses_a_build_that_breaks_a_yaml_rule_and_keeps_what_was_publ
     assert scalar(warehouse, "select count(*) from published.fct_stage_transitions "
                              "where to_stage_kind = 'parked'") == 0
     assert scalar(warehouse, "select count(*) from raw.ticket_status_changes") == raw_changes
+
+
+def test_a_staged_change_loaded_twice_warns_as_its_yaml_says_and_does_not_block(make_warehouse):
+    """stg_tickets__status_changes states its change_id unique with severity warn: the intermediate layer counts a
+    change loaded twice once. The gate takes the severity from there."""
+    changes = pd.DataFrame({
+        "change_id": ["C1", "C1", "C2"], "ticket_id": ["T1", "T1", "T1"],
+        "changed_at": pd.to_datetime(["2026-01-02", "2026-01-02", "2026-01-03"]),
+        "to_status": ["In Progress", "In Progress", "Done"],
+    })
+    report = gate(make_warehouse({"main.stg_tickets__status_changes": changes}), "stg_tickets__status_changes")
+    assert report.passed and not report.failures  # nothing blocks publishing
+    [warning] = report.warnings
+    assert warning.check_id == "stg_tickets__status_changes.change_id.unique" and warning.unexpected_count == 2
+    assert [(r.check_id, r.status) for r in report.results if r.check_id.endswith("not_null")] == [
+        ("stg_tickets__status_changes.change_id.not_null", "passed"),
+        ("stg_tickets__status_changes.ticket_id.not_null", "passed"),
+        ("stg_tickets__status_changes.changed_at.not_null", "passed"),
+        ("stg_tickets__status_changes.to_status.not_null", "passed"),
+    ]
