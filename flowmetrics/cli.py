@@ -279,12 +279,13 @@ def whatif(
 @TARGET_OPTION
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
               show_default=True, help="Where to write the HTML file.")
-@click.option("--threshold", type=FiniteRange(0, 1), default=0.60, show_default=True,
-              help="The finish-rate line drawn on the cohort chart.")
+@click.option("--threshold", type=FiniteRange(0, 1), default=None,
+              help="The finish-rate line drawn on the cohort chart.  [default: var finish_rate_threshold of "
+                   "dbt_project.yml, 0.60]")
 @click.option("--replications", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=10, show_default=True,
               help="Replications of each what-if simulation.")
 @JSON_OPTION
-def report(warehouse: Path | None, target: str | None, out: Path, threshold: float, replications: int,
+def report(warehouse: Path | None, target: str | None, out: Path, threshold: float | None, replications: int,
            as_json: bool) -> None:
     """Write the flow report (one self-contained HTML file) from the published marts."""
     from flowmetrics.steps.report import report_text, run_report

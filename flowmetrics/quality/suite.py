@@ -7,15 +7,18 @@ great_expectations at module level: it takes seconds to import, so only the gate
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from flowmetrics.quality.config import QualityConfig
+from flowmetrics.warehouse import dbt_yaml
+from flowmetrics.warehouse.project import PROJECT_DIR
 
 if TYPE_CHECKING:  # pragma: no cover
     from flowmetrics.quality.reader import GateReader
@@ -104,6 +107,7 @@ class Suite:
     description: str = ""
     volume: VolumeKind | None = None  # how the relation's row count may move between runs (relation suites)
     applies: Callable[[CheckContext], str | None] | None = None  # None: always; else why not in this run, or None
+    yaml_model: str | None = None  # the dbt model whose YAML rules some of ``checks`` come from (``model_suite``)
 
     @property
     def needs(self) -> tuple[tuple[Layer, str], ...]:
@@ -181,6 +185,7 @@ def not_null(prefix: str, column: str, severity: str = "error") -> Check:
     )
 
 
+NOT_NULL_WHEN = "not_null_when_defined"
 Condition = tuple[str, str, Any]  # (column, "==" | ">" | "not_null", value): one clause of a row condition
 
 
@@ -188,7 +193,7 @@ def not_null_when(prefix: str, column: str, when: str, *conditions: Condition, s
     """``column`` has a value on every row where the mart defines it: the rows matching every clause of
     ``conditions`` (``when`` says the same in words, and the check's description repeats it)."""
     return Check(
-        f"{prefix}.{column}.not_null_when_defined",
+        f"{prefix}.{column}.{NOT_NULL_WHEN}",
         f"{column} is not null when {when}",
         lambda ctx: _gxe().ExpectColumnValuesToNotBeNull(column=column, row_condition=_row_condition(conditions)),
         severity,
@@ -226,13 +231,14 @@ def unique(prefix: str, key: Sequence[str], severity: str = "error") -> Check:
     )
 
 
-def accepted(prefix: str, column: str, values: Sequence[str], severity: str = "error") -> Check:
+def accepted(prefix: str, column: str, values: Sequence[Any], severity: str = "error") -> Check:
+    text = ", ".join(str(v) for v in values)
     return Check(
         f"{prefix}.{column}.accepted_values",
-        f"{column} is one of {', '.join(values)}",
+        f"{column} is one of {text}",
         lambda ctx: _gxe().ExpectColumnValuesToBeInSet(column=column, value_set=list(values)),
         severity,
-        threshold=lambda ctx: ", ".join(values),
+        threshold=lambda ctx: text,
     )
 
 
@@ -323,3 +329,75 @@ def at_most(
 
 
 KEY_ROWS = "_key_rows"
+
+
+# --- checks derived from the dbt project's YAML ------------------------------------------------------------
+
+
+def yaml_checks(
+    model: str, columns: Iterable[str], key: Sequence[str] = (), project_dir: Path = PROJECT_DIR
+) -> tuple[Check, ...]:
+    """The per-column rules the model's YAML states (``not_null``, ``unique``, ``accepted_values``, from data tests
+    and contract constraints) as checks of the gate, on the ``columns`` the suite reads, in YAML order.
+
+    Each rule is stated once, in the YAML, and dbt's tests and the gate both read it. A rule on a column the suite
+    does not read stays dbt's alone (the gate does not read a large mart's column again just for it). ``unique``
+    becomes a check when its column is the suite's whole ``key`` (the rows-sharing-the-key count the reader
+    adds); a composite key is not a per-column rule, so its suite keeps its own ``unique``. A rule with a
+    ``where:`` is left to dbt: its condition is SQL, which the gate does not translate into a frame filter. A
+    rule's ``severity: warn`` is the check's default severity (the quality config may still override it).
+    """
+    found = dbt_yaml.model(model, project_dir)
+    read = set(columns)
+    checks: dict[str, Check] = {}
+    for column in found.columns:
+        if column.name not in read:
+            continue
+        for rule in column.rules:
+            if rule.where:
+                continue
+            if rule.kind == "not_null":
+                check = not_null(model, column.name, rule.severity)
+            elif rule.kind == "accepted_values":
+                check = accepted(model, column.name, rule.values, rule.severity)
+            elif rule.kind == "unique" and tuple(key) == (column.name,):
+                check = unique(model, key, rule.severity)
+            else:
+                continue
+            checks.setdefault(check.id, check)  # a constraint and a data test may state the same rule
+    return tuple(checks.values())
+
+
+def model_suite(
+    name: str,
+    layer: Layer,
+    *,
+    columns: tuple[str, ...],
+    checks: tuple[Check, ...] = (),
+    key: tuple[str, ...] = (),
+    optional_columns: tuple[str, ...] = (),
+    project_dir: Path = PROJECT_DIR,
+    **fields: Any,
+) -> Suite:
+    """The suite of dbt model ``name``: the per-column rules of its YAML (``yaml_checks``) on the columns it reads,
+    then ``checks``, what the YAML cannot say (ranges, durations, pairs, conditional rules, derived flags).
+
+    A column the suite judges with ``not_null_when`` (null where the mart does not define it, e.g. a rate of a
+    cohort without starts) keeps that rule alone: one null then fails one check, which names the rows it judges.
+    """
+    conditional = {c.id.rsplit(".", 2)[1] for c in checks if c.id.endswith(f".{NOT_NULL_WHEN}")}
+    derived = tuple(
+        c for c in yaml_checks(name, (*columns, *optional_columns, *key), key, project_dir)
+        if not (c.id.endswith(".not_null") and c.id.rsplit(".", 2)[1] in conditional)
+    )
+    return Suite(
+        name=name,
+        layer=layer,
+        relation=name,
+        columns=columns,
+        key=key,
+        optional_columns=optional_columns,
+        checks=(*derived, *checks),
+        yaml_model=name,
+        **fields,
+    )

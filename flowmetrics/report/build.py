@@ -9,6 +9,7 @@ import pandas as pd
 from flowmetrics.report import charts, readings
 from flowmetrics.report.format import DAY, count, duration, percent, signed_percent
 from flowmetrics.report.html import Chart, Note, Section, Table, Tile, render
+from flowmetrics.warehouse.dbt_yaml import project_var
 from flowmetrics.warehouse.optional_tables import ABSENT_NOTES, OPTIONAL_TABLES, absence_notes
 
 if TYPE_CHECKING:
@@ -254,7 +255,11 @@ def quality_tiles(quality: pd.DataFrame) -> tuple[Tile, ...]:
     )
 
 
-def build_report(data: ReportData, invest: pd.DataFrame, threshold: float = 0.60) -> str:
+def build_report(data: ReportData, invest: pd.DataFrame, threshold: float | None = None) -> str:
+    """The report's HTML; ``threshold`` is the finish-rate target (default: the project's finish_rate_threshold,
+    which the marts' below_threshold reads too)."""
+    if threshold is None:
+        threshold = float(project_var("finish_rate_threshold"))
     overall = _overall(data.constraint_findings)
     stage = None if overall is None or pd.isna(overall["constraint_stage"]) else overall["constraint_stage"]
     sections = [

@@ -22,7 +22,7 @@ def run_report(
     target: Target,
     out: Path,
     *,
-    threshold: float = 0.60,
+    threshold: float | None = None,  # None: the project's finish_rate_threshold
     replications: int = 10,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,

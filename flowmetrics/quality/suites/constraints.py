@@ -6,7 +6,7 @@ grows by one run's rows each night) and the mart ``fct_constraint_queue`` (the i
 
 from __future__ import annotations
 
-from flowmetrics.quality.suite import Layer, Suite, VolumeKind, duration, not_null, rate, unique
+from flowmetrics.quality.suite import Layer, Suite, VolumeKind, duration, model_suite, not_null, rate
 
 F = "constraint_findings"
 CONSTRAINT_FINDINGS = Suite(
@@ -29,14 +29,13 @@ CONSTRAINT_STAGE_SIGNALS = Suite(
 )
 
 Q = "fct_constraint_queue"
-FCT_CONSTRAINT_QUEUE = Suite(
-    name=Q,
-    layer=Layer.MART,
-    relation=Q,
+FCT_CONSTRAINT_QUEUE = model_suite(
+    Q,
+    Layer.MART,
     volume=VolumeKind.SNAPSHOT,
     key=("ticket_id",),
     columns=("ticket_id", "age_in_stage_seconds"),
-    checks=(not_null(Q, "ticket_id"), unique(Q, ("ticket_id",)), duration(Q, "age_in_stage_seconds")),
+    checks=(duration(Q, "age_in_stage_seconds"),),
 )
 
 SUITES: tuple[Suite, ...] = (CONSTRAINT_FINDINGS, CONSTRAINT_STAGE_SIGNALS, FCT_CONSTRAINT_QUEUE)

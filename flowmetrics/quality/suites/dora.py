@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flowmetrics.contract import DEPLOY_STATUSES
 from flowmetrics.quality.reader import GateReader
 from flowmetrics.quality.suite import (
     CheckContext,
     Layer,
     Suite,
     VolumeKind,
-    accepted,
     at_least,
     duration,
+    model_suite,
     non_negative,
-    not_null,
     not_null_when,
     rate,
     unique,
@@ -25,23 +23,15 @@ from flowmetrics.quality.suite import (
 )
 from flowmetrics.quality.suites._derived import recomputed
 
-RESTORE_SOURCES = ("incidents", "deploy_status")
-INCIDENT_SOURCES = ("incidents", "ticket")
-
 D = "fct_deployments"
-FCT_DEPLOYMENTS = Suite(
-    name=D,
-    layer=Layer.MART,
-    relation=D,
+FCT_DEPLOYMENTS = model_suite(
+    D,
+    Layer.MART,
     volume=VolumeKind.HISTORY,
     key=("deploy_id",),
     columns=("deploy_id", "service", "deployed_at", "deploy_status", "restore_source", "lead_time_seconds",
              "time_to_restore_seconds"),
     checks=(
-        not_null(D, "deploy_id"),
-        unique(D, ("deploy_id",)),
-        accepted(D, "deploy_status", DEPLOY_STATUSES),
-        accepted(D, "restore_source", RESTORE_SOURCES),
         duration(D, "lead_time_seconds"),
         duration(D, "time_to_restore_seconds"),
     ),
@@ -58,19 +48,14 @@ def _derive_incidents(frame: pd.DataFrame, ctx: CheckContext) -> pd.DataFrame:
     return frame
 
 
-FCT_INCIDENTS = Suite(
-    name=I,
-    layer=Layer.MART,
-    relation=I,
+FCT_INCIDENTS = model_suite(
+    I,
+    Layer.MART,
     volume=VolumeKind.HISTORY,
     key=("incident_id",),
     columns=("incident_id", "incident_source", "opened_at", "resolved_at", "is_restored", "time_to_restore_seconds"),
     derive=_derive_incidents,
     checks=(
-        not_null(I, "incident_id"),
-        unique(I, ("incident_id",)),
-        accepted(I, "incident_source", INCIDENT_SOURCES),
-        not_null(I, "opened_at"),
         at_least(I, "resolved_at", "opened_at"),
         duration(I, "time_to_restore_seconds"),
         zero(I, "restored_without_resolution",
@@ -82,10 +67,9 @@ W = "fct_dora_weekly"
 
 
 KEY = ("week_start", "service", "environment")
-FCT_DORA_WEEKLY = Suite(
-    name=W,
-    layer=Layer.MART,
-    relation=W,
+FCT_DORA_WEEKLY = model_suite(
+    W,
+    Layer.MART,
     volume=VolumeKind.SUMMARY,
     key=KEY,
     columns=(*KEY, "deployments", "deployment_days", "failed_deployments", "rolled_back_deployments",
@@ -93,9 +77,7 @@ FCT_DORA_WEEKLY = Suite(
              "ai_assisted_change_failure_rate", "not_ai_assisted_change_failure_rate", "ai_assisted_deployments",
              "not_ai_assisted_deployments", "restore_source"),
     checks=(
-        not_null(W, "week_start"),
         unique(W, KEY),
-        accepted(W, "restore_source", RESTORE_SOURCES),
         non_negative(W, "deployments"),
         at_least(W, "deployments", "deployment_days"),
         rate(W, "change_failure_rate"),

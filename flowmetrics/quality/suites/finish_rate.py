@@ -16,8 +16,8 @@ from flowmetrics.quality.suite import (
     Suite,
     VolumeKind,
     duration,
+    model_suite,
     non_negative,
-    not_null,
     not_null_when,
     rate,
     unique,
@@ -29,15 +29,13 @@ F = "fct_work_item_finish_rate"
 KEY = ("cohort_month", "team", "requested_by", "ai_assisted")
 MEASURES = ("started", "finished", "abandoned", "still_open")
 
-FCT_WORK_ITEM_FINISH_RATE = Suite(
-    name=F,
-    layer=Layer.MART,
-    relation=F,
+FCT_WORK_ITEM_FINISH_RATE = model_suite(
+    F,
+    Layer.MART,
     volume=VolumeKind.SUMMARY,
     key=KEY,
     columns=(*KEY, "started", "finished", "finish_rate", "median_cycle_time_seconds"),
     checks=(
-        not_null(F, "cohort_month"),
         unique(F, KEY),
         non_negative(F, "started"),
         rate(F, "finish_rate"),

@@ -2,7 +2,9 @@
 fct_status_intervals (the input of detection and the what-if), fct_work_items.
 
 The marts keep only events at or before the as-of, so "not after the as-of" cannot fail on them; what can go
-wrong is the as-of itself, so ``dim_as_of.latest_event_at`` is recomputed from the raw tables instead."""
+wrong is the as-of itself, so ``dim_as_of.latest_event_at`` is recomputed from the raw tables instead. Each suite's
+not-null, unique and accepted-values checks come from the mart's YAML (``model_suite``); the checks here are what
+the YAML cannot say."""
 
 from __future__ import annotations
 
@@ -12,74 +14,53 @@ from flowmetrics.quality.suite import (
     Suite,
     VolumeKind,
     _gxe,
-    accepted,
     at_least,
     duration,
+    model_suite,
     non_negative,
     not_future,
-    not_null,
     not_null_when,
     rate,
-    unique,
 )
 
-STAGE_KINDS_MART = ("queue", "active", "wait", "done", "abandoned", "unmapped")
-STATES = ("open", "finished", "abandoned")
-
 A = "dim_as_of"
-DIM_AS_OF = Suite(
-    name=A,
-    layer=Layer.MART,
-    relation=A,
+DIM_AS_OF = model_suite(
+    A,
+    Layer.MART,
     columns=("as_of", "latest_event_at"),
     volume=VolumeKind.SNAPSHOT,
     checks=(
-        Check(
+        Check(  # the YAML's unique as_of, said of the whole table (the suite has no key to count rows by)
             f"{A}.one_row",
             "exactly one row: the as-of of the build",
             lambda ctx: _gxe().ExpectTableRowCountToEqual(value=1),
             threshold=lambda ctx: "1 row",
         ),
-        not_null(A, "as_of"),
         not_future(A, "as_of"),
         not_future(A, "latest_event_at"),
     ),
 )
 
 T = "fct_stage_transitions"
-FCT_STAGE_TRANSITIONS = Suite(
-    name=T,
-    layer=Layer.MART,
-    relation=T,
+FCT_STAGE_TRANSITIONS = model_suite(
+    T,
+    Layer.MART,
     volume=VolumeKind.HISTORY,
     key=("change_id",),
     columns=("change_id", "ticket_id", "changed_at", "to_stage", "from_stage_kind", "to_stage_kind",
              "seconds_in_from_status"),
-    checks=(
-        not_null(T, "change_id"),
-        unique(T, ("change_id",)),
-        not_null(T, "ticket_id"),
-        not_null(T, "to_stage"),
-        accepted(T, "to_stage_kind", STAGE_KINDS_MART),
-        accepted(T, "from_stage_kind", STAGE_KINDS_MART),
-        duration(T, "seconds_in_from_status"),
-    ),
+    checks=(duration(T, "seconds_in_from_status"),),
 )
 
 V = "fct_stage_visits"
-FCT_STAGE_VISITS = Suite(
-    name=V,
-    layer=Layer.MART,
-    relation=V,
+FCT_STAGE_VISITS = model_suite(
+    V,
+    Layer.MART,
     volume=VolumeKind.HISTORY,
     key=("visit_id",),
     columns=("visit_id", "ticket_id", "stage", "visit_number", "entered_at", "exited_at", "queue_seconds",
              "active_seconds", "wait_seconds", "unmapped_seconds"),
     checks=(
-        not_null(V, "visit_id"),
-        unique(V, ("visit_id",)),
-        not_null(V, "ticket_id"),
-        not_null(V, "stage"),
         at_least(V, "exited_at", "entered_at"),
         duration(V, "queue_seconds"),
         duration(V, "active_seconds"),
@@ -89,20 +70,14 @@ FCT_STAGE_VISITS = Suite(
 )
 
 I = "fct_status_intervals"
-FCT_STATUS_INTERVALS = Suite(
-    name=I,
-    layer=Layer.MART,
-    relation=I,
+FCT_STATUS_INTERVALS = model_suite(
+    I,
+    Layer.MART,
     volume=VolumeKind.HISTORY,
     key=("status_interval_id",),
     columns=("status_interval_id", "ticket_id", "interval_number", "stage", "stage_kind", "entered_at", "exited_at",
              "seconds_in_status"),
     checks=(
-        not_null(I, "status_interval_id"),
-        unique(I, ("status_interval_id",)),
-        not_null(I, "ticket_id"),
-        not_null(I, "stage"),
-        accepted(I, "stage_kind", STAGE_KINDS_MART),
         at_least(I, "exited_at", "entered_at"),
         duration(I, "seconds_in_status"),
         non_negative(I, "interval_number"),
@@ -110,22 +85,15 @@ FCT_STATUS_INTERVALS = Suite(
 )
 
 W = "fct_work_items"
-FCT_WORK_ITEMS = Suite(
-    name=W,
-    layer=Layer.MART,
-    relation=W,
+FCT_WORK_ITEMS = model_suite(
+    W,
+    Layer.MART,
     volume=VolumeKind.HISTORY,
     key=("ticket_id",),
     columns=("ticket_id", "team", "created_at", "started_at", "finished_at", "abandoned_at", "state",
              "lead_time_seconds", "cycle_time_seconds", "flow_efficiency", "rework_count", "current_stage_kind",
              "age_seconds", "age_in_stage_seconds"),
     checks=(
-        not_null(W, "ticket_id"),
-        unique(W, ("ticket_id",)),
-        not_null(W, "team"),
-        not_null(W, "state"),
-        accepted(W, "state", STATES),
-        accepted(W, "current_stage_kind", STAGE_KINDS_MART),
         at_least(W, "finished_at", "created_at"),
         duration(W, "lead_time_seconds"),
         duration(W, "cycle_time_seconds"),

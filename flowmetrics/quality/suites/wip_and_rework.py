@@ -11,11 +11,10 @@ from flowmetrics.quality.suite import (
     Layer,
     Suite,
     VolumeKind,
-    accepted,
     at_least,
     duration,
+    model_suite,
     non_negative,
-    not_null,
     not_null_when,
     rate,
     unique,
@@ -24,17 +23,14 @@ from flowmetrics.quality.suite import (
 from flowmetrics.quality.suites._derived import STAGED_TICKET_RELATIONS, identities, raw_state_identity
 
 D = "fct_stage_daily"
-FCT_STAGE_DAILY = Suite(
-    name=D,
-    layer=Layer.MART,
-    relation=D,
+FCT_STAGE_DAILY = model_suite(
+    D,
+    Layer.MART,
     volume=VolumeKind.SUMMARY,
     key=("date_day", "stage"),
     columns=("date_day", "stage", "arrivals", "departures", "wip_end_of_day", "queue_wip", "avg_wip_age_seconds",
              "p85_wip_age_seconds"),
     checks=(
-        not_null(D, "date_day"),
-        not_null(D, "stage"),
         unique(D, ("date_day", "stage")),
         non_negative(D, "arrivals"),
         non_negative(D, "departures"),
@@ -47,18 +43,14 @@ FCT_STAGE_DAILY = Suite(
 )
 
 O = "fct_open_work_items"
-FCT_OPEN_WORK_ITEMS = Suite(
-    name=O,
-    layer=Layer.MART,
-    relation=O,
+FCT_OPEN_WORK_ITEMS = model_suite(
+    O,
+    Layer.MART,
     volume=VolumeKind.SNAPSHOT,
     key=("ticket_id",),
     columns=("ticket_id", "team", "current_stage", "current_stage_kind", "created_at", "entered_current_stage_at",
              "age_in_stage_seconds", "age_seconds", "age_since_created_seconds"),
     checks=(
-        not_null(O, "ticket_id"),
-        unique(O, ("ticket_id",)),
-        accepted(O, "current_stage_kind", ("queue", "active", "wait", "unmapped")),
         duration(O, "age_in_stage_seconds"),
         duration(O, "age_seconds"),
         duration(O, "age_since_created_seconds"),
@@ -88,27 +80,23 @@ OPEN_ITEMS_CONSISTENT = Suite(
 )
 
 R = "fct_rework"
-FCT_REWORK = Suite(
-    name=R,
-    layer=Layer.MART,
-    relation=R,
+FCT_REWORK = model_suite(
+    R,
+    Layer.MART,
     volume=VolumeKind.HISTORY,
     key=("ticket_id", "rework_number"),
     columns=("ticket_id", "rework_number", "moved_at", "loop_outcome", "loop_ended_at", "seconds_lost"),
     checks=(
-        not_null(R, "ticket_id"),
         unique(R, ("ticket_id", "rework_number")),
-        accepted(R, "loop_outcome", ("returned", "abandoned", "open")),
         at_least(R, "loop_ended_at", "moved_at"),
         duration(R, "seconds_lost"),
     ),
 )
 
 RR = "fct_rework_rate"
-FCT_REWORK_RATE = Suite(
-    name=RR,
-    layer=Layer.MART,
-    relation=RR,
+FCT_REWORK_RATE = model_suite(
+    RR,
+    Layer.MART,
     volume=VolumeKind.SUMMARY,
     key=("team", "ai_assisted"),
     columns=("team", "ai_assisted", "started_work_items", "reworked_work_items", "rework_rate",
@@ -127,16 +115,14 @@ FCT_REWORK_RATE = Suite(
 )
 
 S = "fct_shipped_decisions"
-FCT_SHIPPED_DECISIONS = Suite(
-    name=S,
-    layer=Layer.MART,
-    relation=S,
+FCT_SHIPPED_DECISIONS = model_suite(
+    S,
+    Layer.MART,
     volume=VolumeKind.SUMMARY,
     key=("week_start", "team"),
     columns=("week_start", "team", "experiments_launched", "shipped_decisions", "cleanly_stopped_decisions",
              "finished_decisions"),
     checks=(
-        not_null(S, "week_start"),
         unique(S, ("week_start", "team")),
         non_negative(S, "experiments_launched"),
         non_negative(S, "shipped_decisions"),

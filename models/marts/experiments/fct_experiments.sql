@@ -41,8 +41,8 @@ check_measurement as (
         case
             when planned_variants < 2 then 'fewer_than_two_variants'
             when not has_all_variants then 'missing_variant'
-            when min_variant_units < 8 then 'too_few_units'
-            when srm_p_value is null or srm_p_value < 0.001 then 'sample_ratio_mismatch'
+            when min_variant_units < {{ var('srm_min_variant_units') }} then 'too_few_units'
+            when srm_p_value is null or srm_p_value < {{ var('srm_min_p_value') }} then 'sample_ratio_mismatch'
             when min_sample_size is not null and units_exposed < min_sample_size then 'below_min_sample'
         end as measurement_issue
     from join_samples

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
+from flowmetrics.warehouse.dbt_yaml import project_var
+
 pytestmark = pytest.mark.slow
 
 
@@ -77,7 +79,7 @@ def test_experiment_cohorts_add_up_to_the_experiments(tables: dict[str, pd.DataF
     assert int(rates["finished"].sum()) == int(launched["is_finished"].sum())
     assert rates["finish_rate"].between(0, 1).all()
     assert (rates["finished"] <= rates["measured_cleanly"]).all()
-    assert (rates["below_threshold"] == (rates["finish_rate"] < 0.60)).all()
+    assert (rates["below_threshold"] == (rates["finish_rate"] < project_var("finish_rate_threshold"))).all()
 
 
 # --- experiments -------------------------------------------------------------------------------------------
@@ -102,7 +104,8 @@ def srm_in_pandas(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             p = float(chi2.sf(((counts - expected) ** 2 / expected).sum(), k - 1))
         min_sample = None if pd.isna(exp.min_sample_size) else int(exp.min_sample_size)
         clean = (
-            k >= 2 and (counts > 0).all() and counts.min() >= 8 and p >= 0.001
+            k >= 2 and (counts > 0).all() and counts.min() >= project_var("srm_min_variant_units")
+            and p >= project_var("srm_min_p_value")
             and (min_sample is None or len(units) >= min_sample)
         )
         rows.append({"experiment_id": exp.experiment_id, "p_pandas": p, "units_pandas": len(units),

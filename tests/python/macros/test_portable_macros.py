@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2
 
+from flowmetrics.warehouse.dbt_yaml import project_var
+
 SPLIT = "-- next query --"
 QUERIES = {
     "chi_square_sf": "select x, df, {{ flowmetrics.chi_square_sf('x', 'df') }} as p from grid",
@@ -30,6 +32,7 @@ QUERIES = {
 
 # p-values from 0.5 to 1e-6 for 1..9 degrees of freedom: the range an SRM decision at 0.001 lives in
 DEGREES = range(1, 10)
+SRM_MIN_P = float(project_var("srm_min_p_value"))  # the threshold fct_experiments decides at
 P_VALUES = np.logspace(np.log10(0.5), -6, 60)
 # the accuracy the README and the model docs state
 RELATIVE_ERROR = 2e-7
@@ -76,11 +79,11 @@ def test_chi_square_sf_stays_accurate_in_the_far_tail_and_up_to_40_degrees(compi
     assert relative.max() < RELATIVE_ERROR
 
 
-def test_the_srm_threshold_is_decided_like_scipy_just_either_side_of_0_001(compiled: dict[str, str]):
+def test_the_srm_threshold_is_decided_like_scipy_just_either_side_of_it(compiled: dict[str, str]):
     df = np.repeat(np.array(DEGREES), 2)
-    x = chi2.isf(np.tile([0.001 * (1 + 1e-5), 0.001 * (1 - 1e-5)], len(DEGREES)), df)
+    x = chi2.isf(np.tile([SRM_MIN_P * (1 + 1e-5), SRM_MIN_P * (1 - 1e-5)], len(DEGREES)), df)
     got = chi_square_sf(compiled, x, df)
-    assert ((got >= 0.001) == (chi2.sf(x, df) >= 0.001)).all()
+    assert ((got >= SRM_MIN_P) == (chi2.sf(x, df) >= SRM_MIN_P)).all()
 
 
 def test_chi_square_sf_edge_cases(compiled: dict[str, str]):

@@ -89,7 +89,7 @@ def experiments(**changes) -> pd.DataFrame:
         "srm_p_value": [0.4, 0.0001, None, None],
         "measured_cleanly": [True, False, False, False],
         "is_finished": [True, False, False, False],
-        "state": ["finished", "running", "running", "created"],
+        "state": ["shipped", "running", "running", "created"],  # states of the mart's YAML
         "measurement_issue": [None, "sample_ratio_mismatch", "too_few_units", None],
         "decision": ["ship", None, None, None],
         "shipped_at": pd.to_datetime(["2026-01-12", None, None, None]),
