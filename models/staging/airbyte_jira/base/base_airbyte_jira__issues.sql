@@ -1,8 +1,8 @@
 {{ config(enabled=flowmetrics.source_adapter_enabled('airbyte_jira')) }}
 
 {#- One row per Jira issue: a destination that appends keeps every sync's row of an issue, the latest extraction
-    is the issue as it is now. created_at in UTC from the typed `created` column, from `fields.created` when the
-    destination could not type it. -#}
+    is the issue as it is now. created_at in UTC from the typed created column, from the created entry of the
+    fields JSON when the destination could not type it. -#}
 
 with
 
