@@ -79,6 +79,11 @@ class SourceTable:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def _meta(properties: dict[str, Any]) -> dict[str, Any]:
+    """A resource's meta as dbt merges it: the ``config: meta:`` block, then the top-level ``meta:`` block."""
+    return {**dict((properties.get("config") or {}).get("meta") or {}), **dict(properties.get("meta") or {})}
+
+
 def _load_yaml(path: Path) -> Any:
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
@@ -228,7 +233,7 @@ def _models(project_dir: Path, _files: tuple[tuple[str, int], ...]) -> tuple[Mod
                     grain=grain_of(description),
                     materialized=_materialization(project_dir, path, model),
                     access=_access(project_dir, path, model),
-                    meta=dict(model.get("meta") or (model.get("config") or {}).get("meta") or {}),
+                    meta=_meta(model),
                     columns=columns,
                 )
             )
@@ -260,9 +265,9 @@ def _sources(project_dir: Path, _files: tuple[tuple[str, int], ...]) -> tuple[So
         properties = _load_yaml(path) or {}
         rel = path.relative_to(project_dir).as_posix()
         for source in properties.get("sources") or []:
-            source_meta = dict(source.get("meta") or (source.get("config") or {}).get("meta") or {})
+            source_meta = _meta(source)
             for table in source.get("tables") or []:
-                meta = {**source_meta, **dict(table.get("meta") or (table.get("config") or {}).get("meta") or {})}
+                meta = {**source_meta, **_meta(table)}
                 found.append(SourceTable(str(source["name"]), str(table["name"]), rel,
                                          str(table.get("description") or ""), meta))
     return tuple(found)

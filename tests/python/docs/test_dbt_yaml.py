@@ -81,3 +81,16 @@ def test_vars_and_sources_come_from_the_project_files():
     with pytest.raises(ConfigError, match="no var 'not_a_var'"):
         dbt_yaml.project_var("not_a_var", ROOT)
     assert ("flowmetrics", "constraint_findings") in {(t.source, t.name) for t in dbt_yaml.source_tables(ROOT)}
+
+
+def test_meta_merges_the_config_block_and_the_top_level_block_as_dbt_does(tmp_path):
+    project = project_copy(tmp_path)
+
+    def both_blocks(model):
+        model["meta"] = {"owner": "data team"}
+        model.setdefault("config", {})["meta"] = {"publish": "optional"}
+
+    edit_model(project, "fct_rework", both_blocks)
+    assert dbt_yaml.model("fct_rework", project).meta == {"publish": "optional", "owner": "data team"}
+    [findings] = [t for t in dbt_yaml.source_tables(ROOT) if t.name == "constraint_findings"]
+    assert findings.meta["publish"] == "optional" and "dbt_project_evaluator" in findings.meta
