@@ -280,8 +280,8 @@ def whatif(
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
               show_default=True, help="Where to write the HTML file.")
 @click.option("--threshold", type=FiniteRange(0, 1), default=None,
-              help="The finish-rate line drawn on the cohort chart.  [default: var finish_rate_threshold of "
-                   "dbt_project.yml, 0.60]")
+              help="The finish-rate line drawn on the cohort chart.  [default: the project var "
+                   "finish_rate_threshold of dbt_project.yml]")
 @click.option("--replications", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=10, show_default=True,
               help="Replications of each what-if simulation.")
 @JSON_OPTION

@@ -130,12 +130,11 @@ def _project(project_dir: Path) -> dict[str, Any]:
     return loaded
 
 
-def _folder_config(project_dir: Path, model_dir: Path, key: str, default: Any) -> Any:
-    """The ``+key`` dbt_project.yml gives the model's folder (the deepest folder that sets one)."""
-    project = _project(project_dir)
+def _folder_config(project: dict[str, Any], models_dir: Path, model_dir: Path, key: str, default: Any) -> Any:
+    """The ``+key`` dbt_project.yml (``project``) gives the model's folder (the deepest folder that sets one)."""
     node = (project.get("models") or {}).get(project["name"]) or {}
     found = node.get(f"+{key}", default)
-    for part in model_dir.relative_to(project_dir / "models").parts:
+    for part in model_dir.relative_to(models_dir).parts:
         node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict):
             break
@@ -143,7 +142,7 @@ def _folder_config(project_dir: Path, model_dir: Path, key: str, default: Any) -
     return found
 
 
-def _materialization(project_dir: Path, yaml_path: Path, model: dict[str, Any]) -> str:
+def _materialization(project: dict[str, Any], models_dir: Path, yaml_path: Path, model: dict[str, Any]) -> str:
     config = model.get("config") or {}
     if config.get("materialized"):
         return str(config["materialized"])
@@ -152,12 +151,12 @@ def _materialization(project_dir: Path, yaml_path: Path, model: dict[str, Any]) 
         match = _SQL_MATERIALIZED.search(sql.read_text(encoding="utf-8"))
         if match:
             return match.group(1)
-    return str(_folder_config(project_dir, yaml_path.parent, "materialized", "view"))
+    return str(_folder_config(project, models_dir, yaml_path.parent, "materialized", "view"))
 
 
-def _access(project_dir: Path, yaml_path: Path, model: dict[str, Any]) -> str:
+def _access(project: dict[str, Any], models_dir: Path, yaml_path: Path, model: dict[str, Any]) -> str:
     found = model.get("access") or (model.get("config") or {}).get("access")
-    return str(found or _folder_config(project_dir, yaml_path.parent, "access", "protected"))
+    return str(found or _folder_config(project, models_dir, yaml_path.parent, "access", "protected"))
 
 
 def _rules(column: dict[str, Any], where: str) -> tuple[ColumnRule, ...]:
@@ -199,17 +198,20 @@ def _rules(column: dict[str, Any], where: str) -> tuple[ColumnRule, ...]:
 
 
 def _fingerprint(project_dir: Path) -> tuple[tuple[str, int], ...]:
-    """The project's YAML and docs files with their modification times: a changed file is read again."""
+    """The project's YAML, docs and model files with their modification times: a changed file is read again (a
+    model's SQL may set its materialization)."""
     files = [project_dir / "dbt_project.yml", *(project_dir / "models").rglob("*.yml"),
-             *(project_dir / "models").rglob("*.md")]
+             *(project_dir / "models").rglob("*.md"), *(project_dir / "models").rglob("*.sql")]
     return tuple(sorted((str(f), f.stat().st_mtime_ns) for f in files if f.exists()))
 
 
 @lru_cache(maxsize=8)
 def _models(project_dir: Path, _files: tuple[tuple[str, int], ...]) -> tuple[Model, ...]:
     blocks = doc_blocks(project_dir)
+    project = _project(project_dir)  # read once: every model's folder defaults come from it
+    models_dir = project_dir / "models"
     found: list[Model] = []
-    for path in sorted((project_dir / "models").rglob("*.yml")):
+    for path in sorted(models_dir.rglob("*.yml")):
         properties = _load_yaml(path) or {}
         rel = path.relative_to(project_dir).as_posix()
         for model in properties.get("models") or []:
@@ -231,8 +233,8 @@ def _models(project_dir: Path, _files: tuple[tuple[str, int], ...]) -> tuple[Mod
                     yaml_file=rel,
                     description=description,
                     grain=grain_of(description),
-                    materialized=_materialization(project_dir, path, model),
-                    access=_access(project_dir, path, model),
+                    materialized=_materialization(project, models_dir, path, model),
+                    access=_access(project, models_dir, path, model),
                     meta=_meta(model),
                     columns=columns,
                 )
