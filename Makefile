@@ -70,8 +70,9 @@ dbt-test: setup
 	  FLOWMETRICS_DUCKDB=$$tmp/ci.duckdb $(BIN)/dbt build --target-path $$tmp/target --log-path $$tmp/logs
 
 # One worker per core (pytest-xdist); a module's tests stay on one worker, so its shared fixtures build once.
+# The 40 slowest setups and tests are listed at the end, to see where the run's time goes.
 pytest: setup
-	$(BIN)/pytest -n auto --dist loadscope
+	$(BIN)/pytest -n auto --dist loadscope --durations=40
 
 # The project on PostgreSQL: a throwaway server in a temp dir (stopped whatever happens), the demo data through the
 # raw contract, a full and a nightly incremental dbt build, every keyed relation compared with DuckDB.
