@@ -69,3 +69,13 @@ def test_the_time_spine_is_a_model_the_package_neither_reads_nor_publishes():
     assert not spine.is_public and spine.materialized == "table"
     assert "metricflow_time_spine" not in {p.name for p in published_relations()}
     assert all(m.yaml_file.startswith("models/") for m in models())  # semantic_models/metrics keys are not models
+
+
+def test_every_percentile_is_exact_and_continuous_as_the_marts_median():
+    percentiles = [measure for semantic_model in semantic_yaml("semantic_models")
+                   for measure in semantic_model.get("measures") or [] if measure["agg"] == "percentile"]
+    assert len(percentiles) >= 5
+    for measure in percentiles:
+        params = measure["agg_params"]
+        assert params["use_discrete_percentile"] is False, measure["name"]
+        assert params["use_approximate_percentile"] is False, measure["name"]
