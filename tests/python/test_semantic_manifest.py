@@ -54,6 +54,15 @@ def test_every_metric_reads_a_measure_of_a_semantic_model_over_a_public_mart():
                 assert inner in metrics, (name, part, inner)
 
 
+def test_every_saved_query_asks_for_declared_metrics():
+    metrics = {metric["name"] for metric in semantic_yaml("metrics")}
+    saved = semantic_yaml("saved_queries")
+    assert saved
+    for query in saved:
+        assert set(query["query_params"]["metrics"]) <= metrics, query["name"]
+        assert f"`{query['name']}`" in (ROOT / "docs" / "semantic-layer.md").read_text(), query["name"]
+
+
 def test_the_finish_rates_count_mature_cohorts_only_and_the_maturing_ones_apart():
     metrics = {metric["name"]: metric for metric in semantic_yaml("metrics")}
     rates = (("work_item_finish_rate", "work_item_cohort"), ("experiment_finish_rate", "experiment_cohort"))

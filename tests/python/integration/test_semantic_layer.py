@@ -45,11 +45,13 @@ class SemanticLayer:
     engine: object
     con: duckdb.DuckDBPyConnection
 
-    def query(self, metrics: Sequence[str], group_by: Sequence[str] = ()) -> pd.DataFrame:
-        """`mf query --metrics ... --group-by ...` as a data frame (time columns as dates)."""
+    def query(self, metrics: Sequence[str] = (), group_by: Sequence[str] = (), saved_query: str | None = None
+              ) -> pd.DataFrame:
+        """`mf query --metrics ... --group-by ...` (or `--saved-query`) as a data frame (time columns as dates)."""
         from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
 
-        request = MetricFlowQueryRequest.create(metric_names=list(metrics), group_by_names=list(group_by))
+        request = MetricFlowQueryRequest.create(
+            saved_query_name=saved_query, metric_names=list(metrics) or None, group_by_names=list(group_by) or None)
         sql = self.engine.explain(request).sql_statement.sql  # type: ignore[attr-defined]
         return _normalise(self.con.execute(sql).df())
 
@@ -132,6 +134,10 @@ def test_finish_rates_count_mature_cohorts_and_keep_young_ones_apart(semantic: S
     assert_same(metrics, marts, ["cohort_month", "team"], ["work_item_finish_rate", "work_item_finish_rate_maturing",
                                                            "work_items_started", "work_items_finished"])
     assert metrics["work_item_finish_rate"].notna().any() and metrics["work_item_finish_rate_maturing"].notna().any()
+    saved = semantic.query(saved_query="finish_rate_by_cohort_and_team").rename(
+        columns={"metric_time__month": "cohort_month", "work_item_cohort__team": "team"})
+    assert_same(saved, marts, ["cohort_month", "team"], ["work_item_finish_rate", "work_item_finish_rate_maturing",
+                                                         "work_items_started", "work_items_finished"])
 
     by_team = semantic.query(["work_item_finish_rate"], ["work_item_cohort__team"])
     mature = semantic.sql(
