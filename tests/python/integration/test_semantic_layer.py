@@ -9,7 +9,7 @@ that mature and maturing cohorts are kept apart.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +68,7 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def semantic(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> SemanticLayer:
+def semantic(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SemanticLayer]:
     import json
 
     from metricflow.engine.metricflow_engine import MetricFlowEngine
@@ -83,7 +83,7 @@ def semantic(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     con = duckdb.connect(str(copy))
     for mart in ("fct_work_item_finish_rate", "fct_experiment_finish_rate"):
         con.execute(f"update main.{mart} set is_mature = cohort_month = (select min(cohort_month) from main.{mart})")
-    # the demo ships no experiment yet: each week's launches stand in as its shipped decisions, so the sums are not 0
+    # the demo has no shipped decision yet: each week's launches stand in for them, so the sums compared are not 0
     con.execute("update main.fct_shipped_decisions set shipped_decisions = experiments_launched")
     con.close()
     lookup = SemanticManifestLookup(parse_manifest_from_dbt_generated_manifest(text))
