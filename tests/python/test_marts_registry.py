@@ -129,13 +129,6 @@ def test_a_wrong_publish_meta_is_a_config_error_naming_the_file_and_relation(tmp
     assert info.value.exit_code == 2
 
 
-def test_the_bi_exposures_name_an_owner_and_what_they_read():
-    exposures = yaml.safe_load((ROOT / "models" / "marts" / "_exposures.yml").read_text())["exposures"]
-    assert {e["type"] for e in exposures} == {"dashboard"}
-    for exposure in exposures:
-        assert exposure["owner"]["name"] and exposure["depends_on"], exposure["name"]
-
-
 FOUNDATION_MARTS = {"dim_as_of", "fct_stage_transitions", "fct_stage_visits", "fct_work_items"}
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from flowmetrics.warehouse.project import PROJECT_DIR, dbt_env, dbt_executable
 
@@ -82,11 +83,28 @@ def test_oldest_items_waiting_per_stage(analysis_results: dict[str, pd.DataFrame
         assert group.sort_values("age_rank")["days_in_stage"].is_monotonic_decreasing
 
 
+def test_every_report_analysis_returns_its_documented_columns(analysis_results: dict[str, pd.DataFrame]):
+    documented = yaml.safe_load((PROJECT_DIR / "analyses" / "_analyses.yml").read_text())["analyses"]
+    assert {a["name"] for a in documented} == {name for name in ANALYSES if name.startswith("report_")}
+    for analysis in documented:
+        frame = analysis_results[analysis["name"]]
+        assert list(frame.columns) == [c["name"] for c in analysis["columns"]], analysis["name"]
+        assert len(frame) > 0, analysis["name"]
+    finish = analysis_results["report_finish_rate"]
+    assert set(finish["subject"]) == {"work_items", "experiments"} and finish["finish_rate"].between(0, 1).all()
+    funnel = analysis_results["report_experiment_funnel"]["experiments"].tolist()
+    assert funnel == sorted(funnel, reverse=True) and funnel[0] > 0
+
+
 def test_docs_generate_documents_marts_and_exposures(demo_warehouse: Path, tmp_path: Path):
     dbt("docs generate", demo_warehouse, tmp_path)
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
-    exposures = {e["name"] for e in manifest["exposures"].values()}
-    # one exposure per BI dashboard; what the package reads is every public mart (access: public), not an exposure
-    assert exposures == {"finish_rate_dashboard", "flow_dashboard", "dora_dashboard", "constraint_dashboard"}
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    # the report, the Python API and the report's charts as SQL; tests/python/test_exposures.py checks what each reads
+    assert set(exposures) == {"flow_report", "python_api", "report_charts_sql"}
+    analyses = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "analysis"}
+    report_sql = {dep for name, node in analyses.items() if name.startswith("report_")
+                  for dep in node["depends_on"]["nodes"]}
+    assert set(exposures["report_charts_sql"]["depends_on"]["nodes"]) == report_sql
     assert any(key.endswith(".fct_dora_weekly") for key in catalog["nodes"])
