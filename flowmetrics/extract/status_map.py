@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from flowmetrics.errors import ConfigError
 from flowmetrics.warehouse.project import PROJECT_DIR
 
 NAME_RULES = PROJECT_DIR / "seeds" / "status_name_rules.csv"
@@ -31,9 +32,12 @@ class NameRule:
 
 def read_name_rules(path: Path = NAME_RULES) -> tuple[NameRule, ...]:
     """The seed's rules by rule_order."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        rules = [NameRule(int(r["rule_order"]), r["match_type"], r["words"], r["stage_kind"], r["stage"] or None)
-                 for r in csv.DictReader(handle)]
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rules = [NameRule(int(r["rule_order"]), r["match_type"], r["words"], r["stage_kind"], r["stage"] or None)
+                     for r in csv.DictReader(handle)]
+    except (OSError, KeyError, ValueError) as exc:
+        raise ConfigError(f"cannot read the status name rules {path}: {exc}") from exc
     return tuple(sorted(rules, key=lambda r: r.rule_order))
 
 
