@@ -7,6 +7,7 @@ The sleep function and the clock are injectable, so tests do not wait.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -25,6 +26,8 @@ BACKOFF_MAX = 60.0
 MAX_WAIT = 900.0
 """The longest wait a Retry-After or rate-limit reset may ask for; a longer one fails the pull (try again later)."""
 DETAIL_CHARS = 300  # how much of an error answer's body a message quotes
+_SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|session", re.IGNORECASE)
+"""Headers whose values are credentials, redacted from every message (Authorization, PRIVATE-TOKEN, X-Api-Key...)."""
 
 
 class _Retry(Exception):
@@ -39,7 +42,7 @@ class ApiClient:
     """JSON requests against one API base URL with the credentials already in ``auth`` or ``headers``.
 
     ``credential_env`` names the environment variable(s) a refused request should tell the user to check;
-    ``secrets`` are strings redacted from every message (header values are redacted too)."""
+    ``secrets`` are strings redacted from every message (so are the values of credential headers)."""
 
     def __init__(
         self,
@@ -61,8 +64,8 @@ class ApiClient:
         self._progress = progress
         self._sleep = sleep
         self._clock = clock
-        header_values = [v for v in (headers or {}).values() if v]
-        words = [w for v in header_values for w in v.split() if len(w) >= 8]
+        header_values = [v for k, v in (headers or {}).items() if v and _SECRET_HEADER.search(k)]
+        words = [w for v in header_values for w in v.split() if len(w) >= 8]  # the token of "Bearer <token>"
         self._secrets = tuple(sorted({s for s in (*secrets, *header_values, *words) if s}, key=len, reverse=True))
         self._client = httpx.Client(
             base_url=self.base_url, auth=auth, headers=headers, timeout=timeout, follow_redirects=True

@@ -108,6 +108,15 @@ def test_refused_credentials_exit_2_name_the_variable_and_never_the_token(httpse
     assert rec.sleeps == []  # not retried
 
 
+def test_a_private_token_header_is_redacted_and_other_headers_are_not(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/q").respond_with_data(f"no: {TOKEN} / application/json", status=422)
+    api = ApiClient(httpserver.url_for(""), headers={"PRIVATE-TOKEN": TOKEN, "Accept": "application/json"},
+                    credential_env="GITLAB_TOKEN", sleep=Recorder().sleep)
+    with pytest.raises(ExtractError) as caught:
+        api.get_json("/q")
+    assert TOKEN not in str(caught.value) and "application/json" in str(caught.value)
+
+
 def test_an_error_body_echoing_the_token_is_redacted(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/search").respond_with_json({"errorMessages": [f"token {TOKEN} is odd"]},
                                                            status=400)
