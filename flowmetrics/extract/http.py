@@ -26,6 +26,9 @@ BACKOFF_MAX = 60.0
 MAX_WAIT = 900.0
 """The longest wait a Retry-After or rate-limit reset may ask for; a longer one fails the pull (try again later)."""
 DETAIL_CHARS = 300  # how much of an error answer's body a message quotes
+REMAINING_HEADERS = ("X-RateLimit-Remaining", "RateLimit-Remaining", "X-RateLimit-Requests-Remaining")
+RESET_HEADERS = ("X-RateLimit-Reset", "RateLimit-Reset", "X-RateLimit-Requests-Reset")
+"""The rate-limit headers read, in this order: GitHub and Jira Cloud, GitLab, Linear."""
 _SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|session", re.IGNORECASE)
 """Headers whose values are credentials, redacted from every message (Authorization, PRIVATE-TOKEN, X-Api-Key...)."""
 
@@ -139,7 +142,7 @@ class ApiClient:
             raise _Retry(f"could not reach {self._host} ({type(exc).__name__})", None, None) from None
         status = response.status_code
         limited = self._rate_limited(response)
-        if status in RETRIED_STATUSES or (status == 403 and limited):
+        if status in RETRIED_STATUSES or (status == 403 and (limited or "Retry-After" in response.headers)):
             raise _Retry(f"answered {status} {response.reason_phrase}".rstrip(), self._asked_wait(response, where),
                          status)
         if status in (401, 403):
@@ -177,7 +180,7 @@ class ApiClient:
 
     @staticmethod
     def _rate_limited(response: httpx.Response) -> bool:
-        return response.headers.get("X-RateLimit-Remaining", "").strip() == "0"
+        return _first_header(response, REMAINING_HEADERS).strip() == "0"
 
     def _asked_wait(self, response: httpx.Response, where: str) -> float | None:
         """Seconds the server asked to wait (Retry-After, else the rate limit's reset), None when it asked none."""
@@ -191,7 +194,7 @@ class ApiClient:
         return None
 
     def _reset_wait(self, response: httpx.Response, where: str) -> float | None:
-        reset = response.headers.get("X-RateLimit-Reset")
+        reset = _first_header(response, RESET_HEADERS)
         wait = _reset_seconds(reset.strip(), self._clock()) if reset else None
         return None if wait is None else self._bounded(wait, where)
 
@@ -229,6 +232,10 @@ class ApiClient:
             ), status=response.status_code) from None
 
 
+def _first_header(response: httpx.Response, names: tuple[str, ...]) -> str:
+    return next((response.headers[n] for n in names if n in response.headers), "")
+
+
 def _seconds_until(value: str, now: float) -> float | None:
     """Retry-After: delta seconds or an HTTP date; None when it is neither."""
     try:
@@ -242,7 +249,8 @@ def _seconds_until(value: str, now: float) -> float | None:
 
 
 def _reset_seconds(value: str, now: float) -> float | None:
-    """X-RateLimit-Reset: epoch seconds (GitHub, GitLab), epoch milliseconds, or an ISO-8601 time (Jira Cloud)."""
+    """A rate limit's reset: epoch seconds (GitHub, GitLab), epoch milliseconds (Linear), or an ISO-8601 time (Jira
+    Cloud)."""
     try:
         number = float(value)
     except ValueError:

@@ -179,3 +179,23 @@ def test_get_pages_refuses_a_next_link_to_another_host(httpserver: HTTPServer) -
 def test_post_json_sends_the_body(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/graphql", method="POST", json={"query": "{ a }"}).respond_with_json({"data": 1})
     assert client(httpserver, Recorder()).post_json("/graphql", {"query": "{ a }"}) == {"data": 1}
+
+
+def test_gitlab_and_linear_rate_limit_headers_are_read(httpserver: HTTPServer) -> None:
+    now = 1_700_000_000.0
+    httpserver.expect_ordered_request("/a").respond_with_json(
+        [1], headers={"RateLimit-Remaining": "0", "RateLimit-Reset": str(int(now) + 20)})
+    httpserver.expect_ordered_request("/b").respond_with_json(
+        [2], headers={"X-RateLimit-Requests-Remaining": "0", "X-RateLimit-Requests-Reset": str(int(now * 1000) + 9000)})
+    rec = Recorder()
+    api = client(httpserver, rec, clock=lambda: now)
+    assert api.get_json("/a") == [1] and api.get_json("/b") == [2]
+    assert rec.sleeps == [20.0, 9.0]
+
+
+def test_a_403_with_retry_after_is_a_secondary_rate_limit_not_a_refusal(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/items").respond_with_data("slow", status=403, headers={"Retry-After": "4"})
+    httpserver.expect_ordered_request("/items").respond_with_json({"ok": 1})
+    rec = Recorder()
+    assert client(httpserver, rec).get_json("/items") == {"ok": 1}
+    assert rec.sleeps == [4.0]
