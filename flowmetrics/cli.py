@@ -313,6 +313,63 @@ def statuses(warehouse: Path | None, target: str | None, write: Path | None, for
     _emit(result.to_dict(), as_json, statuses_table(result))
 
 
+class Margin(click.ParamType):
+    """--margin: '1d', '12h', '90m' or a number of days."""
+
+    name = "margin"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from flowmetrics.steps.extract import parse_margin
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_margin(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+EXTRACT_OPTIONS = [
+    click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+                 help="Directory of raw files to write (merged by key with what it holds; `flowmetrics ingest` "
+                      "reads it)."),
+    click.option("--since", "since", type=Timestamp(), default=None,
+                 help="Pull what changed since this time (ISO-8601, UTC) instead of the cursor."),
+    click.option("--full", is_flag=True, help="Ignore the cursor: pull everything the query matches."),
+    click.option("--margin", type=Margin(), default="1d", show_default=True,
+                 help="How far before the cursor an incremental pull starts: 1d, 12h, 90m."),
+    JSON_OPTION,
+]
+
+
+def _extract_options(func: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(EXTRACT_OPTIONS):
+        func = option(func)
+    return func
+
+
+@main.group()
+def extract() -> None:
+    """Pull tickets and status changes from a tracker's API into raw files for `flowmetrics ingest` (credentials
+    from the environment; incremental from the cursor kept in --out)."""
+
+
+@extract.command("jira")
+@click.option("--url", required=True, help="The Jira site, e.g. https://your-site.atlassian.net.")
+@click.option("--jql", required=True, help="The issues to pull, e.g. 'project = ABC'.")
+@click.option("--types-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the issue types and projects seen to this JSON file.")
+@_extract_options
+def extract_jira(url: str, jql: str, types_json: Path | None, out_dir: Path, since: str | None, full: bool,
+                 margin: Any, as_json: bool) -> None:
+    """Jira issues and their status changelogs (credentials: JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT)."""
+    from flowmetrics.steps.extract import extract_text, parse_since, run_extract_jira
+
+    summary = run_extract_jira(url, jql, out_dir, since=parse_since(since), full=full, margin=margin,
+                               types_json=types_json, progress=_progress(as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
+
+
 @main.command("next-steps")
 @WAREHOUSE_OPTION
 def next_steps(warehouse: Path | None) -> None:
