@@ -1,0 +1,36 @@
+"""Rows as data frames shaped like the raw contract's tables, and the API times they hold (naive UTC seconds)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from flowmetrics.contract import TABLES
+
+
+def frame(table: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """``rows`` as a data frame with the columns of contract table ``table``, in its order."""
+    return pd.DataFrame(list(rows), columns=list(TABLES[table].column_names))
+
+
+def utc_second(at: datetime) -> datetime:
+    """``at`` in UTC, naive (the contract's rule: a time without offset is UTC), truncated to the second."""
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at.replace(microsecond=0)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An API's ISO-8601 time (`2024-01-05T10:11:12Z`, `2024-01-05T10:11:12.345+01:00`) as naive UTC; None stays
+    None."""
+    if not text:
+        return None
+    return utc_second(datetime.fromisoformat(text))
+
+
+def epoch_second(at: datetime) -> int:
+    """Seconds since 1970 of a naive UTC time (a change id's stable part)."""
+    return int(at.replace(tzinfo=UTC).timestamp())
