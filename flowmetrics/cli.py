@@ -313,6 +313,47 @@ def statuses(warehouse: Path | None, target: str | None, write: Path | None, for
     _emit(result.to_dict(), as_json, statuses_table(result))
 
 
+class Margin(click.ParamType):
+    """--margin: '1d', '12h', '90m' or a number of days."""
+
+    name = "margin"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from flowmetrics.steps.extract import parse_margin
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_margin(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+EXTRACT_OPTIONS = [
+    click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+                 help="Directory of raw files to write (merged by key with what it holds; `flowmetrics ingest` "
+                      "reads it)."),
+    click.option("--since", "since", type=Timestamp(), default=None,
+                 help="Pull what changed since this time (ISO-8601, UTC) instead of the cursor."),
+    click.option("--full", is_flag=True, help="Ignore the cursor: pull everything the query matches."),
+    click.option("--margin", type=Margin(), default="1d", show_default=True,
+                 help="How far before the cursor an incremental pull starts: 1d, 12h, 90m."),
+    JSON_OPTION,
+]
+
+
+def _extract_options(func: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(EXTRACT_OPTIONS):
+        func = option(func)
+    return func
+
+
+@main.group()
+def extract() -> None:
+    """Pull tickets and status changes from a tracker's API into raw files for `flowmetrics ingest` (credentials
+    from the environment; incremental from the cursor kept in --out)."""
+
+
 @main.command("next-steps")
 @WAREHOUSE_OPTION
 def next_steps(warehouse: Path | None) -> None:

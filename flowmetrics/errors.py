@@ -87,3 +87,20 @@ class PublishError(FlowmetricsError):
     """Publishing refused or failed; schema published was left as it was."""
 
     exit_code = 1
+
+
+class ExtractError(FlowmetricsError):
+    """Pulling from a tracker's API failed (the server kept failing, answered something unexpected, or could not be
+    reached); the output directory was left as it was. ``status`` is the HTTP status when the server answered."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, status: int | None = None):
+        self.status = status
+        super().__init__(message)
+
+
+class ExtractCredentialsError(ExtractError):
+    """The tracker's credentials are missing or were refused (401/403); the message names the variable to set."""
+
+    exit_code = 2

@@ -1,0 +1,130 @@
+"""`flowmetrics extract <tracker>`: pull a tracker's tickets and status changes through its API into raw contract
+files (`flowmetrics ingest DIR` reads them), incrementally from the cursor kept in the output directory.
+
+One flow serves every tracker (`run_extract`): where the pull starts (--since, --full or the cursor minus the
+margin), the tracker's pull, the all-or-nothing write merged by the contract's keys, then the cursor."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flowmetrics.errors import ConfigError
+from flowmetrics.extract.cursor import pull_start, read_cursor, write_cursor
+from flowmetrics.extract.output import SUFFIX, write_tables
+from flowmetrics.extract.pull import Pull
+from flowmetrics.results import Result
+
+Progress = Callable[[str], None] | None
+KEPT_TABLES = ("status_map",)
+"""Tables an extract suggests only when --out holds none: a map already there (perhaps edited) is kept."""
+_MARGIN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhm]?)\s*$")
+_MARGIN_UNITS = {"d": "days", "": "days", "h": "hours", "m": "minutes"}
+
+
+@dataclass(frozen=True)
+class ExtractSummary(Result):
+    """What one extract pulled and wrote."""
+
+    source: str
+    out_dir: str
+    since: str | None  # where the pull started (UTC); None: everything the query matches
+    items: int  # tickets (issues, pull requests...) the pull read
+    rows: dict[str, int]  # rows per table now in out_dir
+    cursor: str | None  # the cursor now kept in out_dir (UTC)
+    kept: tuple[str, ...]  # files left as they were (a status map already in out_dir)
+    types_json: str | None
+    seconds: float
+
+
+def parse_margin(text: str) -> timedelta:
+    """--margin: '1d', '12h', '90m' or a number of days; a ValueError says what is accepted."""
+    match = _MARGIN.match(str(text).lower())
+    if not match:
+        raise ValueError(f"{text!r} is not a margin: give one like 1d, 12h or 90m")
+    return timedelta(**{_MARGIN_UNITS[match.group(2)]: float(match.group(1))})
+
+
+def parse_since(text: str | None) -> datetime | None:
+    """--since as an aware UTC time (the CLI already normalised it to 'YYYY-MM-DD HH:MM:SS' UTC)."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def run_extract(
+    source: str,
+    out_dir: Path,
+    pull: Callable[[datetime | None], Pull],
+    *,
+    since: datetime | None = None,
+    full: bool = False,
+    margin: timedelta,
+    types_json: Path | None = None,
+    progress: Progress = None,
+) -> ExtractSummary:
+    """Pull ``source`` from where it should start, write its tables into ``out_dir`` (merged by key with what is
+    there, all or nothing), then move the cursor. Nothing is written when the pull fails."""
+    started = time.perf_counter()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {out_dir} is a file; give a directory")
+    start = pull_start(out_dir, source, margin=margin, since=since, full=full)
+    _say(progress, f"{source}: pulling " + (f"what changed since {start:%Y-%m-%d %H:%M} UTC" if start
+                                            else "everything the query matches"))
+    pulled = pull(start)
+    tables = dict(pulled.tables)
+    kept = tuple(f"{name}{SUFFIX}" for name in KEPT_TABLES
+                 if name in tables and (out_dir / f"{name}{SUFFIX}").exists())
+    for name in kept:
+        tables.pop(name.removesuffix(SUFFIX))
+    _say(progress, f"{source}: read {pulled.items} item(s); writing {', '.join(tables)} into {out_dir}")
+    rows = write_tables(out_dir, tables, append=True)
+    previous = read_cursor(out_dir, source)
+    cursor = max((t for t in (previous, pulled.latest_update) if t is not None), default=None)
+    if cursor is not None and cursor != previous:
+        write_cursor(out_dir, source, cursor)
+    if types_json is not None:
+        _write_json(types_json, pulled.seen)
+    return ExtractSummary(
+        source=source,
+        out_dir=str(out_dir),
+        since=None if start is None else start.astimezone(UTC).isoformat(sep=" "),
+        items=pulled.items,
+        rows=rows,
+        cursor=None if cursor is None else cursor.astimezone(UTC).isoformat(sep=" "),
+        kept=kept,
+        types_json=None if types_json is None else str(types_json),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+def extract_text(summary: ExtractSummary) -> str:
+    """The summary for people: rows per table, where the pull started and the cursor kept."""
+    lines = [f"{summary.source}: {summary.items:,} item(s) pulled "
+             + (f"(changed since {summary.since} UTC)" if summary.since else "(everything the query matches)")
+             + f" into {summary.out_dir} ({summary.seconds}s):"]
+    lines += [f"  {name:<24}{n:>12,} rows" for name, n in summary.rows.items()]
+    lines += [f"  kept {name} already there (edit it; delete it to get a new suggestion)" for name in summary.kept]
+    if summary.types_json:
+        lines.append(f"  wrote the issue types and projects seen to {summary.types_json}")
+    lines.append(f"cursor: {summary.cursor} UTC (the next pull starts there minus the margin)" if summary.cursor
+                 else "no cursor: nothing was pulled")
+    lines.append(f"next: flowmetrics ingest {summary.out_dir}")
+    return "\n".join(lines)
+
+
+def _write_json(path: Path, document: dict[str, object]) -> None:
+    try:
+        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write --types-json {path}: {exc.strerror or exc}") from exc
+
+
+def _say(progress: Progress, message: str) -> None:
+    if progress is not None:
+        progress(message)
