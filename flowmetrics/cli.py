@@ -18,6 +18,8 @@ import click
 from flowmetrics.errors import ConfigError, FlowmetricsError
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from flowmetrics.steps import Target
     from flowmetrics.steps.check import QualityConfig
 
@@ -352,6 +354,44 @@ def _extract_options(func: Callable[..., None]) -> Callable[..., None]:
 def extract() -> None:
     """Pull tickets and status changes from a tracker's API into raw files for `flowmetrics ingest` (credentials
     from the environment; incremental from the cursor kept in --out)."""
+
+
+LABEL_STATUS_OPTIONS = [
+    click.option("--open-status", default="Open", show_default=True,
+                 help="Status of an open ticket without a status label."),
+    click.option("--closed-status", default="Closed", show_default=True, help="Status of a closed ticket."),
+    click.option("--not-planned-status", default="Not planned", show_default=True,
+                 help="Status of a ticket closed as not planned."),
+    click.option("--team", default=None, help="The team of every ticket (default: the repository's name)."),
+]
+
+
+def _label_status_options(func: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(LABEL_STATUS_OPTIONS):
+        func = option(func)
+    return func
+
+
+@extract.command("github")
+@click.option("--repo", required=True, help="The repository, OWNER/NAME (token in GITHUB_TOKEN).")
+@click.option("--url", default="https://api.github.com", show_default=True, help="The REST API's base URL.")
+@click.option("--status-label-prefix", default="status:", show_default=True,
+              help="A label `<prefix><name>` puts the issue in status <name>.")
+@click.option("--status-from", type=click.Choice(["labels", "columns"]), default="labels", show_default=True,
+              help="Read the status from status labels or from the issue's project column.")
+@_label_status_options
+@_extract_options
+def extract_github(repo: str, url: str, status_label_prefix: str, status_from: str, open_status: str,
+                   closed_status: str, not_planned_status: str, team: str | None, out_dir: Path, since: str | None,
+                   full: bool, margin: timedelta, as_json: bool) -> None:
+    """Pull a GitHub repository's issues, status changes, deploys and the tickets they ship."""
+    from flowmetrics.steps.extract import LabelStatusOptions, extract_text, parse_since, run_extract_github
+
+    statuses = LabelStatusOptions(status_label_prefix, status_from == "columns", open_status, closed_status,
+                                  not_planned_status, team)
+    summary = run_extract_github(repo, out_dir, url=url, statuses=statuses, since=parse_since(since), full=full,
+                                 margin=margin, progress=_progress(as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
 
 
 @main.command("next-steps")

@@ -7,12 +7,10 @@ Every list is paged by the Link header (`per_page=100`); the client sleeps throu
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-import pandas as pd
-
-from flowmetrics.extract.frames import frame, parse_time
+from flowmetrics.extract.frames import frame, parse_time, utc_second
 from flowmetrics.extract.github_rows import (
     Deploy,
     GithubScheme,
@@ -25,6 +23,7 @@ from flowmetrics.extract.github_rows import (
     ticket_row,
 )
 from flowmetrics.extract.http import ApiClient
+from flowmetrics.extract.pull import Pull
 
 DEFAULT_URL = "https://api.github.com"
 TOKEN_ENV = "GITHUB_TOKEN"
@@ -46,14 +45,23 @@ def _iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def github_pull(
+    client: ApiClient, scheme: GithubScheme, progress: Callable[[str], None] | None = None
+) -> Callable[[datetime | None], Pull]:
+    """The pull run_extract calls with where to start (aware UTC, None: everything)."""
+    def pull(start: datetime | None) -> Pull:
+        return pull_github(client, scheme, None if start is None else utc_second(start), progress)
+    return pull
+
+
 def pull_github(
     client: ApiClient,
     scheme: GithubScheme,
     since: datetime | None,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, pd.DataFrame]:
-    """The contract tables of ``scheme.repo``: every issue updated at or after ``since`` (all when None) with its
-    status changes, and the deploys created since then with the issues their pull requests close."""
+) -> Pull:
+    """The contract tables of ``scheme.repo``: every issue updated at or after ``since`` (naive UTC; all when None)
+    with its status changes, and the deploys created since then with the issues their pull requests close."""
     say = progress or (lambda _message: None)
     repo = f"/repos/{scheme.repo}"
     params: dict[str, Any] = {"state": "all", "per_page": PER_PAGE, "sort": "updated", "direction": "asc"}
@@ -78,12 +86,18 @@ def pull_github(
              if r["deploy_id"] in {d.deploy_id for d in shipped}]
     say(f"GitHub {scheme.repo}: {len(shipped)} deploy(s), {len(pulls)} merged pull request(s), "
         f"{len(links)} deploy-ticket link(s)")
-    return {
-        "tickets": frame("tickets", tickets),
-        "ticket_status_changes": frame("ticket_status_changes", changes),
-        "deploys": frame("deploys", [deploy_row(d, scheme) for d in shipped]),
-        "deploy_tickets": frame("deploy_tickets", links),
-    }
+    updates = [t for t in (parse_time(i.get("updated_at")) for i in issues) if t is not None]
+    updates += [d.created_at for d in shipped]
+    return Pull(
+        tables={
+            "tickets": frame("tickets", tickets),
+            "ticket_status_changes": frame("ticket_status_changes", changes),
+            "deploys": frame("deploys", [deploy_row(d, scheme) for d in shipped]),
+            "deploy_tickets": frame("deploy_tickets", links),
+        },
+        items=len(issues),
+        latest_update=max(updates).replace(tzinfo=UTC) if updates else None,
+    )
 
 
 def _deploys(client: ApiClient, repo: str, since: datetime | None) -> list[Deploy]:

@@ -128,3 +128,54 @@ def _write_json(path: Path, document: dict[str, object]) -> None:
 def _say(progress: Progress, message: str) -> None:
     if progress is not None:
         progress(message)
+
+
+# -- GitHub, Linear, GitLab ------------------------------------------------------------------------------------------
+
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class LabelStatusOptions:
+    """How a GitHub or GitLab ticket's status is read: a label `<prefix><status>` (GitHub: or its project column),
+    else its state's status (open, closed, closed as not planned)."""
+
+    prefix: str
+    from_columns: bool = False
+    open_status: str = "Open"
+    closed_status: str = "Closed"
+    not_planned_status: str = "Not planned"
+    team: str | None = None
+
+
+def run_extract_github(
+    repo: str,
+    out_dir: Path,
+    *,
+    url: str,
+    statuses: LabelStatusOptions,
+    since: datetime | None = None,
+    full: bool = False,
+    margin: timedelta,
+    progress: Progress = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> ExtractSummary:
+    """`flowmetrics extract github`: a repository's issues, status changes, deploys and deploy tickets."""
+    from flowmetrics.extract.credentials import first_credentials
+    from flowmetrics.extract.github import TOKEN_ENV, github_headers, github_pull
+    from flowmetrics.extract.github_rows import GithubScheme
+    from flowmetrics.extract.http import ApiClient
+    from flowmetrics.extract.label_status import LabelScheme, StateStatuses
+
+    if not _REPO.match(repo) or repo.split("/")[1] in (".", ".."):
+        raise ConfigError(f"--repo {repo!r} is not OWNER/NAME (e.g. octo-org/web)")
+    scheme = GithubScheme(
+        repo, LabelScheme(statuses.prefix), statuses.from_columns,
+        StateStatuses(statuses.open_status, statuses.closed_status, statuses.not_planned_status), team=statuses.team,
+    )
+    token = first_credentials("GitHub", ((TOKEN_ENV,),))[TOKEN_ENV]
+    with ApiClient(url, headers=github_headers(token), credential_env=TOKEN_ENV, progress=progress,
+                   sleep=sleep, clock=clock, secrets=(token,)) as client:
+        return run_extract(f"github {repo}", out_dir, github_pull(client, scheme, progress),
+                           since=since, full=full, margin=margin, progress=progress)

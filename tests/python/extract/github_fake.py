@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -195,7 +195,7 @@ class GithubFake:
         size = min(int(query.get("per_page", "30")), PAGE_SIZE)
         chunk = items[(page - 1) * size: page * size]
         headers = {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999",
-                   "X-RateLimit-Reset": str(int(datetime.now(UTC).timestamp()) + 3600)}
+                   "X-RateLimit-Reset": str(NOW + 3600)}
         links = []
         if page * size < len(items):
             links.append(f'<{request.host_url.rstrip("/")}{request.path}?{urlencode({**query, "page": page + 1})}>; '
@@ -212,9 +212,12 @@ def _json(body: Any, status: int, headers: dict[str, str] | None = None) -> Resp
     return Response(json.dumps(body), status=status, headers=headers or {}, content_type="application/json")
 
 
+NOW = 1_767_000_000  # the clock tests give the client, so a rate limit's reset is a known number of seconds away
+
+
 def rate_limited(reset_in: int = 90) -> Response:
-    """A primary rate limit spent: 403 with X-RateLimit-Remaining 0 and the reset's epoch second."""
-    reset = int(datetime.now(UTC).timestamp()) + reset_in
+    """A primary rate limit spent: 403 with X-RateLimit-Remaining 0 and the reset's epoch second (from NOW)."""
+    reset = NOW + reset_in
     return _json({"message": "API rate limit exceeded"}, 403,
                  {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset), "X-RateLimit-Limit": "5000"})
 

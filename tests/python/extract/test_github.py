@@ -1,0 +1,256 @@
+"""`flowmetrics extract github` against a local GitHub stand-in (pytest-httpserver on 127.0.0.1) serving a small demo
+system: the contract rows it writes, paging, rate limits and retries, refused credentials, an interrupted pull, the
+incremental second pull, and the extracted files ingested and built into the flow marts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from flowmetrics.cli import main
+from flowmetrics.errors import ExtractError
+from flowmetrics.extract.github_rows import GithubScheme, closed_issue_numbers, issue_status_changes
+from flowmetrics.extract.label_status import StateStatuses
+from flowmetrics.steps.extract import LabelStatusOptions, run_extract_github
+from tests.python.extract.demo_tracker import (
+    CLOSED,
+    NOT_PLANNED,
+    DemoDeploy,
+    DemoTicket,
+    demo_deploys,
+    demo_tickets,
+    expected_changes,
+)
+from tests.python.extract.github_fake import (
+    NOW,
+    REPO,
+    TOKEN,
+    GithubFake,
+    rate_limited,
+    secondary_limited,
+    server_error,
+)
+
+DEMO_STATUSES = ["--closed-status", CLOSED, "--not-planned-status", NOT_PLANNED]
+OPTIONS = LabelStatusOptions("status:", closed_status=CLOSED, not_planned_status=NOT_PLANNED)
+
+
+def tid(ticket: DemoTicket) -> str:
+    return f"{REPO}#{ticket.number}"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+        self.messages: list[str] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+    def say(self, message: str) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+def fake(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[GithubFake]:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    stand_in = GithubFake(demo_tickets(), demo_deploys())
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(stand_in.handle)
+    yield stand_in
+
+
+def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, **kwargs: object) -> object:
+    rec = rec or Recorder()
+    return run_extract_github(REPO, out, url=httpserver.url_for(""), statuses=OPTIONS, margin=timedelta(days=1),
+                              progress=rec.say, sleep=rec.sleep, clock=lambda: float(NOW), **kwargs)  # type: ignore[arg-type]
+
+
+def read(out: Path, table: str) -> pd.DataFrame:
+    return pd.read_csv(out / f"{table}.csv", dtype=str, keep_default_na=False, na_values=[""])
+
+
+def sort(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None).sort_values(key).reset_index(drop=True)
+
+
+def expected_status_changes(tickets: tuple[DemoTicket, ...]) -> pd.DataFrame:
+    frame = expected_changes(tickets, tid)
+    frame["changed_at"] = frame["changed_at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S"))
+    return sort(frame, ["change_id"])
+
+
+def assert_demo_pulled(out: Path, tickets: tuple[DemoTicket, ...], deploys: tuple[DemoDeploy, ...]) -> None:
+    changes = read(out, "ticket_status_changes")
+    assert changes["change_id"].is_unique
+    pd.testing.assert_frame_equal(sort(changes, ["change_id"]), expected_status_changes(tickets))
+    got = sort(read(out, "tickets"), ["ticket_id"])
+    assert sorted(got["ticket_id"]) == sorted(tid(t) for t in tickets)  # pull requests are not tickets
+    by_id = {tid(t): t for t in tickets}
+    assert [by_id[i].title for i in got["ticket_id"]] == list(got["title"])
+    assert [by_id[i].ticket_type for i in got["ticket_id"]] == list(got["ticket_type"])
+    assert set(got["team"]) == {"web"}
+    deployed = sort(read(out, "deploys"), ["deploy_id"])
+    assert list(deployed["deploy_id"]) == sorted(str(d.number) for d in deploys)
+    by_number = {str(d.number): d for d in deploys}
+    assert [by_number[i].deployed_at.strftime("%Y-%m-%d %H:%M:%S") for i in deployed["deploy_id"]] == list(
+        deployed["deployed_at"])
+    assert [by_number[i].commit_sha for i in deployed["deploy_id"]] == list(deployed["commit_sha"])
+    assert set(deployed["status"]) == {"success"} and set(deployed["environment"]) == {"production"}
+    links = {(r.deploy_id, r.ticket_id) for r in read(out, "deploy_tickets").itertuples()}
+    assert links == {(str(d.number), f"{REPO}#{n}") for d in deploys for n in d.ticket_numbers}
+
+
+def test_a_full_pull_writes_the_demo_as_contract_rows_across_pages(httpserver: HTTPServer, fake: GithubFake,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "raw"
+    result = CliRunner().invoke(
+        main, ["extract", "github", "--repo", REPO, "--url", httpserver.url_for(""), "--out", str(out), "--json",
+               *DEMO_STATUSES],
+        env={"GITHUB_TOKEN": TOKEN},
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["items"] == len(demo_tickets()) and summary["rows"]["deploy_tickets"] > 0
+    assert_demo_pulled(out, demo_tickets(), demo_deploys())
+    issue_pages = [q.get("page", "1") for path, q in fake.calls if path == f"/repos/{REPO}/issues"]
+    assert issue_pages == ["1", "2", "3"]  # 60 issues and 11 pull requests, 25 a page
+    assert all(q.get("per_page") == "100" for path, q in fake.calls if path.endswith("/issues"))
+    assert TOKEN not in result.output
+
+
+def test_rate_limits_and_server_errors_are_waited_out_and_said(httpserver: HTTPServer, fake: GithubFake,
+                                                               tmp_path: Path) -> None:
+    base = f"/repos/{REPO}"
+    fake.failures[(f"{base}/issues", 2)] = [secondary_limited(7)]
+    fake.failures[(f"{base}/issues/3/events", 1)] = [server_error()]
+    fake.failures[(f"{base}/deployments", 1)] = [rate_limited(reset_in=90)]
+    rec = Recorder()
+    pull(httpserver, tmp_path / "raw", rec)
+    assert rec.sleeps == [7.0, 1.0, 90.0]
+    said = "\n".join(rec.messages)
+    assert "429" in said and "retrying in 7s" in said
+    assert "500" in said and "403" in said and "retrying in 90s" in said
+    assert_demo_pulled(tmp_path / "raw", demo_tickets(), demo_deploys())
+
+
+def test_refused_token_exits_2_naming_github_token_and_never_showing_it(httpserver: HTTPServer, fake: GithubFake,
+                                                                         tmp_path: Path) -> None:
+    out = tmp_path / "raw"
+    wrong = "ghp_wrongTOKENvalue99999999"
+    result = CliRunner().invoke(
+        main, ["extract", "github", "--repo", REPO, "--url", httpserver.url_for(""), "--out", str(out)],
+        env={"GITHUB_TOKEN": wrong},
+    )
+    assert result.exit_code == 2
+    assert "GITHUB_TOKEN" in result.output and "401" in result.output
+    assert wrong not in result.output and wrong not in repr(result.exception)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_no_token_or_a_bad_repo_exits_2(httpserver: HTTPServer, fake: GithubFake, tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["extract", "github", "--url", httpserver.url_for(""), "--out", str(tmp_path / "raw")]
+    missing = runner.invoke(main, [*args, "--repo", REPO], env={"GITHUB_TOKEN": ""})
+    assert missing.exit_code == 2 and "GITHUB_TOKEN" in missing.output
+    bad = runner.invoke(main, [*args, "--repo", "acme/../../orgs/x"], env={"GITHUB_TOKEN": TOKEN})
+    assert bad.exit_code == 2 and "OWNER/NAME" in bad.output
+    assert fake.calls == []
+
+
+def test_an_interrupted_pull_leaves_the_previous_output_intact(httpserver: HTTPServer, fake: GithubFake,
+                                                               tmp_path: Path) -> None:
+    out = tmp_path / "raw"
+    pull(httpserver, out, full=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    fake.fail_always.add(f"/repos/{REPO}/deployments")
+    with pytest.raises(ExtractError) as caught:
+        pull(httpserver, out, full=True)
+    assert caught.value.exit_code == 1 and "502" in str(caught.value)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name != "raw"]  # no staging directory left beside it
+
+
+def _as_of(cutoff: datetime) -> tuple[tuple[DemoTicket, ...], tuple[DemoDeploy, ...]]:
+    """The demo as the repository held it at ``cutoff``."""
+    tickets = tuple(
+        dataclasses.replace(t, steps=tuple(s for s in t.steps if s.at <= cutoff))
+        for t in demo_tickets() if t.created_at <= cutoff
+    )
+    return tickets, tuple(d for d in demo_deploys() if d.deployed_at <= cutoff)
+
+
+def test_a_second_pull_asks_since_the_cursor_and_appends_each_change_once(httpserver: HTTPServer,
+                                                                          fake: GithubFake, tmp_path: Path) -> None:
+    out = tmp_path / "raw"
+    cutoff = datetime(2026, 1, 8, 12, 0, 0)
+    first_night = GithubFake(*_as_of(cutoff))
+    fake.tickets, fake.deploys, fake.pulls = first_night.tickets, first_night.deploys, first_night.pulls
+    pull(httpserver, out)
+    assert_demo_pulled(out, *_as_of(cutoff))
+    cursor = max(t.updated_at for t in fake.tickets)
+
+    fake.tickets, fake.deploys, fake.pulls = demo_tickets(), demo_deploys(), GithubFake(
+        demo_tickets(), demo_deploys()).pulls
+    fake.calls.clear()
+    pull(httpserver, out)
+    since = [q.get("since") for path, q in fake.calls if path == f"/repos/{REPO}/issues"]
+    assert set(since) == {(cursor - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    fetched = {int(p.split("/")[-2]) for p, _ in fake.calls if p.endswith("/events")}
+    assert fetched and len(fetched) < len(demo_tickets())  # only what changed since the cursor minus the margin
+    assert_demo_pulled(out, demo_tickets(), demo_deploys())
+
+
+def test_status_rule_swaps_labels_in_one_change_and_closing_overrides_labels() -> None:
+    def event(kind: str, at: str, **extra: object) -> dict[str, object]:
+        return {"event": kind, "created_at": f"2026-01-05T{at}Z", "actor": {"login": "ann"}, **extra}
+
+    issue = {"number": 4, "created_at": "2026-01-05T09:00:00Z", "user": {"login": "bob"}, "state_reason": None}
+    events = [
+        event("labeled", "10:00:00", label={"name": "Status: In Progress"}),
+        event("unlabeled", "11:00:00", label={"name": "status: in progress"}),
+        event("labeled", "11:00:00", label={"name": "status: In Review"}),
+        event("labeled", "11:30:00", label={"name": "bug"}),
+        event("closed", "12:00:00", state_reason="not_planned"),
+        event("reopened", "13:00:00", state_reason="reopened"),
+        event("unlabeled", "14:00:00", label={"name": "status: In Review"}),
+    ]
+    rows = issue_status_changes(issue, events, GithubScheme("o/r", states=StateStatuses(closed="Done")))
+    assert [(r["changed_at"].strftime("%H:%M"), r["from_status"], r["to_status"]) for r in rows] == [
+        ("09:00", None, "Open"), ("10:00", "Open", "In Progress"), ("11:00", "In Progress", "In Review"),
+        ("12:00", "In Review", "Not planned"), ("13:00", "Not planned", "In Review"), ("14:00", "In Review", "Open"),
+    ]
+    assert rows[0]["changed_by"] == "bob" and rows[0]["change_id"] == "o/r#4:1767603600"
+
+
+def test_status_from_project_columns() -> None:
+    issue = {"number": 9, "created_at": "2026-01-05T09:00:00Z", "user": {"login": "bob"}}
+
+    def card(kind: str, at: str, column: str) -> dict[str, object]:
+        return {"event": kind, "created_at": f"2026-01-05T{at}Z", "actor": {"login": "ann"},
+                "project_card": {"project_id": 3, "column_name": column, "previous_column_name": None}}
+
+    events = [card("added_to_project", "09:00:00", "Todo"), card("moved_columns_in_project", "10:00:00", "Doing"),
+              {"event": "labeled", "created_at": "2026-01-05T10:30:00Z", "label": {"name": "status: Ignored"}}]
+    rows = issue_status_changes(issue, events, GithubScheme("o/r", from_columns=True))
+    assert [r["to_status"] for r in rows] == ["Todo", "Doing"]
+
+
+@pytest.mark.parametrize(("title", "body", "branch", "numbers"), [
+    ("Fix login", "Closes #12", "main", {12}),
+    ("Fixes acme/web#7 and resolves #8", "", "x", {7, 8}),
+    ("See #12", "refs #13, page#14", "feature/x", set()),
+    ("Tidy", "closes other/repo#5", "15-tidy-up", {15}),
+    ("Tidy", "", "gh-21/issue-22", {21, 22}),
+])
+def test_which_issues_a_pull_request_closes(title: str, body: str, branch: str, numbers: set[int]) -> None:
+    pull_request = {"title": title, "body": body, "head": {"ref": branch}}
+    assert closed_issue_numbers(pull_request, "acme/web") == numbers
