@@ -254,3 +254,45 @@ def test_status_from_project_columns() -> None:
 def test_which_issues_a_pull_request_closes(title: str, body: str, branch: str, numbers: set[int]) -> None:
     pull_request = {"title": title, "body": body, "head": {"ref": branch}}
     assert closed_issue_numbers(pull_request, "acme/web") == numbers
+
+
+@pytest.fixture(scope="module")
+def built_from_github(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full pull from the stand-in → `ingest` → dbt build of the status intervals (once for the module)."""
+    from flowmetrics.ingest import ingest_directory
+    from tests.python.conftest import dbt_build_into
+
+    work = tmp_path_factory.mktemp("github-build")
+    stand_in = GithubFake(demo_tickets(), demo_deploys())
+    server = HTTPServer(host="127.0.0.1")
+    server.expect_request(re.compile(".*")).respond_with_handler(stand_in.handle)
+    server.start()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("GITHUB_TOKEN", TOKEN)
+            run_extract_github(REPO, work / "raw", url=server.url_for(""), statuses=OPTIONS, margin=timedelta(days=1))
+    finally:
+        server.clear()
+        server.stop()
+    warehouse = work / "github.duckdb"
+    ingest_directory(work / "raw", warehouse)
+    dbt_build_into(warehouse, work, "--select", "+fct_status_intervals", "--indirect-selection", "cautious")
+    return warehouse
+
+
+def test_the_extracted_files_ingest_and_build_into_the_demo_status_intervals(built_from_github: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(built_from_github), read_only=True)
+    try:
+        got = con.execute("select ticket_id, interval_number, status, entered_at from main.fct_status_intervals "
+                          "order by ticket_id, interval_number").df()
+    finally:
+        con.close()
+    expected = pd.DataFrame(
+        [(tid(t), k, s.status, s.at) for t in demo_tickets() for k, s in enumerate(t.steps)],
+        columns=["ticket_id", "interval_number", "status", "entered_at"],
+    ).sort_values(["ticket_id", "interval_number"]).reset_index(drop=True)
+    got["entered_at"] = pd.to_datetime(got["entered_at"]).astype("datetime64[us]")
+    expected["entered_at"] = expected["entered_at"].astype("datetime64[us]")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
