@@ -394,6 +394,21 @@ def extract_github(repo: str, url: str, status_label_prefix: str, status_from: s
     _emit(summary.to_dict(), as_json, extract_text(summary))
 
 
+@extract.command("linear")
+@click.option("--team", required=True, help="The team's key, e.g. ENG (API key in LINEAR_API_KEY).")
+@click.option("--url", default="https://api.linear.app", show_default=True,
+              help="The API's base URL (the GraphQL endpoint is <url>/graphql).")
+@_extract_options
+def extract_linear(team: str, url: str, out_dir: Path, since: str | None, full: bool, margin: timedelta,
+                   as_json: bool) -> None:
+    """Pull a Linear team's issues and their state changes."""
+    from flowmetrics.steps.extract import extract_text, parse_since, run_extract_linear
+
+    summary = run_extract_linear(team, out_dir, url=url, since=parse_since(since), full=full, margin=margin,
+                                 progress=_progress(as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
+
+
 @main.command("next-steps")
 @WAREHOUSE_OPTION
 def next_steps(warehouse: Path | None) -> None:

@@ -3,9 +3,10 @@
 Pure. The rules are those of the dbt Linear adapter (models/staging/fivetran_linear), stated for the API's JSON:
 - a change is an IssueHistory entry whose toState is set and differs from its fromState (entries about other
   fields are skipped); its change id is the entry's id (Linear's uuid, stable across pulls);
-- Linear's history does not record the state an issue was created in: the flow counts the time from its creation to
-  the first change in that change's fromState; an issue without any state change gets one creation change
-  `<issue id>:created` at its createdAt into its current state;
+- Linear's history does not record the state an issue was created in, so every issue gets one creation change
+  `<issue id>:created` at its createdAt into the fromState of its first change, or its current state when it has
+  none (then the state it was created in). Always written, so a pull before and after an issue's first change
+  writes the same creation change and an incremental pull appends without contradicting it;
 - a workflow state's category comes from its type: backlog and triage → backlog, unstarted → todo,
   started → in_progress, completed → done, canceled → canceled.
 """
@@ -69,16 +70,18 @@ def status_change_rows(issue: Mapping[str, Any], history: Sequence[Mapping[str, 
             "to_status": to_status,
             "changed_by": _name(entry.get("actor")),
         })
-    if not rows and _state_name(issue.get("state")):
-        rows.append({
+    rows.sort(key=lambda r: (r["changed_at"], r["change_id"]))
+    created_in = rows[0]["from_status"] if rows else _state_name(issue.get("state"))
+    if created_in:
+        rows.insert(0, {
             "change_id": f"{issue['id']}:created",
             "ticket_id": issue["identifier"],
             "changed_at": parse_time(issue["createdAt"]),
             "from_status": None,
-            "to_status": _state_name(issue.get("state")),
+            "to_status": created_in,
             "changed_by": _name(issue.get("creator")),
         })
-    return sorted(rows, key=lambda r: (r["changed_at"], r["change_id"]))
+    return rows
 
 
 def state_categories(states: Iterable[Mapping[str, Any]]) -> dict[str, str]:

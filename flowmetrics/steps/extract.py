@@ -179,3 +179,29 @@ def run_extract_github(
                    sleep=sleep, clock=clock, secrets=(token,)) as client:
         return run_extract(f"github {repo}", out_dir, github_pull(client, scheme, progress),
                            since=since, full=full, margin=margin, progress=progress)
+
+
+def run_extract_linear(
+    team: str,
+    out_dir: Path,
+    *,
+    url: str,
+    since: datetime | None = None,
+    full: bool = False,
+    margin: timedelta,
+    progress: Progress = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> ExtractSummary:
+    """`flowmetrics extract linear`: a team's issues and their state changes."""
+    from flowmetrics.extract.credentials import first_credentials
+    from flowmetrics.extract.http import ApiClient
+    from flowmetrics.extract.linear import KEY_ENV, linear_headers, linear_pull
+
+    if not team.strip():
+        raise ConfigError("--team is empty: give the team's key (e.g. ENG)")
+    key = first_credentials("Linear", ((KEY_ENV,),))[KEY_ENV]
+    with ApiClient(url, headers=linear_headers(key), credential_env=KEY_ENV, progress=progress, sleep=sleep,
+                   clock=clock, secrets=(key,)) as client:
+        return run_extract(f"linear {team}", out_dir, linear_pull(client, team.strip(), progress),
+                           since=since, full=full, margin=margin, progress=progress)
