@@ -409,6 +409,25 @@ def extract_linear(team: str, url: str, out_dir: Path, since: str | None, full: 
     _emit(summary.to_dict(), as_json, extract_text(summary))
 
 
+@extract.command("gitlab")
+@click.option("--project", required=True, help="The project's id or path, group/project (token in GITLAB_TOKEN).")
+@click.option("--url", default="https://gitlab.com", show_default=True, help="The GitLab instance's URL.")
+@click.option("--status-label-prefix", default="workflow::", show_default=True,
+              help="A label `<prefix><name>` puts the issue in status <name> (a scoped label's scope).")
+@_label_status_options
+@_extract_options
+def extract_gitlab(project: str, url: str, status_label_prefix: str, open_status: str, closed_status: str,
+                   not_planned_status: str, team: str | None, out_dir: Path, since: str | None, full: bool,
+                   margin: timedelta, as_json: bool) -> None:
+    """Pull a GitLab project's issues, status changes, deploys and the tickets they ship."""
+    from flowmetrics.steps.extract import LabelStatusOptions, extract_text, parse_since, run_extract_gitlab
+
+    statuses = LabelStatusOptions(status_label_prefix, False, open_status, closed_status, not_planned_status, team)
+    summary = run_extract_gitlab(project, out_dir, url=url, statuses=statuses, since=parse_since(since), full=full,
+                                 margin=margin, progress=_progress(as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
+
+
 @main.command("next-steps")
 @WAREHOUSE_OPTION
 def next_steps(warehouse: Path | None) -> None:

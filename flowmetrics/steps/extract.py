@@ -205,3 +205,36 @@ def run_extract_linear(
                    clock=clock, secrets=(key,)) as client:
         return run_extract(f"linear {team}", out_dir, linear_pull(client, team.strip(), progress),
                            since=since, full=full, margin=margin, progress=progress)
+
+
+def run_extract_gitlab(
+    project: str,
+    out_dir: Path,
+    *,
+    url: str,
+    statuses: LabelStatusOptions,
+    since: datetime | None = None,
+    full: bool = False,
+    margin: timedelta,
+    progress: Progress = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> ExtractSummary:
+    """`flowmetrics extract gitlab`: a project's issues, status changes, deploys and deploy tickets."""
+    from flowmetrics.extract.credentials import first_credentials
+    from flowmetrics.extract.gitlab import TOKEN_ENV, gitlab_headers, gitlab_pull
+    from flowmetrics.extract.gitlab_rows import GitlabScheme
+    from flowmetrics.extract.http import ApiClient
+    from flowmetrics.extract.label_status import LabelScheme, StateStatuses
+
+    if not project.strip():
+        raise ConfigError("--project is empty: give the project's id or its path (group/project)")
+    scheme = GitlabScheme(
+        project.strip(), LabelScheme(statuses.prefix),
+        StateStatuses(statuses.open_status, statuses.closed_status, statuses.not_planned_status), team=statuses.team,
+    )
+    token = first_credentials("GitLab", ((TOKEN_ENV,),))[TOKEN_ENV]
+    with ApiClient(url, headers=gitlab_headers(token), credential_env=TOKEN_ENV, progress=progress, sleep=sleep,
+                   clock=clock, secrets=(token,)) as client:
+        return run_extract(f"gitlab {project.strip()}", out_dir, gitlab_pull(client, scheme, progress),
+                           since=since, full=full, margin=margin, progress=progress)
