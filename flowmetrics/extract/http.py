@@ -138,7 +138,8 @@ class ApiClient:
             raise _Retry(f"could not reach {self._host} ({type(exc).__name__})", None, None) from None
         status = response.status_code
         limited = self._rate_limited(response)
-        if status in RETRIED_STATUSES or (status == 403 and limited):
+        secondary = status == 403 and "Retry-After" in response.headers  # GitHub's secondary rate limit
+        if status in RETRIED_STATUSES or (status == 403 and limited) or secondary:
             raise _Retry(f"answered {status} {response.reason_phrase}".rstrip(), self._asked_wait(response, where),
                          status)
         if status in (401, 403):

@@ -222,8 +222,10 @@ def rate_limited(reset_in: int = 90) -> Response:
                  {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset), "X-RateLimit-Limit": "5000"})
 
 
-def secondary_limited(retry_after: int = 7) -> Response:
-    return _json({"message": "You have exceeded a secondary rate limit"}, 429, {"Retry-After": str(retry_after)})
+def secondary_limited(retry_after: int = 7, status: int = 429) -> Response:
+    """GitHub's secondary rate limit: 429 or 403 with Retry-After, the primary limit not spent."""
+    return _json({"message": "You have exceeded a secondary rate limit"}, status,
+                 {"Retry-After": str(retry_after), "X-RateLimit-Remaining": "4000"})
 
 
 def server_error() -> Response:

@@ -132,13 +132,15 @@ def test_rate_limits_and_server_errors_are_waited_out_and_said(httpserver: HTTPS
     base = f"/repos/{REPO}"
     fake.failures[(f"{base}/issues", 2)] = [secondary_limited(7)]
     fake.failures[(f"{base}/issues/3/events", 1)] = [server_error()]
+    fake.failures[(f"{base}/issues/4/events", 1)] = [secondary_limited(11, status=403)]
     fake.failures[(f"{base}/deployments", 1)] = [rate_limited(reset_in=90)]
     rec = Recorder()
     pull(httpserver, tmp_path / "raw", rec)
-    assert rec.sleeps == [7.0, 1.0, 90.0]
+    assert rec.sleeps == [7.0, 1.0, 11.0, 90.0]
     said = "\n".join(rec.messages)
-    assert "429" in said and "retrying in 7s" in said
+    assert "429" in said and "retrying in 7s" in said and "retrying in 11s" in said
     assert "500" in said and "403" in said and "retrying in 90s" in said
+    assert TOKEN not in said
     assert_demo_pulled(tmp_path / "raw", demo_tickets(), demo_deploys())
 
 
