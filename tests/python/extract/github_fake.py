@@ -166,8 +166,8 @@ class GithubFake:
         routes: dict[str, list[dict[str, Any]]] = {
             f"{base}/issues": issue_list,
             f"{base}/pulls": sorted(self.pulls, key=lambda p: p["updated_at"], reverse=True),
-            f"{base}/deployments": [deployment_json(d) for d in sorted(self.deploys, key=lambda d: d.deployed_at,
-                                                                         reverse=True)],
+            f"{base}/deployments": [deployment_json(d) for d in sorted(self.deploys, key=deployment_created,
+                                                                         reverse=True)],  # newest first
         }
         for t in self.tickets:
             routes[f"{base}/issues/{t.number}/events"] = issue_events(t)

@@ -68,9 +68,10 @@ def fake(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gi
     yield stand_in
 
 
-def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, **kwargs: object) -> object:
+def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, margin: timedelta = timedelta(days=1),
+         **kwargs: object) -> object:
     rec = rec or Recorder()
-    return run_extract_github(REPO, out, url=httpserver.url_for(""), statuses=OPTIONS, margin=timedelta(days=1),
+    return run_extract_github(REPO, out, url=httpserver.url_for(""), statuses=OPTIONS, margin=margin,
                               progress=rec.say, sleep=rec.sleep, clock=lambda: float(NOW), **kwargs)  # type: ignore[arg-type]
 
 
@@ -203,11 +204,13 @@ def test_a_second_pull_asks_since_the_cursor_and_appends_each_change_once(httpse
     fake.tickets, fake.deploys, fake.pulls = demo_tickets(), demo_deploys(), GithubFake(
         demo_tickets(), demo_deploys()).pulls
     fake.calls.clear()
-    pull(httpserver, out)
+    pull(httpserver, out, margin=timedelta(hours=1))
     since = [q.get("since") for path, q in fake.calls if path == f"/repos/{REPO}/issues"]
-    assert set(since) == {(cursor - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert set(since) == {(cursor - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     fetched = {int(p.split("/")[-2]) for p, _ in fake.calls if p.endswith("/events")}
     assert fetched and len(fetched) < len(demo_tickets())  # only what changed since the cursor minus the margin
+    statuses = {int(p.split("/")[-2]) for p, _ in fake.calls if p.endswith("/statuses")}
+    assert statuses == {2, 3, 4, 5}  # the new deployments and the success before them that bounds what they ship
     assert_demo_pulled(out, demo_tickets(), demo_deploys())
 
 
