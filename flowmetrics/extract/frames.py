@@ -1,8 +1,9 @@
-"""Rows as data frames shaped like the raw contract's tables, and the API times they hold (naive UTC seconds)."""
+"""Rows as data frames shaped like the raw contract's tables, the API times they hold (naive UTC seconds), and the
+items of paged JSON lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,3 +35,14 @@ def parse_time(text: str | None) -> datetime | None:
 def epoch_second(at: datetime) -> int:
     """Seconds since 1970 of a naive UTC time (a change id's stable part)."""
     return int(at.replace(tzinfo=UTC).timestamp())
+
+
+def iso_z(at: datetime) -> str:
+    """A naive UTC time as the REST APIs take it in a query: `2026-01-05T10:11:12Z`."""
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def page_items(pages: Iterable[Any]) -> Iterator[Any]:
+    """The items of every page of a paged JSON list (each page a list)."""
+    for page in pages:
+        yield from page or ()

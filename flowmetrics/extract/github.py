@@ -6,11 +6,11 @@ Every list is paged by the Link header (`per_page=100`); the client sleeps throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flowmetrics.extract.frames import frame, parse_time, utc_second
+from flowmetrics.extract.frames import frame, iso_z, page_items, parse_time, utc_second
 from flowmetrics.extract.github_rows import (
     Deploy,
     GithubScheme,
@@ -36,13 +36,6 @@ def github_headers(token: str) -> dict[str, str]:
     return {**API_HEADERS, "Authorization": f"Bearer {token}"}
 
 
-def _items(pages: Iterable[Any]) -> Iterator[Any]:
-    for page in pages:
-        yield from page or ()
-
-
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def github_pull(
@@ -66,12 +59,12 @@ def pull_github(
     repo = f"/repos/{scheme.repo}"
     params: dict[str, Any] = {"state": "all", "per_page": PER_PAGE, "sort": "updated", "direction": "asc"}
     if since is not None:
-        params["since"] = _iso(since)
-    issues = [i for i in _items(client.get_pages(f"{repo}/issues", params)) if not is_pull_request(i)]
-    say(f"GitHub {scheme.repo}: {len(issues)} issue(s)" + (f" updated since {_iso(since)}" if since else ""))
+        params["since"] = iso_z(since)
+    issues = [i for i in page_items(client.get_pages(f"{repo}/issues", params)) if not is_pull_request(i)]
+    say(f"GitHub {scheme.repo}: {len(issues)} issue(s)" + (f" updated since {iso_z(since)}" if since else ""))
     tickets, changes = [], []
     for issue in issues:
-        events = list(_items(client.get_pages(f"{repo}/issues/{issue['number']}/events", {"per_page": PER_PAGE})))
+        events = list(page_items(client.get_pages(f"{repo}/issues/{issue['number']}/events", {"per_page": PER_PAGE})))
         tickets.append(ticket_row(issue, scheme))
         changes.extend(issue_status_changes(issue, events, scheme))
     say(f"GitHub {scheme.repo}: {len(changes)} status change(s)")
@@ -106,13 +99,13 @@ def _deploys(client: ApiClient, repo: str, since: datetime | None) -> list[Deplo
     deploys: list[Deploy] = []
     bounded: set[str] = set()  # environments whose earlier success is known
     environments_seen: set[str] = set()
-    for deployment in _items(client.get_pages(f"{repo}/deployments", {"per_page": PER_PAGE})):
+    for deployment in page_items(client.get_pages(f"{repo}/deployments", {"per_page": PER_PAGE})):
         created = parse_time(deployment.get("created_at"))
         environment = str(deployment.get("environment") or "production")
         older = since is not None and created is not None and created < since
         if older and (environment in bounded or environment not in environments_seen):
             continue
-        statuses = list(_items(client.get_pages(f"{repo}/deployments/{deployment['id']}/statuses",
+        statuses = list(page_items(client.get_pages(f"{repo}/deployments/{deployment['id']}/statuses",
                                                 {"per_page": PER_PAGE})))
         deploy = deploy_of(deployment, statuses)
         if deploy is None:
@@ -134,7 +127,7 @@ def _merged_pulls(client: ApiClient, repo: str, window_start: datetime | None) -
     """Merged pull requests, most recently updated first, down to ``window_start`` (a pull request merged after it
     was updated after it too)."""
     params = {"state": "closed", "sort": "updated", "direction": "desc", "per_page": PER_PAGE}
-    for pull in _items(client.get_pages(f"{repo}/pulls", params)):
+    for pull in page_items(client.get_pages(f"{repo}/pulls", params)):
         updated = parse_time(pull.get("updated_at"))
         if window_start is not None and updated is not None and updated < window_start:
             return

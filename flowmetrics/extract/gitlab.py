@@ -8,12 +8,12 @@ close: `deployments/{id}/merge_requests`, then each merge request's `closes_issu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from flowmetrics.extract.frames import frame, parse_time, utc_second
+from flowmetrics.extract.frames import frame, iso_z, page_items, parse_time, utc_second
 from flowmetrics.extract.gitlab_rows import (
     GitlabScheme,
     deploy_row,
@@ -35,18 +35,16 @@ def gitlab_headers(token: str) -> dict[str, str]:
     return {"PRIVATE-TOKEN": token}
 
 
-def _items(pages: Iterable[Any]) -> Iterator[Any]:
-    for page in pages:
-        yield from page or ()
-
-
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def project_path(project: str) -> str:
     """The API path of a project given by its numeric id or its full path (`group/sub/project`, URL-encoded)."""
     return f"{API_PATH}/projects/{quote(project.strip(), safe='')}"
+
+
+def _every(client: ApiClient, path: str) -> list[Any]:
+    """Every item of a paged list."""
+    return list(page_items(client.get_pages(path, {"per_page": PER_PAGE})))
 
 
 def gitlab_pull(client: ApiClient, scheme: GitlabScheme, progress: Callable[[str], None] | None = None
@@ -65,32 +63,29 @@ def pull_gitlab(client: ApiClient, scheme: GitlabScheme, since: datetime | None,
     base = project_path(scheme.project)
     params: dict[str, Any] = {"scope": "all", "order_by": "updated_at", "sort": "asc", "per_page": PER_PAGE}
     if since is not None:
-        params["updated_after"] = _iso(since)
-    issues = list(_items(client.get_pages(f"{base}/issues", params)))
+        params["updated_after"] = iso_z(since)
+    issues = list(page_items(client.get_pages(f"{base}/issues", params)))
     tickets, changes = [], []
     for issue in issues:
         iid = issue["iid"]
-        states = list(_items(client.get_pages(f"{base}/issues/{iid}/resource_state_events", {"per_page": PER_PAGE})))
-        labels = list(_items(client.get_pages(f"{base}/issues/{iid}/resource_label_events", {"per_page": PER_PAGE})))
+        states = _every(client, f"{base}/issues/{iid}/resource_state_events")
+        labels = _every(client, f"{base}/issues/{iid}/resource_label_events")
         tickets.append(ticket_row(issue, scheme))
         changes.extend(issue_status_changes(issue, states, labels, scheme))
     say(f"GitLab {scheme.project}: {len(issues)} issue(s), {len(changes)} status change(s)")
 
     deploy_params: dict[str, Any] = {"order_by": "updated_at", "sort": "asc", "per_page": PER_PAGE}
     if since is not None:
-        deploy_params["updated_after"] = _iso(since)
+        deploy_params["updated_after"] = iso_z(since)
     service = scheme.project.strip().split("/")[-1]
     deploys, links = [], set()
-    for deployment in _items(client.get_pages(f"{base}/deployments", deploy_params)):
+    for deployment in page_items(client.get_pages(f"{base}/deployments", deploy_params)):
         row = deploy_row(deployment, service)
         if row is None:
             continue
         deploys.append(row)
-        merges = _items(client.get_pages(f"{base}/deployments/{deployment['id']}/merge_requests",
-                                         {"per_page": PER_PAGE}))
-        for merge in merges:
-            closed = _items(client.get_pages(f"{base}/merge_requests/{merge['iid']}/closes_issues",
-                                             {"per_page": PER_PAGE}))
+        for merge in _every(client, f"{base}/deployments/{deployment['id']}/merge_requests"):
+            closed = _every(client, f"{base}/merge_requests/{merge['iid']}/closes_issues")
             links.update((row["deploy_id"], ticket_id(issue, scheme.project)) for issue in closed)
     say(f"GitLab {scheme.project}: {len(deploys)} deploy(s), {len(links)} deploy-ticket link(s)")
     updates = [t for t in (parse_time(i.get("updated_at")) for i in issues) if t is not None]

@@ -39,6 +39,7 @@ from tests.python.extract.github_fake import (
     secondary_limited,
     server_error,
 )
+from tests.python.extract.tracker_checks import Recorder, read, rows
 
 DEMO_STATUSES = ["--closed-status", CLOSED, "--not-planned-status", NOT_PLANNED]
 OPTIONS = LabelStatusOptions("status:", closed_status=CLOSED, not_planned_status=NOT_PLANNED)
@@ -46,18 +47,6 @@ OPTIONS = LabelStatusOptions("status:", closed_status=CLOSED, not_planned_status
 
 def tid(ticket: DemoTicket) -> str:
     return f"{REPO}#{ticket.number}"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self.messages: list[str] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-
-    def say(self, message: str) -> None:
-        self.messages.append(message)
 
 
 @pytest.fixture
@@ -75,31 +64,23 @@ def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, margin:
                               progress=rec.say, sleep=rec.sleep, clock=lambda: float(NOW), **kwargs)  # type: ignore[arg-type]
 
 
-def read(out: Path, table: str) -> pd.DataFrame:
-    return pd.read_csv(out / f"{table}.csv", dtype=str, keep_default_na=False, na_values=[""])
-
-
-def sort(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    return frame.astype(object).where(frame.notna(), None).sort_values(key).reset_index(drop=True)
-
-
 def expected_status_changes(tickets: tuple[DemoTicket, ...]) -> pd.DataFrame:
     frame = expected_changes(tickets, tid)
     frame["changed_at"] = frame["changed_at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S"))
-    return sort(frame, ["change_id"])
+    return rows(frame, ["change_id"])
 
 
 def assert_demo_pulled(out: Path, tickets: tuple[DemoTicket, ...], deploys: tuple[DemoDeploy, ...]) -> None:
     changes = read(out, "ticket_status_changes")
     assert changes["change_id"].is_unique
-    pd.testing.assert_frame_equal(sort(changes, ["change_id"]), expected_status_changes(tickets))
-    got = sort(read(out, "tickets"), ["ticket_id"])
+    pd.testing.assert_frame_equal(rows(changes, ["change_id"]), expected_status_changes(tickets))
+    got = rows(read(out, "tickets"), ["ticket_id"])
     assert sorted(got["ticket_id"]) == sorted(tid(t) for t in tickets)  # pull requests are not tickets
     by_id = {tid(t): t for t in tickets}
     assert [by_id[i].title for i in got["ticket_id"]] == list(got["title"])
     assert [by_id[i].ticket_type for i in got["ticket_id"]] == list(got["ticket_type"])
     assert set(got["team"]) == {"web"}
-    deployed = sort(read(out, "deploys"), ["deploy_id"])
+    deployed = rows(read(out, "deploys"), ["deploy_id"])
     assert list(deployed["deploy_id"]) == sorted(str(d.number) for d in deploys)
     by_number = {str(d.number): d for d in deploys}
     assert [by_number[i].deployed_at.strftime("%Y-%m-%d %H:%M:%S") for i in deployed["deploy_id"]] == list(
@@ -228,12 +209,12 @@ def test_status_rule_swaps_labels_in_one_change_and_closing_overrides_labels() -
         event("reopened", "13:00:00", state_reason="reopened"),
         event("unlabeled", "14:00:00", label={"name": "status: In Review"}),
     ]
-    rows = issue_status_changes(issue, events, GithubScheme("o/r", states=StateStatuses(closed="Done")))
-    assert [(r["changed_at"].strftime("%H:%M"), r["from_status"], r["to_status"]) for r in rows] == [
+    changes = issue_status_changes(issue, events, GithubScheme("o/r", states=StateStatuses(closed="Done")))
+    assert [(c["changed_at"].strftime("%H:%M"), c["from_status"], c["to_status"]) for c in changes] == [
         ("09:00", None, "Open"), ("10:00", "Open", "In Progress"), ("11:00", "In Progress", "In Review"),
         ("12:00", "In Review", "Not planned"), ("13:00", "Not planned", "In Review"), ("14:00", "In Review", "Open"),
     ]
-    assert rows[0]["changed_by"] == "bob" and rows[0]["change_id"] == "o/r#4:1767603600"
+    assert changes[0]["changed_by"] == "bob" and changes[0]["change_id"] == "o/r#4:1767603600"
 
 
 def test_status_from_project_columns() -> None:
@@ -245,8 +226,8 @@ def test_status_from_project_columns() -> None:
 
     events = [card("added_to_project", "09:00:00", "Todo"), card("moved_columns_in_project", "10:00:00", "Doing"),
               {"event": "labeled", "created_at": "2026-01-05T10:30:00Z", "label": {"name": "status: Ignored"}}]
-    rows = issue_status_changes(issue, events, GithubScheme("o/r", from_columns=True))
-    assert [r["to_status"] for r in rows] == ["Todo", "Doing"]
+    changes = issue_status_changes(issue, events, GithubScheme("o/r", from_columns=True))
+    assert [c["to_status"] for c in changes] == ["Todo", "Doing"]
 
 
 @pytest.mark.parametrize(("title", "body", "branch", "numbers"), [

@@ -37,24 +37,13 @@ from tests.python.extract.gitlab_fake import (
     server_error,
     too_many_requests,
 )
+from tests.python.extract.tracker_checks import Recorder, read, rows
 
 OPTIONS = LabelStatusOptions("workflow::", closed_status=CLOSED)
 
 
 def tid(ticket: DemoTicket) -> str:
     return f"{PROJECT}#{ticket.number}"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self.messages: list[str] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-
-    def say(self, message: str) -> None:
-        self.messages.append(message)
 
 
 @pytest.fixture
@@ -71,26 +60,18 @@ def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, **kwarg
                               margin=timedelta(days=1), progress=rec.say, sleep=rec.sleep, **kwargs)  # type: ignore[arg-type]
 
 
-def read(out: Path, table: str) -> pd.DataFrame:
-    return pd.read_csv(out / f"{table}.csv", dtype=str, keep_default_na=False, na_values=[""])
-
-
-def _sorted(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    return frame.astype(object).where(frame.notna(), None).sort_values(key).reset_index(drop=True)
-
-
 def assert_demo_pulled(out: Path, tickets: tuple[DemoTicket, ...], deploys: tuple[DemoDeploy, ...]) -> None:
     changes = read(out, "ticket_status_changes")
     assert changes["change_id"].is_unique
     expected = expected_changes(tickets, tid)
     expected["changed_at"] = expected["changed_at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S"))
-    pd.testing.assert_frame_equal(_sorted(changes, ["change_id"]), _sorted(expected, ["change_id"]))
-    got = _sorted(read(out, "tickets"), ["ticket_id"])
+    pd.testing.assert_frame_equal(rows(changes, ["change_id"]), rows(expected, ["change_id"]))
+    got = rows(read(out, "tickets"), ["ticket_id"])
     by_id = {tid(t): t for t in tickets}
     assert sorted(got["ticket_id"]) == sorted(by_id)
     assert [by_id[i].ticket_type for i in got["ticket_id"]] == list(got["ticket_type"])
     assert set(got["team"]) == {"web"}
-    deployed = _sorted(read(out, "deploys"), ["deploy_id"])
+    deployed = rows(read(out, "deploys"), ["deploy_id"])
     assert list(deployed["deploy_id"]) == sorted(str(d.number) for d in deploys)
     assert set(deployed["environment"]) == {"production"} and set(deployed["status"]) == {"success"}
     by_number = {str(d.number): d for d in deploys}

@@ -28,18 +28,7 @@ from tests.python.extract.linear_fake import (
     server_error,
     too_many_requests,
 )
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self.messages: list[str] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-
-    def say(self, message: str) -> None:
-        self.messages.append(message)
+from tests.python.extract.tracker_checks import Recorder, read, rows
 
 
 @pytest.fixture
@@ -66,7 +55,7 @@ def expected_changes(cutoff: datetime | None = None) -> pd.DataFrame:
         changes = changes[changes["changed_at"] <= cutoff]
         tickets = tickets[tickets["created_at"] <= cutoff]
     moves = changes[changes["from_status"].notna() & (changes["from_status"] != changes["to_status"])]
-    rows = [
+    expected = [
         {"change_id": f"hist-{c.change_id}", "ticket_id": c.ticket_id, "changed_at": c.changed_at,
          "from_status": c.from_status, "to_status": c.to_status, "changed_by": c.changed_by}
         for c in moves.itertuples(index=False)
@@ -75,27 +64,18 @@ def expected_changes(cutoff: datetime | None = None) -> pd.DataFrame:
         mine = changes[changes["ticket_id"] == t.ticket_id]
         moved = moves[moves["ticket_id"] == t.ticket_id]
         created_in = moved["from_status"].iloc[0] if len(moved) else mine["to_status"].iloc[-1]
-        rows.append({"change_id": f"uuid-{t.ticket_id}:created", "ticket_id": t.ticket_id,
-                     "changed_at": t.created_at, "from_status": None, "to_status": str(created_in),
-                     "changed_by": "pm"})
-    frame = pd.DataFrame(rows)
+        expected.append({"change_id": f"uuid-{t.ticket_id}:created", "ticket_id": t.ticket_id,
+                         "changed_at": t.created_at, "from_status": None, "to_status": str(created_in),
+                         "changed_by": "pm"})
+    frame = pd.DataFrame(expected)
     frame["changed_at"] = pd.to_datetime(frame["changed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    return _sorted(frame)
-
-
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.astype(object).where(frame.notna(), None)
-    return frame.sort_values("change_id").reset_index(drop=True)
-
-
-def read(out: Path, table: str) -> pd.DataFrame:
-    return pd.read_csv(out / f"{table}.csv", dtype=str, keep_default_na=False, na_values=[""])
+    return rows(frame, ["change_id"])
 
 
 def assert_demo_pulled(out: Path, cutoff: datetime | None = None) -> None:
     changes = read(out, "ticket_status_changes")
     assert changes["change_id"].is_unique
-    pd.testing.assert_frame_equal(_sorted(changes), expected_changes(cutoff))
+    pd.testing.assert_frame_equal(rows(changes, ["change_id"]), expected_changes(cutoff))
     tickets = read(out, "tickets").sort_values("ticket_id")
     demo = demo_tables()["tickets"]
     if cutoff is not None:
