@@ -66,7 +66,7 @@ def ticket_row(issue: Mapping[str, Any], scheme: GithubScheme) -> dict[str, Any]
     """The tickets row of one issue; its type is the first label `<type prefix><type>` it carries."""
     ticket_type = None
     for label in issue.get("labels") or ():
-        name = label.get("name", "") if isinstance(label, Mapping) else str(label)
+        name = str(label.get("name") or "") if isinstance(label, Mapping) else str(label)
         found = LabelScheme(scheme.type_prefix).status_of(name)
         if found:
             ticket_type = found
@@ -105,7 +105,7 @@ def issue_status_changes(
                 reason = issue.get("state_reason")
             state_events.append(StateEvent(at, kind == "closed", actor, reason == "not_planned"))
         elif kind in ("labeled", "unlabeled") and not scheme.from_columns:
-            name = (event.get("label") or {}).get("name", "")
+            name = str((event.get("label") or {}).get("name") or "")
             status = scheme.labels.status_of(name)
             if status is not None:
                 label_events.append(StatusLabelEvent(at, name.strip().lower(), status, kind == "labeled", actor))
