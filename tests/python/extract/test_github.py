@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 
 from flowmetrics.cli import main
 from flowmetrics.errors import ExtractError
-from flowmetrics.extract.github_rows import GithubScheme, closed_issue_numbers, issue_status_changes
+from flowmetrics.extract.github_rows import GithubScheme, closed_issue_numbers, issue_status_changes, ticket_row
 from flowmetrics.extract.label_status import StateStatuses
 from flowmetrics.steps.extract import LabelStatusOptions, run_extract_github
 from tests.python.extract.demo_tracker import (
@@ -282,3 +282,12 @@ def test_the_extracted_files_ingest_and_build_into_the_demo_status_intervals(bui
     got["entered_at"] = pd.to_datetime(got["entered_at"]).astype("datetime64[us]")
     expected["entered_at"] = expected["entered_at"].astype("datetime64[us]")
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_a_label_without_a_name_is_no_status_label() -> None:
+    issue = {"number": 2, "created_at": "2026-01-05T09:00:00Z", "user": None, "title": "t",
+             "labels": [{"id": 1, "name": None}]}
+    events = [{"event": "labeled", "created_at": "2026-01-05T10:00:00Z", "actor": None, "label": {"name": None}}]
+    scheme = GithubScheme("o/r")
+    assert ticket_row(issue, scheme)["ticket_type"] is None
+    assert [c["to_status"] for c in issue_status_changes(issue, events, scheme)] == ["Open"]
