@@ -148,24 +148,23 @@ class LabelStatusOptions:
     team: str | None = None
 
 
-def run_extract_github(
-    repo: str,
-    out_dir: Path,
-    *,
-    url: str,
-    statuses: LabelStatusOptions,
-    since: datetime | None = None,
-    full: bool = False,
-    margin: timedelta,
-    progress: Progress = None,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.time,
-) -> ExtractSummary:
+@dataclass(frozen=True)
+class PullOptions:
+    """Where a tracker pull starts and how it waits (``sleep``, ``clock``: injectable, so tests do not wait)."""
+
+    since: datetime | None = None
+    full: bool = False
+    margin: timedelta = timedelta(days=1)
+    progress: Progress = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+
+
+def run_extract_github(repo: str, out_dir: Path, *, url: str, statuses: LabelStatusOptions,
+                       options: PullOptions) -> ExtractSummary:
     """`flowmetrics extract github`: a repository's issues, status changes, deploys and deploy tickets."""
-    from flowmetrics.extract.credentials import first_credentials
     from flowmetrics.extract.github import TOKEN_ENV, github_headers, github_pull
     from flowmetrics.extract.github_rows import GithubScheme
-    from flowmetrics.extract.http import ApiClient
     from flowmetrics.extract.label_status import LabelScheme, StateStatuses
 
     if not _REPO.match(repo) or repo.split("/")[1] in (".", ".."):
@@ -174,57 +173,25 @@ def run_extract_github(
         repo, LabelScheme(statuses.prefix), statuses.from_columns,
         StateStatuses(statuses.open_status, statuses.closed_status, statuses.not_planned_status), team=statuses.team,
     )
-    token = first_credentials("GitHub", ((TOKEN_ENV,),))[TOKEN_ENV]
-    with ApiClient(url, headers=github_headers(token), credential_env=TOKEN_ENV, progress=progress,
-                   sleep=sleep, clock=clock, secrets=(token,)) as client:
-        return run_extract(f"github {repo}", out_dir, github_pull(client, scheme, progress),
-                           since=since, full=full, margin=margin, progress=progress)
+    return _run_tracker(f"github {repo}", out_dir, "GitHub", url, TOKEN_ENV, github_headers,
+                        lambda client: github_pull(client, scheme, options.progress), options)
 
 
-def run_extract_linear(
-    team: str,
-    out_dir: Path,
-    *,
-    url: str,
-    since: datetime | None = None,
-    full: bool = False,
-    margin: timedelta,
-    progress: Progress = None,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.time,
-) -> ExtractSummary:
+def run_extract_linear(team: str, out_dir: Path, *, url: str, options: PullOptions) -> ExtractSummary:
     """`flowmetrics extract linear`: a team's issues and their state changes."""
-    from flowmetrics.extract.credentials import first_credentials
-    from flowmetrics.extract.http import ApiClient
     from flowmetrics.extract.linear import KEY_ENV, linear_headers, linear_pull
 
     if not team.strip():
         raise ConfigError("--team is empty: give the team's key (e.g. ENG)")
-    key = first_credentials("Linear", ((KEY_ENV,),))[KEY_ENV]
-    with ApiClient(url, headers=linear_headers(key), credential_env=KEY_ENV, progress=progress, sleep=sleep,
-                   clock=clock, secrets=(key,)) as client:
-        return run_extract(f"linear {team}", out_dir, linear_pull(client, team.strip(), progress),
-                           since=since, full=full, margin=margin, progress=progress)
+    return _run_tracker(f"linear {team.strip()}", out_dir, "Linear", url, KEY_ENV, linear_headers,
+                        lambda client: linear_pull(client, team.strip(), options.progress), options)
 
 
-def run_extract_gitlab(
-    project: str,
-    out_dir: Path,
-    *,
-    url: str,
-    statuses: LabelStatusOptions,
-    since: datetime | None = None,
-    full: bool = False,
-    margin: timedelta,
-    progress: Progress = None,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.time,
-) -> ExtractSummary:
+def run_extract_gitlab(project: str, out_dir: Path, *, url: str, statuses: LabelStatusOptions,
+                       options: PullOptions) -> ExtractSummary:
     """`flowmetrics extract gitlab`: a project's issues, status changes, deploys and deploy tickets."""
-    from flowmetrics.extract.credentials import first_credentials
     from flowmetrics.extract.gitlab import TOKEN_ENV, gitlab_headers, gitlab_pull
     from flowmetrics.extract.gitlab_rows import GitlabScheme
-    from flowmetrics.extract.http import ApiClient
     from flowmetrics.extract.label_status import LabelScheme, StateStatuses
 
     if not project.strip():
@@ -233,8 +200,31 @@ def run_extract_gitlab(
         project.strip(), LabelScheme(statuses.prefix),
         StateStatuses(statuses.open_status, statuses.closed_status, statuses.not_planned_status), team=statuses.team,
     )
-    token = first_credentials("GitLab", ((TOKEN_ENV,),))[TOKEN_ENV]
-    with ApiClient(url, headers=gitlab_headers(token), credential_env=TOKEN_ENV, progress=progress, sleep=sleep,
-                   clock=clock, secrets=(token,)) as client:
-        return run_extract(f"gitlab {project.strip()}", out_dir, gitlab_pull(client, scheme, progress),
-                           since=since, full=full, margin=margin, progress=progress)
+    return _run_tracker(f"gitlab {project.strip()}", out_dir, "GitLab", url, TOKEN_ENV, gitlab_headers,
+                        lambda client: gitlab_pull(client, scheme, options.progress), options)
+
+
+def _run_tracker(
+    source: str,
+    out_dir: Path,
+    tracker: str,
+    url: str,
+    env: str,
+    headers: Callable[[str], dict[str, str]],
+    make_pull: Callable[..., Callable[[datetime | None], Pull]],
+    options: PullOptions,
+) -> ExtractSummary:
+    """The credential from ``env``, a client on ``url`` sending it, and run_extract with the tracker's pull."""
+    from urllib.parse import urlsplit
+
+    from flowmetrics.extract.credentials import first_credentials
+    from flowmetrics.extract.http import ApiClient
+
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"--url {url!r} is not an http(s) URL (e.g. https://api.github.com)")
+    secret = first_credentials(tracker, ((env,),))[env]
+    with ApiClient(url, headers=headers(secret), credential_env=env, progress=options.progress,
+                   sleep=options.sleep, clock=options.clock, secrets=(secret,)) as client:
+        return run_extract(source, out_dir, make_pull(client), since=options.since, full=options.full,
+                           margin=options.margin, progress=options.progress)

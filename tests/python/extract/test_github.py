@@ -20,7 +20,7 @@ from flowmetrics.cli import main
 from flowmetrics.errors import ExtractError
 from flowmetrics.extract.github_rows import GithubScheme, closed_issue_numbers, issue_status_changes, ticket_row
 from flowmetrics.extract.label_status import StateStatuses
-from flowmetrics.steps.extract import LabelStatusOptions, run_extract_github
+from flowmetrics.steps.extract import LabelStatusOptions, PullOptions, run_extract_github
 from tests.python.extract.demo_tracker import (
     CLOSED,
     NOT_PLANNED,
@@ -39,7 +39,7 @@ from tests.python.extract.github_fake import (
     secondary_limited,
     server_error,
 )
-from tests.python.extract.tracker_checks import Recorder, read, rows
+from tests.python.extract.tracker_checks import Recorder, options, read, rows
 
 DEMO_STATUSES = ["--closed-status", CLOSED, "--not-planned-status", NOT_PLANNED]
 OPTIONS = LabelStatusOptions("status:", closed_status=CLOSED, not_planned_status=NOT_PLANNED)
@@ -58,10 +58,9 @@ def fake(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gi
 
 
 def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, margin: timedelta = timedelta(days=1),
-         **kwargs: object) -> object:
-    rec = rec or Recorder()
-    return run_extract_github(REPO, out, url=httpserver.url_for(""), statuses=OPTIONS, margin=margin,
-                              progress=rec.say, sleep=rec.sleep, clock=lambda: float(NOW), **kwargs)  # type: ignore[arg-type]
+         full: bool = False) -> object:
+    return run_extract_github(REPO, out, url=httpserver.url_for(""), statuses=OPTIONS,
+                              options=options(rec or Recorder(), full=full, margin=margin, now=float(NOW)))
 
 
 def expected_status_changes(tickets: tuple[DemoTicket, ...]) -> pd.DataFrame:
@@ -140,13 +139,16 @@ def test_refused_token_exits_2_naming_github_token_and_never_showing_it(httpserv
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_no_token_or_a_bad_repo_exits_2(httpserver: HTTPServer, fake: GithubFake, tmp_path: Path) -> None:
+def test_no_token_a_bad_repo_or_a_bad_url_exits_2(httpserver: HTTPServer, fake: GithubFake, tmp_path: Path) -> None:
     runner = CliRunner()
     args = ["extract", "github", "--url", httpserver.url_for(""), "--out", str(tmp_path / "raw")]
     missing = runner.invoke(main, [*args, "--repo", REPO], env={"GITHUB_TOKEN": ""})
     assert missing.exit_code == 2 and "GITHUB_TOKEN" in missing.output
     bad = runner.invoke(main, [*args, "--repo", "acme/../../orgs/x"], env={"GITHUB_TOKEN": TOKEN})
     assert bad.exit_code == 2 and "OWNER/NAME" in bad.output
+    no_url = runner.invoke(main, ["extract", "github", "--repo", REPO, "--url", "api.github.com", "--out",
+                                  str(tmp_path / "raw")], env={"GITHUB_TOKEN": TOKEN})
+    assert no_url.exit_code == 2 and "--url 'api.github.com' is not an http(s) URL" in no_url.output
     assert fake.calls == []
 
 
@@ -256,7 +258,7 @@ def built_from_github(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("GITHUB_TOKEN", TOKEN)
-            run_extract_github(REPO, work / "raw", url=server.url_for(""), statuses=OPTIONS, margin=timedelta(days=1))
+            run_extract_github(REPO, work / "raw", url=server.url_for(""), statuses=OPTIONS, options=PullOptions())
     finally:
         server.clear()
         server.stop()

@@ -37,7 +37,7 @@ from tests.python.extract.gitlab_fake import (
     server_error,
     too_many_requests,
 )
-from tests.python.extract.tracker_checks import Recorder, read, rows
+from tests.python.extract.tracker_checks import Recorder, options, read, rows
 
 OPTIONS = LabelStatusOptions("workflow::", closed_status=CLOSED)
 
@@ -54,10 +54,9 @@ def fake(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gi
     yield stand_in
 
 
-def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, **kwargs: object) -> object:
-    rec = rec or Recorder()
+def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, full: bool = False) -> object:
     return run_extract_gitlab(str(PROJECT_ID), out, url=httpserver.url_for(""), statuses=OPTIONS,
-                              margin=timedelta(days=1), progress=rec.say, sleep=rec.sleep, **kwargs)  # type: ignore[arg-type]
+                              options=options(rec or Recorder(), full=full))
 
 
 def assert_demo_pulled(out: Path, tickets: tuple[DemoTicket, ...], deploys: tuple[DemoDeploy, ...]) -> None:

@@ -28,7 +28,7 @@ from tests.python.extract.linear_fake import (
     server_error,
     too_many_requests,
 )
-from tests.python.extract.tracker_checks import Recorder, read, rows
+from tests.python.extract.tracker_checks import Recorder, options, read, rows
 
 
 @pytest.fixture
@@ -39,10 +39,8 @@ def fake(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Li
     yield stand_in
 
 
-def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, **kwargs: object) -> object:
-    rec = rec or Recorder()
-    return run_extract_linear(TEAM, out, url=httpserver.url_for(""), margin=timedelta(days=1), progress=rec.say,
-                              sleep=rec.sleep, **kwargs)  # type: ignore[arg-type]
+def pull(httpserver: HTTPServer, out: Path, rec: Recorder | None = None, full: bool = False) -> object:
+    return run_extract_linear(TEAM, out, url=httpserver.url_for(""), options=options(rec or Recorder(), full=full))
 
 
 def expected_changes(cutoff: datetime | None = None) -> pd.DataFrame:

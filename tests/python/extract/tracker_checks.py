@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
+
+from flowmetrics.steps.extract import PullOptions
 
 
 class Recorder:
@@ -29,3 +32,11 @@ def read(out: Path, table: str) -> pd.DataFrame:
 def rows(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """``frame`` with None for missing values, sorted by ``key``, for comparing written rows with expected ones."""
     return frame.astype(object).where(frame.notna(), None).sort_values(key).reset_index(drop=True)
+
+
+def options(rec: Recorder, *, full: bool = False, margin: timedelta = timedelta(days=1),
+            now: float | None = None) -> PullOptions:
+    """Pull options that record instead of waiting (``now``: the client's clock, for rate-limit resets)."""
+    if now is None:
+        return PullOptions(full=full, margin=margin, progress=rec.say, sleep=rec.sleep)
+    return PullOptions(full=full, margin=margin, progress=rec.say, sleep=rec.sleep, clock=lambda: now)
