@@ -18,8 +18,6 @@ import click
 from flowmetrics.errors import ConfigError, FlowmetricsError
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from flowmetrics.steps import Target
     from flowmetrics.steps.check import QualityConfig
 
@@ -371,7 +369,7 @@ def _label_status_options(func: Callable[..., None]) -> Callable[..., None]:
     return func
 
 
-def _pull_options(since: str | None, full: bool, margin: timedelta, as_json: bool) -> Any:
+def _pull_options(since: str | None, full: bool, margin: Any, as_json: bool) -> Any:
     """The extract options every tracker's pull takes (flowmetrics.steps.extract.PullOptions)."""
     from flowmetrics.steps.extract import PullOptions, parse_since
 
@@ -391,7 +389,7 @@ def _pull_options(since: str | None, full: bool, margin: timedelta, as_json: boo
 @_extract_options
 def extract_github(repo: str, url: str, status_label_prefix: str, status_from: str, not_planned_status: str,
                    open_status: str, closed_status: str, team: str | None, out_dir: Path, since: str | None,
-                   full: bool, margin: timedelta, as_json: bool) -> None:
+                   full: bool, margin: Any, as_json: bool) -> None:
     """Pull a GitHub repository's issues, status changes, deploys and the tickets they ship."""
     from flowmetrics.steps.extract import LabelStatusOptions, extract_text, run_extract_github
 
@@ -407,7 +405,7 @@ def extract_github(repo: str, url: str, status_label_prefix: str, status_from: s
 @click.option("--url", default="https://api.linear.app", show_default=True,
               help="The API's base URL (the GraphQL endpoint is <url>/graphql).")
 @_extract_options
-def extract_linear(team: str, url: str, out_dir: Path, since: str | None, full: bool, margin: timedelta,
+def extract_linear(team: str, url: str, out_dir: Path, since: str | None, full: bool, margin: Any,
                    as_json: bool) -> None:
     """Pull a Linear team's issues and their state changes."""
     from flowmetrics.steps.extract import extract_text, run_extract_linear
@@ -424,7 +422,7 @@ def extract_linear(team: str, url: str, out_dir: Path, since: str | None, full: 
 @_label_status_options
 @_extract_options
 def extract_gitlab(project: str, url: str, status_label_prefix: str, open_status: str, closed_status: str,
-                   team: str | None, out_dir: Path, since: str | None, full: bool, margin: timedelta,
+                   team: str | None, out_dir: Path, since: str | None, full: bool, margin: Any,
                    as_json: bool) -> None:
     """Pull a GitLab project's issues, status changes, deploys and the tickets they ship."""
     from flowmetrics.steps.extract import LabelStatusOptions, extract_text, run_extract_gitlab
@@ -433,6 +431,22 @@ def extract_gitlab(project: str, url: str, status_label_prefix: str, open_status
                                   team=team)
     summary = run_extract_gitlab(project, out_dir, url=url, statuses=statuses,
                                  options=_pull_options(since, full, margin, as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
+
+
+@extract.command("jira")
+@click.option("--url", required=True, help="The Jira site, e.g. https://your-site.atlassian.net.")
+@click.option("--jql", required=True, help="The issues to pull, e.g. 'project = ABC'.")
+@click.option("--types-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the issue types and projects seen to this JSON file.")
+@_extract_options
+def extract_jira(url: str, jql: str, types_json: Path | None, out_dir: Path, since: str | None, full: bool,
+                 margin: Any, as_json: bool) -> None:
+    """Jira issues and their status changelogs (credentials: JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT)."""
+    from flowmetrics.steps.extract import extract_text, parse_since, run_extract_jira
+
+    summary = run_extract_jira(url, jql, out_dir, since=parse_since(since), full=full, margin=margin,
+                               types_json=types_json, progress=_progress(as_json))
     _emit(summary.to_dict(), as_json, extract_text(summary))
 
 

@@ -88,3 +88,21 @@ def test_a_damaged_cursor_is_a_config_error_naming_the_file(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match=CURSOR_FILE) as caught:
         read_cursor(tmp_path, "jira")
     assert caught.value.exit_code == 2
+
+
+def test_extract_options_are_checked_before_any_request(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from flowmetrics.cli import main
+
+    args = ["extract", "jira", "--url", "https://site.example", "--jql", "project = A"]
+    bad_margin = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o"), "--margin", "soon"])
+    assert bad_margin.exit_code == 2 and "'soon' is not a margin" in bad_margin.output
+    (tmp_path / "file").write_text("x")
+    env = {"JIRA_EMAIL": "a@example.com", "JIRA_API_TOKEN": "t0k3n-abcdefgh", "JIRA_PAT": ""}
+    on_a_file = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "file")], env=env)
+    assert on_a_file.exit_code == 2 and "is a file" in on_a_file.output
+    bad_url = CliRunner().invoke(main, ["extract", "jira", "--url", "site.example", "--jql", "x", "--out",
+                                        str(tmp_path / "o")], env=env)
+    assert bad_url.exit_code == 2 and "--url 'site.example'" in bad_url.output
+    assert not (tmp_path / "o").exists()
