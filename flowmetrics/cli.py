@@ -354,6 +354,22 @@ def extract() -> None:
     from the environment; incremental from the cursor kept in --out)."""
 
 
+@extract.command("jira")
+@click.option("--url", required=True, help="The Jira site, e.g. https://your-site.atlassian.net.")
+@click.option("--jql", required=True, help="The issues to pull, e.g. 'project = ABC'.")
+@click.option("--types-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the issue types and projects seen to this JSON file.")
+@_extract_options
+def extract_jira(url: str, jql: str, types_json: Path | None, out_dir: Path, since: str | None, full: bool,
+                 margin: Any, as_json: bool) -> None:
+    """Jira issues and their status changelogs (credentials: JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT)."""
+    from flowmetrics.steps.extract import extract_text, parse_since, run_extract_jira
+
+    summary = run_extract_jira(url, jql, out_dir, since=parse_since(since), full=full, margin=margin,
+                               types_json=types_json, progress=_progress(as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
+
+
 LABEL_STATUS_OPTIONS = [
     click.option("--open-status", default="Open", show_default=True,
                  help="Status of an open ticket without a status label."),
@@ -431,22 +447,6 @@ def extract_gitlab(project: str, url: str, status_label_prefix: str, open_status
                                   team=team)
     summary = run_extract_gitlab(project, out_dir, url=url, statuses=statuses,
                                  options=_pull_options(since, full, margin, as_json))
-    _emit(summary.to_dict(), as_json, extract_text(summary))
-
-
-@extract.command("jira")
-@click.option("--url", required=True, help="The Jira site, e.g. https://your-site.atlassian.net.")
-@click.option("--jql", required=True, help="The issues to pull, e.g. 'project = ABC'.")
-@click.option("--types-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the issue types and projects seen to this JSON file.")
-@_extract_options
-def extract_jira(url: str, jql: str, types_json: Path | None, out_dir: Path, since: str | None, full: bool,
-                 margin: Any, as_json: bool) -> None:
-    """Jira issues and their status changelogs (credentials: JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT)."""
-    from flowmetrics.steps.extract import extract_text, parse_since, run_extract_jira
-
-    summary = run_extract_jira(url, jql, out_dir, since=parse_since(since), full=full, margin=margin,
-                               types_json=types_json, progress=_progress(as_json))
     _emit(summary.to_dict(), as_json, extract_text(summary))
 
 

@@ -24,6 +24,7 @@ from flowmetrics.extract.github_rows import (
 )
 from flowmetrics.extract.http import ApiClient
 from flowmetrics.extract.pull import Pull
+from flowmetrics.extract.status_map import suggest_status_map
 
 DEFAULT_URL = "https://api.github.com"
 TOKEN_ENV = "GITHUB_TOKEN"
@@ -81,10 +82,12 @@ def pull_github(
         f"{len(links)} deploy-ticket link(s)")
     updates = [t for t in (parse_time(i.get("updated_at")) for i in issues) if t is not None]
     updates += [d.created_at for d in shipped]
+    status_changes = frame("ticket_status_changes", changes)
     return Pull(
         tables={
             "tickets": frame("tickets", tickets),
-            "ticket_status_changes": frame("ticket_status_changes", changes),
+            "ticket_status_changes": status_changes,
+            "status_map": suggest_status_map(scheme.states.categories(), status_changes),
             "deploys": frame("deploys", [deploy_row(d, scheme) for d in shipped]),
             "deploy_tickets": frame("deploy_tickets", links),
         },

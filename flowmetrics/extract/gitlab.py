@@ -23,6 +23,7 @@ from flowmetrics.extract.gitlab_rows import (
 )
 from flowmetrics.extract.http import ApiClient
 from flowmetrics.extract.pull import Pull
+from flowmetrics.extract.status_map import suggest_status_map
 
 DEFAULT_URL = "https://gitlab.com"
 API_PATH = "/api/v4"
@@ -89,10 +90,12 @@ def pull_gitlab(client: ApiClient, scheme: GitlabScheme, since: datetime | None,
             links.update((row["deploy_id"], ticket_id(issue, scheme.project)) for issue in closed)
     say(f"GitLab {scheme.project}: {len(deploys)} deploy(s), {len(links)} deploy-ticket link(s)")
     updates = [t for t in (parse_time(i.get("updated_at")) for i in issues) if t is not None]
+    status_changes = frame("ticket_status_changes", changes)
     return Pull(
         tables={
             "tickets": frame("tickets", tickets),
-            "ticket_status_changes": frame("ticket_status_changes", changes),
+            "ticket_status_changes": status_changes,
+            "status_map": suggest_status_map(scheme.states.categories(with_not_planned=False), status_changes),
             "deploys": frame("deploys", deploys),
             "deploy_tickets": frame("deploy_tickets", [{"deploy_id": d, "ticket_id": t} for d, t in sorted(links)]),
         },

@@ -24,6 +24,14 @@ class StateStatuses:
     closed: str = "Closed"
     not_planned: str = "Not planned"
 
+    def categories(self, *, with_not_planned: bool = True) -> dict[str, str]:
+        """The category each state status declares for the suggested status map (todo, done, canceled); a status
+        label's status declares none: its name decides."""
+        declared = {self.open: "todo", self.closed: "done"}
+        if with_not_planned:
+            declared[self.not_planned] = "canceled"
+        return declared
+
 
 @dataclass(frozen=True)
 class LabelScheme:

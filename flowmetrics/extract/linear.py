@@ -15,6 +15,7 @@ from flowmetrics.extract.frames import frame, parse_time
 from flowmetrics.extract.http import ApiClient
 from flowmetrics.extract.linear_rows import state_categories, status_change_rows, ticket_row
 from flowmetrics.extract.pull import Pull
+from flowmetrics.extract.status_map import suggest_status_map
 
 DEFAULT_URL = "https://api.linear.app"
 GRAPHQL_PATH = "/graphql"
@@ -129,8 +130,8 @@ def linear_pull(client: ApiClient, team: str, progress: Callable[[str], None] | 
 
 def pull_linear(client: ApiClient, team: str, since: datetime | None,
                 progress: Callable[[str], None] | None = None) -> Pull:
-    """The tickets and status changes of team ``team`` (its key, e.g. ENG) updated at or after ``since``, and the
-    team's workflow states' categories (``seen['status_categories']``)."""
+    """The tickets and status changes of team ``team`` (its key, e.g. ENG) updated at or after ``since``, and a
+    status map suggested from the team's workflow states' types and the statuses' names."""
     say = progress or (lambda _message: None)
     team_filter = {"team": {"key": {"eq": team}}}
     issue_filter: dict[str, Any] = dict(team_filter)
@@ -145,12 +146,13 @@ def pull_linear(client: ApiClient, team: str, since: datetime | None,
             updates.append(updated)
     states = list(_pages(client, STATES_QUERY, {"filter": team_filter}, ("workflowStates",)))
     say(f"Linear {team}: {len(tickets)} issue(s), {len(changes)} status change(s), {len(states)} workflow state(s)")
+    status_changes = frame("ticket_status_changes", changes)
     return Pull(
         tables={
             "tickets": frame("tickets", tickets),
-            "ticket_status_changes": frame("ticket_status_changes", changes),
+            "ticket_status_changes": status_changes,
+            "status_map": suggest_status_map(state_categories(states), status_changes),
         },
         items=len(tickets),
         latest_update=max(updates).replace(tzinfo=UTC) if updates else None,
-        seen={"status_categories": state_categories(states)},
     )

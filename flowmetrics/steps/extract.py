@@ -130,6 +130,28 @@ def _say(progress: Progress, message: str) -> None:
         progress(message)
 
 
+def run_extract_jira(
+    url: str,
+    jql: str,
+    out_dir: Path,
+    *,
+    since: datetime | None = None,
+    full: bool = False,
+    margin: timedelta,
+    types_json: Path | None = None,
+    progress: Progress = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ExtractSummary:
+    """`flowmetrics extract jira`: the issues of ``jql`` on the Jira site ``url`` into ``out_dir``."""
+    from flowmetrics.extract.jira import jira_client, pull_jira
+
+    if not jql.strip():
+        raise ConfigError("--jql is empty: give the issues to pull, e.g. 'project = ABC'")
+    with jira_client(url, progress=progress, sleep=sleep) as api:
+        return run_extract("jira", out_dir, lambda start: pull_jira(api, jql, start, progress=progress),
+                           since=since, full=full, margin=margin, types_json=types_json, progress=progress)
+
+
 # -- GitHub, Linear, GitLab ------------------------------------------------------------------------------------------
 
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -228,25 +250,3 @@ def _run_tracker(
                    sleep=options.sleep, clock=options.clock, secrets=(secret,)) as client:
         return run_extract(source, out_dir, make_pull(client), since=options.since, full=options.full,
                            margin=options.margin, progress=options.progress)
-
-
-def run_extract_jira(
-    url: str,
-    jql: str,
-    out_dir: Path,
-    *,
-    since: datetime | None = None,
-    full: bool = False,
-    margin: timedelta,
-    types_json: Path | None = None,
-    progress: Progress = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> ExtractSummary:
-    """`flowmetrics extract jira`: the issues of ``jql`` on the Jira site ``url`` into ``out_dir``."""
-    from flowmetrics.extract.jira import jira_client, pull_jira
-
-    if not jql.strip():
-        raise ConfigError("--jql is empty: give the issues to pull, e.g. 'project = ABC'")
-    with jira_client(url, progress=progress, sleep=sleep) as api:
-        return run_extract("jira", out_dir, lambda start: pull_jira(api, jql, start, progress=progress),
-                           since=since, full=full, margin=margin, types_json=types_json, progress=progress)

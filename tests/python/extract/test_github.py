@@ -102,6 +102,12 @@ def test_a_full_pull_writes_the_demo_as_contract_rows_across_pages(httpserver: H
     summary = json.loads(result.stdout)
     assert summary["items"] == len(demo_tickets()) and summary["rows"]["deploy_tickets"] > 0
     assert_demo_pulled(out, demo_tickets(), demo_deploys())
+    status_map = read(out, "status_map").set_index("raw_status")
+    kinds = {name: (row.stage, row.stage_kind) for name, row in status_map.iterrows()}
+    assert kinds[CLOSED] == ("done", "done") and kinds[NOT_PLANNED] == ("abandoned", "abandoned")  # the states
+    assert kinds["Open"] == ("backlog", "queue") and kinds["Backlog"] == ("backlog", "queue")
+    assert kinds["Ready for QA"] == ("qa", "queue") and kinds["In QA"] == ("qa", "active")  # labels: by name
+    assert kinds["Blocked"][1] == "wait"
     issue_pages = [q.get("page", "1") for path, q in fake.calls if path == f"/repos/{REPO}/issues"]
     assert issue_pages == ["1", "2", "3"]  # 60 issues and 11 pull requests, 25 a page
     assert all(q.get("per_page") == "100" for path, q in fake.calls if path.endswith("/issues"))

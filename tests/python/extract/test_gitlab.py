@@ -91,6 +91,10 @@ def test_a_full_pull_writes_the_demo_following_link_and_x_next_page(httpserver: 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["items"] == len(demo_tickets())
     assert_demo_pulled(out, demo_tickets(), demo_deploys())
+    status_map = read(out, "status_map").set_index("raw_status")
+    assert tuple(status_map.loc[CLOSED, ["stage", "stage_kind"]]) == ("done", "done")
+    assert tuple(status_map.loc["In Review", ["stage", "stage_kind"]]) == ("review", "active")
+    assert "Not planned" not in status_map.index  # GitLab closes without a reason
     assert [q.get("page", "1") for p, q in fake.calls if p == f"{BASE}/issues"] == ["1", "2", "3"]  # Link
     long_history = max(demo_tickets(), key=lambda t: len(t.steps))
     label_path = f"{BASE}/issues/{long_history.number}/resource_label_events"

@@ -95,6 +95,11 @@ def test_a_full_pull_pages_issues_and_their_history(httpserver: HTTPServer, fake
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["items"] == len(demo_tables()["tickets"])
     assert_demo_pulled(out)
+    status_map = read(out, "status_map").set_index("raw_status")
+    kinds = {name: (row.stage, row.stage_kind) for name, row in status_map.iterrows()}
+    assert kinds["Done"] == ("done", "done") and kinds["Won't Do"] == ("abandoned", "abandoned")  # their types
+    assert kinds["Backlog"] == ("backlog", "queue") and kinds["In Review"] == ("review", "active")
+    assert kinds["Ready for Review"] == ("review", "queue")  # unstarted: a queue, its stage from the name
     issue_pages = [v.get("after") for kind, v in fake.calls if kind == "issues"]
     assert issue_pages == [None, "20", "40"]  # 60 issues, 20 a page
     assert [k for k, _ in fake.calls].count("history") > 0  # histories longer than a page were paged on
