@@ -79,7 +79,8 @@ def pull_gitlab(client: ApiClient, scheme: GitlabScheme, since: datetime | None,
     if since is not None:
         deploy_params["updated_after"] = iso_z(since)
     service = scheme.project.strip().split("/")[-1]
-    deploys, links = [], set()
+    deploys: list[dict[str, Any]] = []
+    links: set[tuple[str, str]] = set()
     for deployment in page_items(client.get_pages(f"{base}/deployments", deploy_params)):
         row = deploy_row(deployment, service)
         if row is None:

@@ -92,7 +92,7 @@ def status_changes(
     in one second ends on the new one). Events before the creation are ignored. The actor of a second is the
     creator, else whoever changed the state, else whoever put a label on, else whoever took one off."""
     created = utc_second(created_at)
-    by_second: dict[datetime, list[tuple[int, object]]] = {created: []}
+    by_second: dict[datetime, list[tuple[int, StateEvent | StatusLabelEvent]]] = {created: []}
     for event in state_events:
         at = utc_second(event.at)
         if at >= created:
@@ -110,15 +110,14 @@ def status_changes(
     previous: str | None = None
     for at in sorted(by_second):
         events = sorted(by_second[at], key=lambda e: e[0])
-        for _, event in events:
-            if isinstance(event, StateEvent):
-                closed, not_planned = event.closed, event.closed and event.not_planned
-            elif isinstance(event, StatusLabelEvent):
-                if event.added:
-                    order += 1
-                    labels_on[event.key] = (order, event.status)
-                else:
-                    labels_on.pop(event.key, None)
+        for _, happened in events:
+            if isinstance(happened, StateEvent):
+                closed, not_planned = happened.closed, happened.closed and happened.not_planned
+            elif happened.added:
+                order += 1
+                labels_on[happened.key] = (order, happened.status)
+            else:
+                labels_on.pop(happened.key, None)
         status = _status(closed, not_planned, labels_on, statuses)
         if status != previous:
             changes.append(StatusChange(at, previous, status, _actor(at == created, created_by, events)))
@@ -134,12 +133,12 @@ def _status(closed: bool, not_planned: bool, labels_on: dict[str, tuple[int, str
     return statuses.open
 
 
-def _actor(is_creation: bool, created_by: str | None, events: Sequence[tuple[int, object]]) -> str | None:
+def _actor(is_creation: bool, created_by: str | None,
+           events: Sequence[tuple[int, StateEvent | StatusLabelEvent]]) -> str | None:
     if is_creation and created_by:
         return created_by
     ranked = sorted(events, key=lambda e: {1: 0, 0: 0, 3: 1, 2: 2}[e[0]])
-    for _, event in ranked:
-        actor = getattr(event, "actor", None)
-        if actor:
-            return str(actor)
+    for _, happened in ranked:
+        if happened.actor:
+            return happened.actor
     return None
