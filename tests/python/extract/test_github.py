@@ -275,6 +275,9 @@ def built_from_github(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_extracted_files_ingest_and_build_into_the_demo_status_intervals(built_from_github: Path) -> None:
+    """One interval per demo step: GitHub's events group a second into one change, and the demo passes through
+    several statuses within one second and records reassignments, so the demo restricted to what GitHub can say is
+    its steps (demo_tracker), not its raw changes."""
     import duckdb
 
     con = duckdb.connect(str(built_from_github), read_only=True)
