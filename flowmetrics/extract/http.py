@@ -7,6 +7,7 @@ The sleep function and the clock are injectable, so tests do not wait.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -25,6 +26,11 @@ BACKOFF_MAX = 60.0
 MAX_WAIT = 900.0
 """The longest wait a Retry-After or rate-limit reset may ask for; a longer one fails the pull (try again later)."""
 DETAIL_CHARS = 300  # how much of an error answer's body a message quotes
+REMAINING_HEADERS = ("X-RateLimit-Remaining", "RateLimit-Remaining", "X-RateLimit-Requests-Remaining")
+RESET_HEADERS = ("X-RateLimit-Reset", "RateLimit-Reset", "X-RateLimit-Requests-Reset")
+"""The rate-limit headers read, in this order: GitHub and Jira Cloud, GitLab, Linear."""
+_SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|session", re.IGNORECASE)
+"""Headers whose values are credentials, redacted from every message (Authorization, PRIVATE-TOKEN, X-Api-Key...)."""
 
 
 class _Retry(Exception):
@@ -39,7 +45,7 @@ class ApiClient:
     """JSON requests against one API base URL with the credentials already in ``auth`` or ``headers``.
 
     ``credential_env`` names the environment variable(s) a refused request should tell the user to check;
-    ``secrets`` are strings redacted from every message (header values are redacted too)."""
+    ``secrets`` are strings redacted from every message (so are the values of credential headers)."""
 
     def __init__(
         self,
@@ -61,8 +67,8 @@ class ApiClient:
         self._progress = progress
         self._sleep = sleep
         self._clock = clock
-        header_values = [v for v in (headers or {}).values() if v]
-        words = [w for v in header_values for w in v.split() if len(w) >= 8]
+        header_values = [v for k, v in (headers or {}).items() if v and _SECRET_HEADER.search(k)]
+        words = [w for v in header_values for w in v.split() if len(w) >= 8]  # the token of "Bearer <token>"
         self._secrets = tuple(sorted({s for s in (*secrets, *header_values, *words) if s}, key=len, reverse=True))
         self._client = httpx.Client(
             base_url=self.base_url, auth=auth, headers=headers, timeout=timeout, follow_redirects=True
@@ -138,8 +144,7 @@ class ApiClient:
             raise _Retry(f"could not reach {self._host} ({type(exc).__name__})", None, None) from None
         status = response.status_code
         limited = self._rate_limited(response)
-        secondary = status == 403 and "Retry-After" in response.headers  # GitHub's secondary rate limit
-        if status in RETRIED_STATUSES or (status == 403 and limited) or secondary:
+        if status in RETRIED_STATUSES or (status == 403 and (limited or "Retry-After" in response.headers)):
             raise _Retry(f"answered {status} {response.reason_phrase}".rstrip(), self._asked_wait(response, where),
                          status)
         if status in (401, 403):
@@ -177,7 +182,7 @@ class ApiClient:
 
     @staticmethod
     def _rate_limited(response: httpx.Response) -> bool:
-        return response.headers.get("X-RateLimit-Remaining", "").strip() == "0"
+        return _first_header(response, REMAINING_HEADERS).strip() == "0"
 
     def _asked_wait(self, response: httpx.Response, where: str) -> float | None:
         """Seconds the server asked to wait (Retry-After, else the rate limit's reset), None when it asked none."""
@@ -191,7 +196,7 @@ class ApiClient:
         return None
 
     def _reset_wait(self, response: httpx.Response, where: str) -> float | None:
-        reset = response.headers.get("X-RateLimit-Reset")
+        reset = _first_header(response, RESET_HEADERS)
         wait = _reset_seconds(reset.strip(), self._clock()) if reset else None
         return None if wait is None else self._bounded(wait, where)
 
@@ -229,6 +234,10 @@ class ApiClient:
             ), status=response.status_code) from None
 
 
+def _first_header(response: httpx.Response, names: tuple[str, ...]) -> str:
+    return next((response.headers[n] for n in names if n in response.headers), "")
+
+
 def _seconds_until(value: str, now: float) -> float | None:
     """Retry-After: delta seconds or an HTTP date; None when it is neither."""
     try:
@@ -242,7 +251,8 @@ def _seconds_until(value: str, now: float) -> float | None:
 
 
 def _reset_seconds(value: str, now: float) -> float | None:
-    """X-RateLimit-Reset: epoch seconds (GitHub, GitLab), epoch milliseconds, or an ISO-8601 time (Jira Cloud)."""
+    """A rate limit's reset: epoch seconds (GitHub, GitLab), epoch milliseconds (Linear), or an ISO-8601 time (Jira
+    Cloud)."""
     try:
         number = float(value)
     except ValueError:

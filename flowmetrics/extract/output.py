@@ -37,6 +37,7 @@ def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, append: bool
         for name, frame in tables.items():
             contract = table(name)
             target = out_dir / f"{name}{SUFFIX}"
+            frame = frame.drop_duplicates(subset=list(contract.key), keep="last")  # a row pulled twice: the later
             if append and contract.load_mode is not LoadMode.REPLACE and target.exists():
                 frame = merge_by_key(read_table(target), frame, contract.key)
             shaped = frame.reindex(columns=list(contract.column_names))

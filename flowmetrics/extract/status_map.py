@@ -141,7 +141,7 @@ def _typical_positions(changes: pd.DataFrame) -> dict[str, float]:
     ]).dropna(subset=["raw_status"])
     events = events.sort_values(["ticket_id", "changed_at", "side", "change_id"], kind="stable")
     events["event_number"] = events.groupby("ticket_id").cumcount()
-    first = events.groupby(["ticket_id", "raw_status"], as_index=False)["event_number"].min()
+    first = events.groupby(["ticket_id", "raw_status"])["event_number"].min().reset_index()
     first = first.sort_values(["ticket_id", "event_number"])
     first["ordinal"] = first.groupby("ticket_id").cumcount() + 1
     return {str(k): float(v) for k, v in first.groupby("raw_status")["ordinal"].median().items()}
@@ -151,9 +151,9 @@ def _wait_homes(changes: pd.DataFrame, named: dict[str, tuple[str, str, bool]]) 
     """Each status's most frequent predecessor's stage, among predecessors of kind active (ties: the stage name)."""
     moves = changes.dropna(subset=["from_status", "to_status"])
     moves = moves[moves["from_status"] != moves["to_status"]]
-    counts = moves.groupby(["to_status", "from_status"]).size()
+    counts = moves.groupby(["to_status", "from_status"]).size().reset_index(name="n")
     best: dict[str, tuple[int, str]] = {}
-    for (to_status, from_status), n in counts.items():
+    for to_status, from_status, n in zip(counts["to_status"], counts["from_status"], counts["n"], strict=True):
         stage, kind, _ = named.get(str(from_status), ("", "", False))
         if kind != "active":
             continue

@@ -93,10 +93,10 @@ def run_extract(
     return ExtractSummary(
         source=source,
         out_dir=str(out_dir),
-        since=None if start is None else start.astimezone(UTC).isoformat(sep=" "),
+        since=_utc_text(start),
         items=pulled.items,
         rows=rows,
-        cursor=None if cursor is None else cursor.astimezone(UTC).isoformat(sep=" "),
+        cursor=_utc_text(cursor),
         kept=kept,
         types_json=None if types_json is None else str(types_json),
         seconds=round(time.perf_counter() - started, 2),
@@ -110,12 +110,20 @@ def extract_text(summary: ExtractSummary) -> str:
              + f" into {summary.out_dir} ({summary.seconds}s):"]
     lines += [f"  {name:<24}{n:>12,} rows" for name, n in summary.rows.items()]
     lines += [f"  kept {name} already there (edit it; delete it to get a new suggestion)" for name in summary.kept]
+    if any(name in summary.rows for name in KEPT_TABLES):
+        lines.append(f"  {', '.join(n for n in KEPT_TABLES if n in summary.rows)}{SUFFIX} is a suggestion from the "
+                     "statuses' categories and names: check it before the first build (edits are kept)")
     if summary.types_json:
         lines.append(f"  wrote the issue types and projects seen to {summary.types_json}")
     lines.append(f"cursor: {summary.cursor} UTC (the next pull starts there minus the margin)" if summary.cursor
                  else "no cursor: nothing was pulled")
     lines.append(f"next: flowmetrics ingest {summary.out_dir}")
     return "\n".join(lines)
+
+
+def _utc_text(at: datetime | None) -> str | None:
+    """'YYYY-MM-DD HH:MM:SS' UTC, as the other commands print times."""
+    return None if at is None else at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _write_json(path: Path, document: dict[str, object]) -> None:

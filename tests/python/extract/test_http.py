@@ -108,6 +108,15 @@ def test_refused_credentials_exit_2_name_the_variable_and_never_the_token(httpse
     assert rec.sleeps == []  # not retried
 
 
+def test_a_private_token_header_is_redacted_and_other_headers_are_not(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/q").respond_with_data(f"no: {TOKEN} / application/json", status=422)
+    api = ApiClient(httpserver.url_for(""), headers={"PRIVATE-TOKEN": TOKEN, "Accept": "application/json"},
+                    credential_env="GITLAB_TOKEN", sleep=Recorder().sleep)
+    with pytest.raises(ExtractError) as caught:
+        api.get_json("/q")
+    assert TOKEN not in str(caught.value) and "application/json" in str(caught.value)
+
+
 def test_an_error_body_echoing_the_token_is_redacted(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/search").respond_with_json({"errorMessages": [f"token {TOKEN} is odd"]},
                                                            status=400)
@@ -170,3 +179,23 @@ def test_get_pages_refuses_a_next_link_to_another_host(httpserver: HTTPServer) -
 def test_post_json_sends_the_body(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/graphql", method="POST", json={"query": "{ a }"}).respond_with_json({"data": 1})
     assert client(httpserver, Recorder()).post_json("/graphql", {"query": "{ a }"}) == {"data": 1}
+
+
+def test_gitlab_and_linear_rate_limit_headers_are_read(httpserver: HTTPServer) -> None:
+    now = 1_700_000_000.0
+    httpserver.expect_ordered_request("/a").respond_with_json(
+        [1], headers={"RateLimit-Remaining": "0", "RateLimit-Reset": str(int(now) + 20)})
+    httpserver.expect_ordered_request("/b").respond_with_json(
+        [2], headers={"X-RateLimit-Requests-Remaining": "0", "X-RateLimit-Requests-Reset": str(int(now * 1000) + 9000)})
+    rec = Recorder()
+    api = client(httpserver, rec, clock=lambda: now)
+    assert api.get_json("/a") == [1] and api.get_json("/b") == [2]
+    assert rec.sleeps == [20.0, 9.0]
+
+
+def test_a_403_with_retry_after_is_a_secondary_rate_limit_not_a_refusal(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/items").respond_with_data("slow", status=403, headers={"Retry-After": "4"})
+    httpserver.expect_ordered_request("/items").respond_with_json({"ok": 1})
+    rec = Recorder()
+    assert client(httpserver, rec).get_json("/items") == {"ok": 1}
+    assert rec.sleeps == [4.0]

@@ -31,6 +31,13 @@ def test_an_appended_pull_replaces_repeated_keys_instead_of_duplicating(tmp_path
     assert merged["changed_at"].iloc[0] == "2026-01-05T10:11:12.345-0500"  # the offset is kept as written
 
 
+def test_a_key_pulled_twice_in_one_pull_is_written_once(tmp_path: Path) -> None:
+    rows = write_tables(tmp_path, {"ticket_status_changes": changes(("1", "A-1", "To Do"), ("1", "A-1", "Doing"))},
+                        append=True)
+    assert rows == {"ticket_status_changes": 1}
+    assert list(read_table(tmp_path / "ticket_status_changes.csv")["to_status"]) == ["Doing"]
+
+
 def test_without_append_the_file_is_replaced(tmp_path: Path) -> None:
     write_tables(tmp_path, {"ticket_status_changes": changes(("1", "A-1", "To Do"))}, append=False)
     write_tables(tmp_path, {"ticket_status_changes": changes(("9", "A-9", "Done"))}, append=False)
