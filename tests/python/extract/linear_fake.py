@@ -87,8 +87,16 @@ class LinearFake:
     failures: list[tuple[str, Response]] = field(default_factory=list)  # (query kind, response) served first
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fail_always: set[str] = field(default_factory=set)
+    headers_once: dict[str, dict[str, str]] = field(default_factory=dict)  # added to the next answer of a kind
 
     def handle(self, request: Request) -> Response:
+        response = self._answer(request)
+        kind = self.calls[-1][0] if self.calls else ""
+        if response.status_code == 200 and kind in self.headers_once:
+            response.headers.update(self.headers_once.pop(kind))
+        return response
+
+    def _answer(self, request: Request) -> Response:
         body = json.loads(request.get_data(as_text=True) or "{}")
         text, variables = body.get("query", ""), body.get("variables") or {}
         kind = "states" if "workflowStates" in text else "history" if "issue(id" in text else "issues"

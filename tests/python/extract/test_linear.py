@@ -117,6 +117,18 @@ def test_429_and_500_are_retried(httpserver: HTTPServer, fake: LinearFake, tmp_p
     assert_demo_pulled(tmp_path / "raw")
 
 
+def test_a_spent_request_budget_waits_until_it_resets_and_says_so(httpserver: HTTPServer, fake: LinearFake,
+                                                                   tmp_path: Path) -> None:
+    now = 1_767_000_000.0
+    fake.headers_once["issues"] = {"X-RateLimit-Requests-Remaining": "0",
+                                   "X-RateLimit-Requests-Reset": str(int((now + 30) * 1000))}  # epoch ms
+    rec = Recorder()
+    run_extract_linear(TEAM, tmp_path / "raw", url=httpserver.url_for(""), options=options(rec, now=now))
+    assert rec.sleeps == [30.0]
+    assert any("rate limit" in m and "waiting 30s" in m for m in rec.messages), rec.messages
+    assert_demo_pulled(tmp_path / "raw")
+
+
 def test_a_refused_key_exits_2_naming_linear_api_key_and_never_showing_it(httpserver: HTTPServer,
                                                                           fake: LinearFake, tmp_path: Path) -> None:
     wrong = "lin_api_WRONGkey99999999999"
