@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from flowmetrics.cli import main
 from flowmetrics.errors import ExtractError
@@ -181,3 +182,19 @@ def test_state_categories_follow_linear_types_and_the_most_common_type_wins() ->
               {"name": "Dropped", "type": "canceled"}]
     assert state_categories(states) == {"Todo": "todo", "Triage": "backlog", "Doing": "in_progress",
                                         "Shipped": "done", "Dropped": "canceled"}
+
+
+@pytest.mark.parametrize(("errors", "exit_code", "said"), [
+    ([{"message": "Cannot query field \"x\" on type \"Issue\"."}], 1, "Cannot query field"),
+    ([{"message": "Authentication required", "extensions": {"type": "authentication error"}}], 2, "LINEAR_API_KEY"),
+])
+def test_graphql_errors_fail_the_pull_and_a_refused_key_names_the_variable(
+        httpserver: HTTPServer, fake: LinearFake, tmp_path: Path, errors: list[dict[str, object]], exit_code: int,
+        said: str) -> None:
+    fake.failures = [("issues", Response(json.dumps({"data": None, "errors": errors}), status=200,
+                                         content_type="application/json"))]
+    with pytest.raises(ExtractError) as caught:
+        pull(httpserver, tmp_path / "raw")
+    assert caught.value.exit_code == exit_code and said in str(caught.value)
+    assert KEY not in str(caught.value)
+    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())
