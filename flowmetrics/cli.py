@@ -370,6 +370,86 @@ def extract_jira(url: str, jql: str, types_json: Path | None, out_dir: Path, sin
     _emit(summary.to_dict(), as_json, extract_text(summary))
 
 
+LABEL_STATUS_OPTIONS = [
+    click.option("--open-status", default="Open", show_default=True,
+                 help="Status of an open ticket without a status label."),
+    click.option("--closed-status", default="Closed", show_default=True, help="Status of a closed ticket."),
+    click.option("--team", default=None, help="The team of every ticket (default: the repository's or project's "
+                                              "name)."),
+]
+
+
+def _label_status_options(func: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(LABEL_STATUS_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _pull_options(since: str | None, full: bool, margin: Any, as_json: bool) -> Any:
+    """The extract options every tracker's pull takes (flowmetrics.steps.extract.PullOptions)."""
+    from flowmetrics.steps.extract import PullOptions, parse_since
+
+    return PullOptions(since=parse_since(since), full=full, margin=margin, progress=_progress(as_json))
+
+
+@extract.command("github")
+@click.option("--repo", required=True, help="The repository, OWNER/NAME (token in GITHUB_TOKEN).")
+@click.option("--url", default="https://api.github.com", show_default=True, help="The REST API's base URL.")
+@click.option("--status-label-prefix", default="status:", show_default=True,
+              help="A label `<prefix><name>` puts the issue in status <name>.")
+@click.option("--status-from", type=click.Choice(["labels", "columns"]), default="labels", show_default=True,
+              help="Read the status from status labels or from the issue's project column.")
+@click.option("--not-planned-status", default="Not planned", show_default=True,
+              help="Status of an issue closed as not planned.")
+@_label_status_options
+@_extract_options
+def extract_github(repo: str, url: str, status_label_prefix: str, status_from: str, not_planned_status: str,
+                   open_status: str, closed_status: str, team: str | None, out_dir: Path, since: str | None,
+                   full: bool, margin: Any, as_json: bool) -> None:
+    """Pull a GitHub repository's issues, status changes, deploys and the tickets they ship."""
+    from flowmetrics.steps.extract import LabelStatusOptions, extract_text, run_extract_github
+
+    statuses = LabelStatusOptions(status_label_prefix, status_from == "columns", open_status, closed_status,
+                                  not_planned_status, team)
+    summary = run_extract_github(repo, out_dir, url=url, statuses=statuses,
+                                 options=_pull_options(since, full, margin, as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
+
+
+@extract.command("linear")
+@click.option("--team", required=True, help="The team's key, e.g. ENG (API key in LINEAR_API_KEY).")
+@click.option("--url", default="https://api.linear.app", show_default=True,
+              help="The API's base URL (the GraphQL endpoint is <url>/graphql).")
+@_extract_options
+def extract_linear(team: str, url: str, out_dir: Path, since: str | None, full: bool, margin: Any,
+                   as_json: bool) -> None:
+    """Pull a Linear team's issues and their state changes."""
+    from flowmetrics.steps.extract import extract_text, run_extract_linear
+
+    summary = run_extract_linear(team, out_dir, url=url, options=_pull_options(since, full, margin, as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
+
+
+@extract.command("gitlab")
+@click.option("--project", required=True, help="The project's id or path, group/project (token in GITLAB_TOKEN).")
+@click.option("--url", default="https://gitlab.com", show_default=True, help="The GitLab instance's URL.")
+@click.option("--status-label-prefix", default="workflow::", show_default=True,
+              help="A label `<prefix><name>` puts the issue in status <name> (a scoped label's scope).")
+@_label_status_options
+@_extract_options
+def extract_gitlab(project: str, url: str, status_label_prefix: str, open_status: str, closed_status: str,
+                   team: str | None, out_dir: Path, since: str | None, full: bool, margin: Any,
+                   as_json: bool) -> None:
+    """Pull a GitLab project's issues, status changes, deploys and the tickets they ship."""
+    from flowmetrics.steps.extract import LabelStatusOptions, extract_text, run_extract_gitlab
+
+    statuses = LabelStatusOptions(status_label_prefix, open_status=open_status, closed_status=closed_status,
+                                  team=team)
+    summary = run_extract_gitlab(project, out_dir, url=url, statuses=statuses,
+                                 options=_pull_options(since, full, margin, as_json))
+    _emit(summary.to_dict(), as_json, extract_text(summary))
+
+
 @main.command("next-steps")
 @WAREHOUSE_OPTION
 def next_steps(warehouse: Path | None) -> None:

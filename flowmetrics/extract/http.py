@@ -102,6 +102,8 @@ class ApiClient:
             response = self._send("GET", url, params=params)
             yield self._json(response)
             url = response.links.get("next", {}).get("url")
+            if url is None and response.headers.get("X-Next-Page", "").strip().isdigit():  # GitLab without Link
+                url = str(response.url.copy_set_param("page", response.headers["X-Next-Page"].strip()))
             params = None  # the next link carries its own query
             if url is not None and httpx.URL(url).host not in ("", self._host):
                 raise ExtractError(self._redact(f"{self._where('GET', path)}: the next page is on another host "

@@ -158,3 +158,103 @@ def run_extract_jira(
     with jira_client(url, progress=progress, sleep=sleep) as api:
         return run_extract("jira", out_dir, lambda start: pull_jira(api, jql, start, progress=progress),
                            since=since, full=full, margin=margin, types_json=types_json, progress=progress)
+
+
+# -- GitHub, Linear, GitLab ------------------------------------------------------------------------------------------
+
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class LabelStatusOptions:
+    """How a GitHub or GitLab ticket's status is read: a label `<prefix><status>` (GitHub: or its project column),
+    else its state's status (open, closed, closed as not planned)."""
+
+    prefix: str
+    from_columns: bool = False
+    open_status: str = "Open"
+    closed_status: str = "Closed"
+    not_planned_status: str = "Not planned"
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    """Where a tracker pull starts and how it waits (``sleep``, ``clock``: injectable, so tests do not wait)."""
+
+    since: datetime | None = None
+    full: bool = False
+    margin: timedelta = timedelta(days=1)
+    progress: Progress = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+
+
+def run_extract_github(repo: str, out_dir: Path, *, url: str, statuses: LabelStatusOptions,
+                       options: PullOptions) -> ExtractSummary:
+    """`flowmetrics extract github`: a repository's issues, status changes, deploys and deploy tickets."""
+    from flowmetrics.extract.github import TOKEN_ENV, github_headers, github_pull
+    from flowmetrics.extract.github_rows import GithubScheme
+    from flowmetrics.extract.label_status import LabelScheme, StateStatuses
+
+    if not _REPO.match(repo) or repo.split("/")[1] in (".", ".."):
+        raise ConfigError(f"--repo {repo!r} is not OWNER/NAME (e.g. octo-org/web)")
+    scheme = GithubScheme(
+        repo, LabelScheme(statuses.prefix), statuses.from_columns,
+        StateStatuses(statuses.open_status, statuses.closed_status, statuses.not_planned_status), team=statuses.team,
+    )
+    return _run_tracker(f"github {repo}", out_dir, "GitHub", url, TOKEN_ENV, github_headers,
+                        lambda client: github_pull(client, scheme, options.progress), options)
+
+
+def run_extract_linear(team: str, out_dir: Path, *, url: str, options: PullOptions) -> ExtractSummary:
+    """`flowmetrics extract linear`: a team's issues and their state changes."""
+    from flowmetrics.extract.linear import KEY_ENV, linear_headers, linear_pull
+
+    if not team.strip():
+        raise ConfigError("--team is empty: give the team's key (e.g. ENG)")
+    return _run_tracker(f"linear {team.strip()}", out_dir, "Linear", url, KEY_ENV, linear_headers,
+                        lambda client: linear_pull(client, team.strip(), options.progress), options)
+
+
+def run_extract_gitlab(project: str, out_dir: Path, *, url: str, statuses: LabelStatusOptions,
+                       options: PullOptions) -> ExtractSummary:
+    """`flowmetrics extract gitlab`: a project's issues, status changes, deploys and deploy tickets."""
+    from flowmetrics.extract.gitlab import TOKEN_ENV, gitlab_headers, gitlab_pull
+    from flowmetrics.extract.gitlab_rows import GitlabScheme
+    from flowmetrics.extract.label_status import LabelScheme, StateStatuses
+
+    if not project.strip():
+        raise ConfigError("--project is empty: give the project's id or its path (group/project)")
+    scheme = GitlabScheme(
+        project.strip(), LabelScheme(statuses.prefix),
+        StateStatuses(statuses.open_status, statuses.closed_status, statuses.not_planned_status), team=statuses.team,
+    )
+    return _run_tracker(f"gitlab {project.strip()}", out_dir, "GitLab", url, TOKEN_ENV, gitlab_headers,
+                        lambda client: gitlab_pull(client, scheme, options.progress), options)
+
+
+def _run_tracker(
+    source: str,
+    out_dir: Path,
+    tracker: str,
+    url: str,
+    env: str,
+    headers: Callable[[str], dict[str, str]],
+    make_pull: Callable[..., Callable[[datetime | None], Pull]],
+    options: PullOptions,
+) -> ExtractSummary:
+    """The credential from ``env``, a client on ``url`` sending it, and run_extract with the tracker's pull."""
+    from urllib.parse import urlsplit
+
+    from flowmetrics.extract.credentials import first_credentials
+    from flowmetrics.extract.http import ApiClient
+
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"--url {url!r} is not an http(s) URL (e.g. https://api.github.com)")
+    secret = first_credentials(tracker, ((env,),))[env]
+    with ApiClient(url, headers=headers(secret), credential_env=env, progress=options.progress,
+                   sleep=options.sleep, clock=options.clock, secrets=(secret,)) as client:
+        return run_extract(source, out_dir, make_pull(client), since=options.since, full=options.full,
+                           margin=options.margin, progress=options.progress)
