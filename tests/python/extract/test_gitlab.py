@@ -37,7 +37,7 @@ from tests.python.extract.gitlab_fake import (
     server_error,
     too_many_requests,
 )
-from tests.python.extract.tracker_checks import Recorder, options, read, rows
+from tests.python.extract.tracker_checks import Recorder, assert_ingests_whole, options, read, rows
 
 OPTIONS = LabelStatusOptions("workflow::", closed_status=CLOSED)
 
@@ -102,6 +102,7 @@ def test_a_full_pull_writes_the_demo_following_link_and_x_next_page(httpserver: 
     assert len(long_history.steps) * 2 - 1 > EVENT_PAGE_SIZE
     assert [q.get("page", "1") for p, q in fake.calls if p == label_path] == ["1", "2"]
     assert TOKEN not in result.output
+    assert_ingests_whole(out, tmp_path / "pulled.duckdb")
 
 
 def test_429_and_500_are_retried(httpserver: HTTPServer, fake: GitlabFake, tmp_path: Path) -> None:

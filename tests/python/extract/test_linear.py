@@ -29,7 +29,7 @@ from tests.python.extract.linear_fake import (
     server_error,
     too_many_requests,
 )
-from tests.python.extract.tracker_checks import Recorder, options, read, rows
+from tests.python.extract.tracker_checks import Recorder, assert_ingests_whole, options, read, rows
 
 
 @pytest.fixture
@@ -106,6 +106,7 @@ def test_a_full_pull_pages_issues_and_their_history(httpserver: HTTPServer, fake
     assert [k for k, _ in fake.calls].count("history") > 0  # histories longer than a page were paged on
     assert all(v["filter"] == {"team": {"key": {"eq": TEAM}}} for kind, v in fake.calls if kind == "issues")
     assert KEY not in result.output
+    assert_ingests_whole(out, tmp_path / "pulled.duckdb")
 
 
 def test_429_and_500_are_retried(httpserver: HTTPServer, fake: LinearFake, tmp_path: Path) -> None:

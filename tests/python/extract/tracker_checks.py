@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+from click.testing import CliRunner
 
+from flowmetrics.cli import main
 from flowmetrics.steps.extract import PullOptions
 
 
@@ -27,6 +31,19 @@ class Recorder:
 def read(out: Path, table: str) -> pd.DataFrame:
     """A table the extract wrote, every value as text (an empty field is None after ``rows``)."""
     return pd.read_csv(out / f"{table}.csv", dtype=str, keep_default_na=False, na_values=[""])
+
+
+def assert_ingests_whole(out: Path, warehouse: Path) -> None:
+    """`flowmetrics ingest` of the extract's directory accepts every row: nothing quarantined, and each written
+    table's rows land in the raw table of the same name (the build reads raw tables only, so equal raw rows give
+    the same facts)."""
+    result = CliRunner().invoke(main, ["ingest", str(out), "--warehouse", str(warehouse), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["rows_quarantined"] == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for written in sorted(out.glob("*.csv")):
+            loaded = con.execute(f'select count(*) from raw."{written.stem}"').fetchone()
+            assert loaded is not None and loaded[0] == len(read(out, written.stem)), written.stem
 
 
 def rows(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
