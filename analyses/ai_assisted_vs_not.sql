@@ -113,7 +113,7 @@ deploying as (
         ai_assistance,
         count(*) as deployments,
         sum(case when is_failure then 1 else 0 end) as failed_deployments,
-        {{ median('lead_time_seconds') }} / 3600.0 as median_lead_time_hours
+        {{ flowmetrics_median('lead_time_seconds') }} / 3600.0 as median_lead_time_hours
     from label_deployments
     group by ai_assistance
 

@@ -87,7 +87,7 @@ summarise_positions as (
     select
         raw_status,
         count(*) as ticket_count,
-        cast({{ flowmetrics.median('ordinal') }} as {{ flowmetrics.type_double() }}) as typical_position
+        cast({{ flowmetrics.flowmetrics_median('ordinal') }} as {{ flowmetrics.type_double() }}) as typical_position
     from rank_ticket_statuses
     group by raw_status
 

@@ -20,7 +20,7 @@ completed_visit_percentiles as (
     select
         stage,
         count(*) as completed_visits,
-        {{ percentile_cont(seconds_between('entered_at', 'exited_at'), 0.85) }} as p85_seconds_in_stage
+        {{ flowmetrics_percentile_cont(seconds_between('entered_at', 'exited_at'), 0.85) }} as p85_seconds_in_stage
     from stage_visits
     where exited_at is not null
     group by stage

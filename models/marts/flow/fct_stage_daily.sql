@@ -75,7 +75,7 @@ stages as (
 
 calendar_days as (
 
-    {{ date_spine(
+    {{ flowmetrics_date_spine(
         '(select min(' ~ utc_date('stage_visits.entered_at') ~ ') from stage_visits)',
         '(select as_of_resolved.as_of_date from as_of_resolved)'
     ) }}
@@ -173,7 +173,7 @@ wip_ages as (
         stage,
         date_day,
         avg(wip_age_seconds) as avg_wip_age_seconds,
-        {{ percentile_cont('wip_age_seconds', 0.85) }} as p85_wip_age_seconds
+        {{ flowmetrics_percentile_cont('wip_age_seconds', 0.85) }} as p85_wip_age_seconds
     from wip_at_end_of_day
     group by stage, date_day
 
