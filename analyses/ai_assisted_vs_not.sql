@@ -2,6 +2,8 @@
 -- Finish rate of started work items (mature cohorts only, when there are any, else all), rework rate of started
 -- items, and change failure rate of deploys (a deploy is AI-assisted when it shipped an AI-assisted ticket).
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 with
 
 finish_rate as (

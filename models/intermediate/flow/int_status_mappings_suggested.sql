@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- A status map suggested from the data: one row per status seen in a status change (to or from) or declared by a
     source, with its change count, its typical position in the flow and a suggested stage, kind and order. The rules
     are stated in _flow__models.yml; the name rules are the rows of seed status_name_rules. -#}

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 {#- One row per ISO week (Monday 00:00 UTC) x service x environment, from the week of the service's first deploy
     to the as-of week (weeks without deploys included): the DORA measures, overall and split by AI assistance.
     Restore figures come from fct_incidents when the warehouse has any incident, else from deploy status. -#}

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 {#- One row per ISO week (Monday, UTC) x team: finished decisions (shipped, or cleanly stopped) next to
     experiments launched. -#}
 

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per start cohort month x team x requested_by x ai_assisted. Open items stay in the denominator. -#}
 
 with

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per open ticket at the as-of, across every team and requesting function: where it waits and for how
     long, against the stage's historical 85th percentile of completed visits. -#}
 

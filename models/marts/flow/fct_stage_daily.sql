@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per stage per UTC day, from the first day a ticket entered a stage to the as-of day: the counts of a
     cumulative flow diagram and the age of the work in progress at the end of each day. -#}
 
