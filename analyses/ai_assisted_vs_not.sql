@@ -2,6 +2,8 @@
 -- Finish rate of started work items (mature cohorts only, when there are any, else all), rework rate of started
 -- items, and change failure rate of deploys (a deploy is AI-assisted when it shipped an AI-assisted ticket).
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 with
 
 finish_rate as (
@@ -113,7 +115,7 @@ deploying as (
         ai_assistance,
         count(*) as deployments,
         sum(case when is_failure then 1 else 0 end) as failed_deployments,
-        {{ median('lead_time_seconds') }} / 3600.0 as median_lead_time_hours
+        {{ flowmetrics_median('lead_time_seconds') }} / 3600.0 as median_lead_time_hours
     from label_deployments
     group by ai_assistance
 

@@ -3,6 +3,11 @@
 -- Open items stay in the denominator; recent starts have had little time to finish, so read the rates together
 -- with started_days_ago.
 
+{{ config(enabled=(
+    flowmetrics.flowmetrics_domain_enabled('flow')
+    and flowmetrics.flowmetrics_domain_enabled('experiments')
+)) }}
+
 with
 
 work_items as (

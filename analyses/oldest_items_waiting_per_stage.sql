@@ -2,6 +2,8 @@
 -- The five oldest open items per current stage, by time in the stage, next to the stage's historical 85th
 -- percentile of completed visits.
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 with
 
 open_work_items as (

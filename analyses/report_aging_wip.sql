@@ -2,6 +2,8 @@
 -- report's aging work-in-progress chart: one row per open item with its days in the current stage and the stage's
 -- 85th percentile of completed visits.
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 with
 
 open_work_items as (

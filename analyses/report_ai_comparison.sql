@@ -2,6 +2,8 @@
 -- The report's AI comparison: one row per ai_assisted value (null: not recorded) with the finish rate and median
 -- cycle time of started work items, the rework rate and the change failure rate of deploys.
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 with
 
 work_items as (

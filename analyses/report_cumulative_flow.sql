@@ -2,6 +2,8 @@
 -- the band's height (work in progress at the end of the day for a stage of the flow; everything that ever arrived
 -- for done and abandoned, the bottom bands).
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 with
 
 stage_daily as (

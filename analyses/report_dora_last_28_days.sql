@@ -2,6 +2,8 @@
 -- how fast is service restored? The report's DORA tiles: one row, the deploys of the 28 days before the as-of
 -- (production's only, when there is a production environment).
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 with
 
 deployments as (

@@ -1,6 +1,8 @@
 -- Question: of the experiments launched, how many were measured cleanly, decided and finished? The report's
 -- experiment funnel: one row per step, each step a subset of the one before.
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 with
 
 experiments as (

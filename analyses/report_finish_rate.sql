@@ -2,6 +2,11 @@
 -- finished? The report's finish-rate chart: one row per subject and cohort month over every team; a cohort is
 -- mature once all of it had var finish_rate_maturity_days to finish (read young cohorts as still running).
 
+{{ config(enabled=(
+    flowmetrics.flowmetrics_domain_enabled('flow')
+    and flowmetrics.flowmetrics_domain_enabled('experiments')
+)) }}
+
 with
 
 work_item_finish_rate as (

@@ -1,6 +1,8 @@
 -- Question: how many experiments ended in a decision each week, next to how many launched? The report's shipped
 -- decisions chart: one row per ISO week over every team (the as-of week is partial).
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 with
 
 shipped_decisions as (

@@ -2,6 +2,8 @@
 -- parked outside the flow? The report's "stage time" chart: average seconds per completed visit, one row per stage
 -- (stages of the flow only: not done, not abandoned, not unmapped), in flow order.
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 with
 
 stage_visits as (

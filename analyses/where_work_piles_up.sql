@@ -2,6 +2,8 @@
 -- much of it waits in the stage's queue, whether more arrived than left over those 14 days, how old it is, and
 -- how many open items are older than the stage's historical 85th percentile.
 
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 with
 
 stage_daily as (

@@ -20,15 +20,15 @@
 {#- The Monday (a date) that starts the ISO week of a timestamp or date: weeks run Monday 00:00:00 to Sunday
     23:59:59.999999 UTC. date_trunc('week') is ISO (Monday) on DuckDB, Postgres, Spark and Snowflake (with
     the default WEEK_START = 0); BigQuery's 'week' starts on Sunday, hence the dispatch. -#}
-{% macro iso_week_start(timestamp_expression) -%}
-    {{ return(adapter.dispatch('iso_week_start', 'flowmetrics')(timestamp_expression)) }}
+{% macro flowmetrics_iso_week_start(timestamp_expression) -%}
+    {{ return(adapter.dispatch('flowmetrics_iso_week_start', 'flowmetrics')(timestamp_expression)) }}
 {%- endmacro %}
 
-{% macro default__iso_week_start(timestamp_expression) -%}
+{% macro default__flowmetrics_iso_week_start(timestamp_expression) -%}
     cast({{ dbt.date_trunc('week', timestamp_expression) }} as date)
 {%- endmacro %}
 
-{% macro bigquery__iso_week_start(timestamp_expression) -%}
+{% macro bigquery__flowmetrics_iso_week_start(timestamp_expression) -%}
     date_trunc(date({{ timestamp_expression }}), isoweek)
 {%- endmacro %}
 
@@ -36,11 +36,11 @@
     start_date to end_date inclusive. Both are scalar SQL expressions (a subquery is fine) of type date.
     The default cross-joins 16 two-row tables (at most 65,536 days, about 179 years) and adds days with
     dbt.dateadd, so it runs on any engine; DuckDB uses generate_series. -#}
-{% macro date_spine(start_date, end_date) -%}
-    {{ return(adapter.dispatch('date_spine', 'flowmetrics')(start_date, end_date)) }}
+{% macro flowmetrics_date_spine(start_date, end_date) -%}
+    {{ return(adapter.dispatch('flowmetrics_date_spine', 'flowmetrics')(start_date, end_date)) }}
 {%- endmacro %}
 
-{% macro default__date_spine(start_date, end_date) -%}
+{% macro default__flowmetrics_date_spine(start_date, end_date) -%}
     select
         cast({{ dbt.dateadd('day', 'day_numbers.day_number', 'spine_bounds.start_date') }} as date) as date_day
     from (
@@ -62,7 +62,7 @@
     where day_numbers.day_number <= {{ dbt.datediff('spine_bounds.start_date', 'spine_bounds.end_date', 'day') }}
 {%- endmacro %}
 
-{% macro duckdb__date_spine(start_date, end_date) -%}
+{% macro duckdb__flowmetrics_date_spine(start_date, end_date) -%}
     select cast(spine_days.generate_series as date) as date_day
     from (
         select

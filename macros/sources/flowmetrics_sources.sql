@@ -84,10 +84,14 @@
     {{ return(sources) }}
 {%- endmacro %}
 
-{#- Whether an adapter's models are built: it is configured, or var flowmetrics_every_adapter is true (every
-    adapter's models compiled, e.g. to lint them all; the staged relations still read only the configured sources).
+{#- Whether an adapter's models are built: their domain (flow for tickets, dora for deploys) is enabled, and the
+    adapter is configured or var flowmetrics_every_adapter is true (every adapter's models compiled, e.g. to lint
+    them all; the staged relations still read only the configured sources).
     The config(enabled=...) of every model in an adapter's folder. -#}
-{% macro source_adapter_enabled(adapter) -%}
+{% macro source_adapter_enabled(adapter, domain='flow') -%}
+    {%- if not flowmetrics.flowmetrics_domain_enabled(domain) -%}
+        {{ return(false) }}
+    {%- endif -%}
     {%- if var('flowmetrics_every_adapter', false) | string | lower in ['true', '1'] -%}
         {{ return(true) }}
     {%- endif -%}

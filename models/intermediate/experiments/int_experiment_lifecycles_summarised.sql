@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 {#- One row per experiment created at or before the as-of: its lifecycle from the events at or before the as-of
     (launch, stop, decision, ship, abandonment) and its state after the latest event. -#}
 

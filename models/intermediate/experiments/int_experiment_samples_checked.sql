@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 {#- One row per experiment with a planned variant or an exposed unit: the sample-ratio-mismatch (SRM) check on
     distinct units. The chi-square goodness-of-fit statistic compares the units first exposed to each planned
     variant with the units its planned share expects (expected = units in planned variants x share), with

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 {#- One row per experiment x unit exposed at or before the as-of: the variant of the unit's first exposure (ties:
     the variant name), how many distinct variants it was exposed to, and whether its first variant is planned.
     A unit seen in several variants counts once, in its first variant, and is flagged (variants_seen > 1).

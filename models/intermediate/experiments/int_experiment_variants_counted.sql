@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 {#- One row per experiment x variant that is planned (weight > 0) or was the first exposure of some unit: its
     planned share of the traffic and the distinct units whose first exposure was to it. Every unit exposed at or
     before the as-of counts in exactly one row of its experiment. -#}

@@ -1,65 +1,40 @@
 {%- set override = as_of_override() -%}
+{#- The latest event of every enabled domain (vars flowmetrics_<domain>_enabled): a disabled domain's staging models
+    are not built, and its events do not move the as-of. -#}
+{%- set latest = [] -%}
+{%- if flowmetrics.flowmetrics_domain_enabled('flow') -%}
+    {%- do latest.extend([
+        ('changed_at', 'stg_tickets__status_changes'),
+        ('created_at', 'stg_tickets__tickets'),
+    ]) -%}
+{%- endif -%}
+{%- if flowmetrics.flowmetrics_domain_enabled('dora') -%}
+    {%- do latest.extend([
+        ('deployed_at', 'stg_deploys__deploys'),
+        ('opened_at', 'stg_deploys__incidents'),
+        ('resolved_at', 'stg_deploys__incidents'),
+    ]) -%}
+{%- endif -%}
+{%- if flowmetrics.flowmetrics_domain_enabled('experiments') -%}
+    {%- do latest.extend([
+        ('occurred_at', 'stg_experiments__events'),
+        ('exposed_at', 'stg_experiments__exposures'),
+    ]) -%}
+{%- endif -%}
+{%- if latest | length == 0 -%}
+    {{ exceptions.raise_compiler_error("vars flowmetrics_flow_enabled, flowmetrics_experiments_enabled and flowmetrics_dora_enabled are all false: no domain to build") }}
+{%- endif %}
 
 with
 
-status_changes as (
+latest_events as (
 
-    select max(changed_at) as latest_at from {{ ref('stg_tickets__status_changes') }}
-
-),
-
-tickets as (
-
-    select max(created_at) as latest_at from {{ ref('stg_tickets__tickets') }}
-
-),
-
-deploys as (
-
-    select max(deployed_at) as latest_at from {{ ref('stg_deploys__deploys') }}
-
-),
-
-incidents_opened as (
-
-    select max(opened_at) as latest_at from {{ ref('stg_deploys__incidents') }}
-
-),
-
-incidents_resolved as (
-
-    select max(resolved_at) as latest_at from {{ ref('stg_deploys__incidents') }}
-
-),
-
-experiment_events as (
-
-    select max(occurred_at) as latest_at from {{ ref('stg_experiments__events') }}
-
-),
-
-experiment_exposures as (
-
-    select max(exposed_at) as latest_at from {{ ref('stg_experiments__exposures') }}
-
-),
-
-union_latest as (
-
-    select latest_at from status_changes
-    union all
-    select latest_at from tickets
-    union all
-    select latest_at from deploys
-    union all
-    select latest_at from incidents_opened
-    union all
-    select latest_at from incidents_resolved
-    union all
-    select latest_at from experiment_events
-    union all
-    select latest_at from experiment_exposures
-
+    {% for column, model in latest -%}
+        select max({{ column }}) as latest_at from {{ ref(model) }}
+        {% if not loop.last -%}
+            union all
+        {% endif -%}
+    {%- endfor %}
 ),
 
 final as (
@@ -72,7 +47,7 @@ final as (
         {%- endif %}
         max(latest_at) as latest_event_at,
         {{ 'false' if override is none else 'true' }} as is_as_of_overridden
-    from union_latest
+    from latest_events
 
 )
 

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {%- set rebuild = {'watermark': 'changed_at'} %}
 {{
     config(

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per ticket per status interval (see int_status_intervals_bounded), with its seconds: an open interval
     (exited_at null) is measured up to the as-of. A view, so the as-of-dependent measure is never stored and the
     stored intervals stay valid from one nightly run to the next. An interval in a done or abandoned status is

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- The status map in force: the raw status_map shipped with the data when it has any row; else, when a configured
     source is a connector (var flowmetrics_sources: an adapter other than contract), the map suggested from the data
     (int_status_mappings_suggested); else the project's default seed. map_source says which. Marks the entry

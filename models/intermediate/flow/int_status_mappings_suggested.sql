@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- A status map suggested from the data: one row per status seen in a status change (to or from) or declared by a
     source, with its change count, its typical position in the flow and a suggested stage, kind and order. The rules
     are stated in _flow__models.yml; the name rules are the rows of seed status_name_rules. -#}
@@ -87,7 +89,7 @@ summarise_positions as (
     select
         raw_status,
         count(*) as ticket_count,
-        cast({{ flowmetrics.median('ordinal') }} as {{ flowmetrics.type_double() }}) as typical_position
+        cast({{ flowmetrics.flowmetrics_median('ordinal') }} as {{ flowmetrics.type_double() }}) as typical_position
     from rank_ticket_statuses
     group by raw_status
 

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- The items waiting in front of the constraint named by the latest detection run (flowmetrics detect), oldest
     first: the agenda of a cross-functional unblock meeting. Empty when no run named a constraint. -#}
 

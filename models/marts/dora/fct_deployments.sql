@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 {#- One row per deploy at or before the as-of: the tickets it shipped, lead time for changes, and for a failure
     (status failed or rolled_back, or named as the cause of an incident) the time to restore: until the last of
     its incidents was resolved when it caused incidents, else until the next successful deploy of the same service

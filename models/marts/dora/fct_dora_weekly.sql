@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 {#- One row per ISO week (Monday 00:00 UTC) x service x environment, from the week of the service's first deploy
     to the as-of week (weeks without deploys included): the DORA measures, overall and split by AI assistance.
     Restore figures come from fct_incidents when the warehouse has any incident, else from deploy status. -#}
@@ -27,22 +29,22 @@ choose_restore_source as (
 aggregate_incident_weeks as (
 
     select
-        {{ iso_week_start('opened_at') }} as week_start,
+        {{ flowmetrics_iso_week_start('opened_at') }} as week_start,
         attributed_service as service,
         attributed_environment as environment,
         count(*) as incidents_opened,
         sum(case when is_restored then 0 else 1 end) as unrestored_incidents,
-        {{ median('time_to_restore_seconds') }} as median_time_to_restore_seconds
+        {{ flowmetrics_median('time_to_restore_seconds') }} as median_time_to_restore_seconds
     from incidents
     where attributed_environment is not null
-    group by {{ iso_week_start('opened_at') }}, attributed_service, attributed_environment
+    group by {{ flowmetrics_iso_week_start('opened_at') }}, attributed_service, attributed_environment
 
 ),
 
 assign_weeks as (
 
     select
-        {{ iso_week_start('deployed_at') }} as week_start,
+        {{ flowmetrics_iso_week_start('deployed_at') }} as week_start,
         service,
         environment,
         {{ utc_date('deployed_at') }} as deployed_on,
@@ -69,13 +71,13 @@ services as (
 
 calendar_days as (
 
-    {{ date_spine('(select min(services.first_week_start) from services)', utc_date(as_of())) }}
+    {{ flowmetrics_date_spine('(select min(services.first_week_start) from services)', utc_date(as_of())) }}
 
 ),
 
 calendar_weeks as (
 
-    select distinct {{ iso_week_start('date_day') }} as week_start
+    select distinct {{ flowmetrics_iso_week_start('date_day') }} as week_start
     from calendar_days
 
 ),
@@ -91,15 +93,16 @@ aggregate_weeks as (
         sum(case when is_failure then 1 else 0 end) as failed_deployments,
         sum(case when deploy_status = 'rolled_back' then 1 else 0 end) as rolled_back_deployments,
         sum(case when is_failure and not is_restored then 1 else 0 end) as unrestored_failures,
-        {{ median("case when deploy_status = 'success' then lead_time_seconds end") }} as median_lead_time_seconds,
-        {{ median('time_to_restore_seconds') }} as median_time_to_restore_seconds,
+        {{ flowmetrics_median("case when deploy_status = 'success' then lead_time_seconds end") }}
+            as median_lead_time_seconds,
+        {{ flowmetrics_median('time_to_restore_seconds') }} as median_time_to_restore_seconds,
         sum(case when ai_assisted then 1 else 0 end) as ai_assisted_deployments,
         sum(case when ai_assisted and is_failure then 1 else 0 end) as ai_assisted_failed_deployments,
-        {{ median("case when ai_assisted and deploy_status = 'success' then lead_time_seconds end") }}
+        {{ flowmetrics_median("case when ai_assisted and deploy_status = 'success' then lead_time_seconds end") }}
             as ai_assisted_median_lead_time_seconds,
         sum(case when not ai_assisted then 1 else 0 end) as not_ai_assisted_deployments,
         sum(case when not ai_assisted and is_failure then 1 else 0 end) as not_ai_assisted_failed_deployments,
-        {{ median("case when not ai_assisted and deploy_status = 'success' then lead_time_seconds end") }}
+        {{ flowmetrics_median("case when not ai_assisted and deploy_status = 'success' then lead_time_seconds end") }}
             as not_ai_assisted_median_lead_time_seconds
     from assign_weeks
     group by week_start, service, environment

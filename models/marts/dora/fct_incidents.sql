@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 {#- One row per incident opened at or before the as-of: from raw incidents, and from tickets whose ticket_type is
     one of var('incident_ticket_types') (opened when created, resolved at their first entry into a done status).
     An incident resolved after the as-of is still open at the as-of (censored). -#}

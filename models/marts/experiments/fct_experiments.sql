@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 {#- One row per experiment: lifecycle, the sample-ratio check on distinct units, measured cleanly, finished. -#}
 
 with

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 {#- One row per ISO week (Monday, UTC) x team: finished decisions (shipped, or cleanly stopped) next to
     experiments launched. -#}
 
@@ -12,7 +14,7 @@ experiments as (
 launches as (
 
     select
-        {{ iso_week_start('launched_at') }} as week_start,
+        {{ flowmetrics_iso_week_start('launched_at') }} as week_start,
         team,
         1 as is_launch,
         0 as is_shipped_decision,
@@ -25,7 +27,8 @@ launches as (
 finished_decisions as (
 
     select
-        {{ iso_week_start("case when decision = 'ship' then shipped_at else decided_at end") }} as week_start,
+        {{ flowmetrics_iso_week_start("case when decision = 'ship' then shipped_at else decided_at end") }}
+            as week_start,
         team,
         0 as is_launch,
         case when decision = 'ship' then 1 else 0 end as is_shipped_decision,
@@ -45,7 +48,7 @@ union_events as (
 
 calendar_days as (
 
-    {{ date_spine(
+    {{ flowmetrics_date_spine(
         '(select min(union_events.week_start) from union_events)',
         utc_date(as_of())
     ) }}
@@ -54,7 +57,7 @@ calendar_days as (
 
 calendar_weeks as (
 
-    select distinct {{ iso_week_start('date_day') }} as week_start
+    select distinct {{ flowmetrics_iso_week_start('date_day') }} as week_start
     from calendar_days
 
 ),

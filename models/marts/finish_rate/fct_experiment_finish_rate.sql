@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('experiments')) }}
+
 {#- One row per launch cohort month x team: of the experiments launched, how many finished. -#}
 
 with

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per start cohort month x team x requested_by x ai_assisted. Open items stay in the denominator. -#}
 
 with
@@ -33,7 +35,8 @@ aggregate_cohorts as (
         sum(case when state = 'finished' then 1 else 0 end) as finished,
         sum(case when state = 'abandoned' then 1 else 0 end) as abandoned,
         sum(case when state = 'open' then 1 else 0 end) as still_open,
-        {{ median("case when state = 'finished' then cycle_time_seconds end") }} as median_cycle_time_seconds
+        {{ flowmetrics_median("case when state = 'finished' then cycle_time_seconds end") }}
+            as median_cycle_time_seconds
     from assign_start_cohorts
     group by cohort_month, team, requested_by, ai_assisted
 

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per open ticket at the as-of, across every team and requesting function: where it waits and for how
     long, against the stage's historical 85th percentile of completed visits. -#}
 
@@ -20,7 +22,7 @@ completed_visit_percentiles as (
     select
         stage,
         count(*) as completed_visits,
-        {{ percentile_cont(seconds_between('entered_at', 'exited_at'), 0.85) }} as p85_seconds_in_stage
+        {{ flowmetrics_percentile_cont(seconds_between('entered_at', 'exited_at'), 0.85) }} as p85_seconds_in_stage
     from stage_visits
     where exited_at is not null
     group by stage

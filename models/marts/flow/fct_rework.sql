@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per ticket per backward move (fct_stage_transitions.is_backward: a transition to a stage of lower
     stage_order), with the rework loop it opens: from the move until the ticket is back in a stage at least as far
     along as the one it left. -#}

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per team x ai_assisted: how much started work was sent back at least once, and the time it lost. -#}
 
 with

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per stage per UTC day, from the first day a ticket entered a stage to the as-of day: the counts of a
     cumulative flow diagram and the age of the work in progress at the end of each day. -#}
 
@@ -75,7 +77,7 @@ stages as (
 
 calendar_days as (
 
-    {{ date_spine(
+    {{ flowmetrics_date_spine(
         '(select min(' ~ utc_date('stage_visits.entered_at') ~ ') from stage_visits)',
         '(select as_of_resolved.as_of_date from as_of_resolved)'
     ) }}
@@ -173,7 +175,7 @@ wip_ages as (
         stage,
         date_day,
         avg(wip_age_seconds) as avg_wip_age_seconds,
-        {{ percentile_cont('wip_age_seconds', 0.85) }} as p85_wip_age_seconds
+        {{ flowmetrics_percentile_cont('wip_age_seconds', 0.85) }} as p85_wip_age_seconds
     from wip_at_end_of_day
     group by stage, date_day
 

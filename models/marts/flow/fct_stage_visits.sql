@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {%- set rebuild = {
     'watermark': 'entered_at',
     'open_when': 'built.is_open',

@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('airbyte_github')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('airbyte_github', 'dora')) }}
 
 {#- One row per deploy per ticket key its pull requests name: see macros/sources/github_deploy_links.sql. -#}
 

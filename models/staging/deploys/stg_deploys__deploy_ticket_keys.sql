@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 {#- Every configured source's deploy → ticket key references (var flowmetrics_sources): the keys of tickets
     (`WEB-12`) a code host's deploy names in its pull requests (macros/sources/ticket_keys.sql). deploy_id as
     described in macros/sources/flowmetrics_sources.sql; ticket_key as written, matched against the ticket_key of

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 {#- Every configured source's deploy → ticket links (var flowmetrics_sources), with ids as described in
     macros/sources/flowmetrics_sources.sql: the links a source states, and for every ticket key a deploy names
     (stg_deploys__deploy_ticket_keys) the tickets of ANY configured source whose ticket_key is that key, each

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('dora')) }}
+
 {#- Every configured source's deploys (var flowmetrics_sources), with ids as described in
     macros/sources/flowmetrics_sources.sql; status renamed deploy_status and lower-cased. -#}
 

@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github', 'dora')) }}
 
 {#- One row per ended deployment: service its repository, environment its environment, deployed_at the time of
     its final status, commit_sha the deployed sha, first_commit_at the earliest authored commit of the pull

@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab', 'dora')) }}
 
 {#- One row per deploy per ticket key its merge requests name in their title, description or source branch, by
     the rule of macros/sources/ticket_keys.sql (keys of any tracker's tickets: `WEB-12`). -#}

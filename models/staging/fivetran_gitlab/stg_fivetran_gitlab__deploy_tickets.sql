@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab', 'dora')) }}
 
 {#- One row per deploy per issue it shipped.
     - A deploy shipped the merge requests of base_fivetran_gitlab__deploy_merge_requests (merged into its ref since

@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab', 'dora')) }}
 
 {#- One row per finished GitLab deployment: status success → success, failed → failed; canceled deployments are
     left out (nothing was deployed, nothing failed in production), and so are the unfinished ones (created,

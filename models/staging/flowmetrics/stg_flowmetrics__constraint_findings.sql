@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- A table, not a view like the other staging models: DuckDB cannot bind a view over schema "flowmetrics" of a
     file named flowmetrics.duckdb (catalog and schema share the name: "ambiguous reference"), a table it can. -#}
 {{ config(materialized='table') }}

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- Every configured source's status changes (var flowmetrics_sources), with ids as described in
     macros/sources/flowmetrics_sources.sql. -#}
 

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- One row per status a connector source declares, with the source's own category of it, normalised to backlog,
     todo, in_progress, done or canceled (Jira's To Do / In Progress / Done, Linear's workflow state types). The
     contract source declares none: its statuses are the ones its changes use. -#}

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {{ config(materialized='table') }}
 
 {#- One row per ticket any raw row of a configured source (var flowmetrics_sources) is about: loaded_at, the latest

@@ -1,3 +1,5 @@
+{{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
+
 {#- Every configured source's tickets (var flowmetrics_sources), with ids as described in
     macros/sources/flowmetrics_sources.sql. A connector source's team is the first match of the team map (seed
     team_map, or the relation named by var team_map_relation) on the ticket's attributes: a label, then a

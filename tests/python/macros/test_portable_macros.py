@@ -17,16 +17,23 @@ SPLIT = "-- next query --"
 QUERIES = {
     "chi_square_sf": "select x, df, {{ flowmetrics.chi_square_sf('x', 'df') }} as p from grid",
     "erfc": "select z, {{ flowmetrics.erfc('z') }} as erfc from erfc_grid",
-    "spine_duckdb": "{{ flowmetrics.date_spine(\"cast('2024-02-27' as date)\", \"cast('2024-03-02' as date)\") }}",
-    "spine_default": (
-        "{{ flowmetrics.default__date_spine(\"cast('2024-02-27' as date)\", \"cast('2024-03-02' as date)\") }}"
+    "spine_duckdb": (
+        "{{ flowmetrics.flowmetrics_date_spine(\"cast('2024-02-27' as date)\", \"cast('2024-03-02' as date)\") }}"
     ),
+    "spine_default": (
+        "{{ flowmetrics.default__flowmetrics_date_spine(\"cast('2024-02-27' as date)\","
+        " \"cast('2024-03-02' as date)\") }}"
+    ),
+    # dbt's own date_spine (day grain, end exclusive), which a time spine model may use: dispatch looks in the
+    # root project first, so a project macro named default__date_spine or duckdb__date_spine would answer it
+    "spine_dbt": "{{ dbt.date_spine('day', \"cast('2024-02-27' as date)\", \"cast('2024-03-02' as date)\") }}",
     "calendar": (
-        "select ts, {{ flowmetrics.iso_week_start('ts') }} as week_start, {{ flowmetrics.utc_date('ts') }} as day,"
-        " {{ flowmetrics.month_start('ts') }} as month_start from timestamps"
+        "select ts, {{ flowmetrics.flowmetrics_iso_week_start('ts') }} as week_start,"
+        " {{ flowmetrics.utc_date('ts') }} as day, {{ flowmetrics.month_start('ts') }} as month_start from timestamps"
     ),
     "percentile": (
-        "select {{ flowmetrics.percentile_cont('v', 0.85) }} as p85, {{ flowmetrics.median('v') }} as p50 from vals"
+        "select {{ flowmetrics.flowmetrics_percentile_cont('v', 0.85) }} as p85,"
+        " {{ flowmetrics.flowmetrics_median('v') }} as p50 from vals"
     ),
 }
 
@@ -108,6 +115,11 @@ def test_date_spine_is_every_day_inclusive_on_both_implementations(compiled: dic
     for name in ("spine_duckdb", "spine_default"):
         days = sorted(pd.to_datetime(run(compiled[name])["date_day"]).dt.date)
         assert days == expected, name
+
+
+def test_dbt_date_spine_is_dbts_own_beside_the_projects_spine(compiled: dict[str, str]):
+    days = sorted(pd.to_datetime(run(compiled["spine_dbt"])["date_day"]).dt.date)
+    assert days == list(pd.date_range("2024-02-27", "2024-03-01", freq="D").date)  # dbt's end is exclusive
 
 
 def test_iso_weeks_start_on_monday_utc_and_days_and_months_truncate(compiled: dict[str, str]):

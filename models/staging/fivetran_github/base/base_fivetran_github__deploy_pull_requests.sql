@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github', 'dora')) }}
 
 {#- One row per deploy per pull request it ships, by the rule of macros/sources/github.sql
     (github_deploy_pull_request_ctes): pull requests merged since the previous successful deploy. -#}

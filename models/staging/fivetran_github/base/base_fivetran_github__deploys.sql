@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github', 'dora')) }}
 
 {#- One row per deployment that has ended (a success, failure or error status), with its outcome by the rule of
     macros/sources/github.sql (github_deploy_ctes). -#}

@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_github', 'dora')) }}
 
 {#- One row per pull request per text it names tickets in: its title, its head branch and the message of each
     of its commits (text_kind title | branch | commit_message, reference_text). -#}

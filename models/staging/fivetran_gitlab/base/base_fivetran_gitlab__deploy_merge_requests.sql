@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab', 'dora')) }}
 
 {#- One row per deploy per merge request it shipped, with the request's texts (title, description, source_branch).
     A deploy shipped the merge requests of its project merged into its ref (target_branch = the deployment's ref)

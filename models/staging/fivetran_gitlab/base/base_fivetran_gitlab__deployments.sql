@@ -1,4 +1,4 @@
-{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab')) }}
+{{ config(enabled=flowmetrics.source_adapter_enabled('fivetran_gitlab', 'dora')) }}
 
 {#- The finished deployments (status success or failed; latest sync, soft-deleted ones dropped) with their project,
     environment and ref, read by the deploys and by their links to tickets. -#}

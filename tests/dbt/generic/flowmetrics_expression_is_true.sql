@@ -1,5 +1,5 @@
 {#- Fails on rows where the boolean expression is not true. -#}
-{% test expression_is_true(model, expression) %}
+{% test flowmetrics_expression_is_true(model, expression) %}
 
 select *
 from {{ model }}
