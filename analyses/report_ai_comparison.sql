@@ -30,7 +30,7 @@ started_work_items as (
         ai_assisted,
         count(*) as started,
         sum(case when state = 'finished' then 1 else 0 end) as finished,
-        {{ median('cycle_time_seconds') }} as median_cycle_time_seconds
+        {{ flowmetrics.flowmetrics_median('cycle_time_seconds') }} as median_cycle_time_seconds
     from work_items
     where started_at is not null
     group by ai_assisted

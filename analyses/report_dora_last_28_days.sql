@@ -42,11 +42,11 @@ final as (
 
     select
         count(*) / 4.0 as deploys_per_week,
-        {{ median("case when deploy_status = 'success' then lead_time_seconds end") }} / 86400.0
+        {{ flowmetrics.flowmetrics_median("case when deploy_status = 'success' then lead_time_seconds end") }} / 86400.0
             as median_lead_time_days,
         cast(sum(case when is_failure then 1 else 0 end) as {{ type_double() }}) / nullif(count(*), 0)
             as change_failure_rate,
-        {{ median('time_to_restore_seconds') }} / 3600.0 as median_time_to_restore_hours
+        {{ flowmetrics.flowmetrics_median('time_to_restore_seconds') }} / 3600.0 as median_time_to_restore_hours
     from recent_deployments
 
 )

@@ -6,7 +6,7 @@ with
 
 spine_days as (
 
-    {{ date_spine("cast('2000-01-01' as date)", "cast('2099-12-31' as date)") }}
+    {{ flowmetrics.flowmetrics_date_spine("cast('2000-01-01' as date)", "cast('2099-12-31' as date)") }}
 
 ),
 
