@@ -244,7 +244,11 @@ def judge_with_care(
     if window_days is None:
         span = int((flow.as_of - flow.first_at) // DAY)
         fits = [c for c in WINDOW_CHOICES if span >= max(MIN_PERIOD_DAYS, math.ceil(c * (MIN_WINDOWS - 0.5)))]
-        window_days, why = choose_window(flow, fits or WINDOW_CHOICES[:1])
+        if fits:
+            window_days, why = choose_window(flow, fits)
+        else:
+            window_days = WINDOW_CHOICES[0]
+            why = f"{window_days}-day windows, the shortest: the history ({span} day(s)) is too short to choose"
     else:
         why = f"{window_days}-day windows, as given"
     days = period_days(flow, window_days, windows)

@@ -58,6 +58,6 @@ def choose_window(flow: Flow, choices: Sequence[int] = WINDOW_CHOICES) -> tuple[
             )
     days = choices[-1]
     return days, (
-        f"{days}-day windows, the longest chosen from the data: even they see only "
+        f"{days}-day windows, the longest the history allows: even they see only "
         f"{visits_per_window(flow, days):.0f} visits finish at the median work stage ({MIN_WINDOW_VISITS} wanted)"
     )
