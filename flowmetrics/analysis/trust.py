@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from flowmetrics.analysis.flow import UNMAPPED, Flow, timestamp, to_seconds
+from flowmetrics.analysis.flow import UNMAPPED, Flow, prepare_flow, timestamp, to_seconds
 from flowmetrics.analysis.signals import DAY, MIN_LOAD_DEPENDENCE, MIN_VISITS
 from flowmetrics.analysis.window import WINDOW_CHOICES, choose_window, work_stages
 from flowmetrics.results import ConstraintFinding, StageVerdict, VerdictReason
@@ -223,6 +224,22 @@ def unmapped_reason(flow: Flow, intervals: pd.DataFrame, lo: float) -> VerdictRe
     )
 
 
+def window_for(flow: Flow) -> tuple[int, str]:
+    """The window chosen from the data (window.py) among the lengths of which the history holds MIN_WINDOWS (and
+    MIN_PERIOD_DAYS days), and why."""
+    span = int((flow.as_of - flow.first_at) // DAY)
+    fits = [c for c in WINDOW_CHOICES if span >= max(MIN_PERIOD_DAYS, math.ceil(c * (MIN_WINDOWS - 0.5)))]
+    if fits:
+        return choose_window(flow, fits)
+    days = WINDOW_CHOICES[0]
+    return days, f"{days}-day windows, the shortest: the history ({span} day(s)) is too short to choose"
+
+
+def auto_window(intervals: pd.DataFrame, as_of: datetime | pd.Timestamp) -> int:
+    """The window length `detect_constraint` chooses for `intervals` when none is given (to read enough history)."""
+    return window_for(prepare_flow(intervals, as_of))[0]
+
+
 def _unmapped_as_such(stages: tuple[StageVerdict, ...], names: set[str]) -> tuple[StageVerdict, ...]:
     """A stage of statuses missing from the status map is classified `unmapped`, never healthy or a delay."""
     return tuple(
@@ -242,13 +259,7 @@ def judge_with_care(
     """The window (given, or chosen from the data), then the verdict of `detector(window_days)` only when there is
     enough data, marked `not_a_flow` when the data looks like an extract, with unmapped statuses named."""
     if window_days is None:
-        span = int((flow.as_of - flow.first_at) // DAY)
-        fits = [c for c in WINDOW_CHOICES if span >= max(MIN_PERIOD_DAYS, math.ceil(c * (MIN_WINDOWS - 0.5)))]
-        if fits:
-            window_days, why = choose_window(flow, fits)
-        else:
-            window_days = WINDOW_CHOICES[0]
-            why = f"{window_days}-day windows, the shortest: the history ({span} day(s)) is too short to choose"
+        window_days, why = window_for(flow)
     else:
         why = f"{window_days}-day windows, as given"
     days = period_days(flow, window_days, windows)

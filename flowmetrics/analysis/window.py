@@ -2,8 +2,8 @@
 
 A window must hold enough finished visits at the work stages for its signals to mean something: a thin flow judged
 week by week flips its verdict on chance. The window is the shortest of WINDOW_CHOICES in which the work stage in
-the middle (the median one) sees at least MIN_WINDOW_VISITS visits finish a window, counted over the recent
-RECENT_WINDOWS windows before the as-of.
+the middle (the median one) sees at least MIN_WINDOW_VISITS visits finish a window at the rate of the last
+RECENT_DAYS days before the as-of.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ WINDOW_CHOICES = (7, 14, 28, 56)
 MIN_WINDOW_VISITS = 30
 """Finished visits a window must hold at the median work stage (a rank correlation on 30 has a standard error of
 about 0.19, the size of the load-dependence threshold)."""
-RECENT_WINDOWS = 4
-"""How many recent windows (of each candidate length) the finished visits are counted over."""
+RECENT_DAYS = 84
+"""The days before the as-of over which the rate of finished visits is measured (the default look-back of twelve
+weekly windows, so the shortest window's read serves the choice)."""
 
 
 def work_stages(flow: Flow) -> np.ndarray:
@@ -35,7 +36,7 @@ def visits_per_window(flow: Flow, days: int) -> float:
     stages = work_stages(flow)
     if not len(stages):
         return 0.0
-    span = min(RECENT_WINDOWS * days * DAY, flow.as_of - flow.first_at)
+    span = min(RECENT_DAYS * DAY, flow.as_of - flow.first_at)
     if span <= 0:
         return 0.0
     left = ~flow.v_open & (flow.v_end > flow.as_of - span)

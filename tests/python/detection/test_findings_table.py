@@ -11,7 +11,7 @@ import numpy as np
 
 from flowmetrics.warehouse.findings import FINDINGS_COLUMNS, write_findings
 from flowmetrics.warehouse.profile import resolve_target
-from tests.python.detection.test_trust import flow_frame, judged
+from tests.python.detection.frames import flow_frame, judged
 
 OLD_COLUMNS = [(c, t) for c, t in FINDINGS_COLUMNS if c not in ("reasons", "window_reason")]
 
