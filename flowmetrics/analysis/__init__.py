@@ -9,13 +9,11 @@ from flowmetrics.analysis.calibration import CALIBRATION_INTERVAL_COLUMNS, WORK_
 from flowmetrics.analysis.detect import detect_constraint
 from flowmetrics.analysis.explain import finding_table, verdict_sentence, whatif_text
 from flowmetrics.analysis.flow import INTERVAL_COLUMNS
-from flowmetrics.analysis.trust import auto_window
 
 __all__ = [
     "CALIBRATION_INTERVAL_COLUMNS",
     "INTERVAL_COLUMNS",
     "WORK_ITEM_COLUMNS",
-    "auto_window",
     "calibrate",
     "detect_constraint",
     "finding_table",

@@ -11,12 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from flowmetrics.analysis.flow import UNMAPPED, Flow, prepare_flow, timestamp, to_seconds
+from flowmetrics.analysis.flow import UNMAPPED, Flow, timestamp, to_seconds
 from flowmetrics.analysis.signals import DAY, MIN_LOAD_DEPENDENCE, MIN_VISITS
 from flowmetrics.analysis.window import WINDOW_CHOICES, choose_window, work_stages
 from flowmetrics.results import ConstraintFinding, StageVerdict, VerdictReason
@@ -233,11 +232,6 @@ def window_for(flow: Flow) -> tuple[int, str]:
         return choose_window(flow, fits)
     days = WINDOW_CHOICES[0]
     return days, f"{days}-day windows, the shortest: the history ({span} day(s)) is too short to choose"
-
-
-def auto_window(intervals: pd.DataFrame, as_of: datetime | pd.Timestamp) -> int:
-    """The window length `detect_constraint` chooses for `intervals` when none is given (to read enough history)."""
-    return window_for(prepare_flow(intervals, as_of))[0]
 
 
 def _unmapped_as_such(stages: tuple[StageVerdict, ...], names: set[str]) -> tuple[StageVerdict, ...]:

@@ -86,28 +86,29 @@ def run_detection(
     run_id: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DetectionRun:
-    from flowmetrics.analysis import INTERVAL_COLUMNS, auto_window, detect_constraint
+    from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint
     from flowmetrics.analysis.window import RECENT_DAYS, WINDOW_CHOICES
 
     # auto (None): first read enough for the shortest window and the rate the choice is made on; read further back
-    # only when the data chooses a longer window (a thin flow, a small read)
+    # and judge again only when the data chooses a longer window (a thin flow: a small read, a quick judgement)
     lookback = window_days or max(WINDOW_CHOICES[0], -(-RECENT_DAYS // windows))
     check_lookback(lookback, windows)
     say = progress or (lambda message: None)
     with MartReader.open(target) as reader:
         say(f"reading fct_status_intervals from {target.path or target.name}")
         moment = resolve_as_of(as_of, reader.as_of())
-        while True:
-            start = moment - pd.Timedelta(days=lookback * windows)
-            since = start.to_pydatetime() if start.year >= 1 else None  # an as-of in year 1: read every interval
+    while True:
+        start = moment - pd.Timedelta(days=lookback * windows)
+        since = start.to_pydatetime() if start.year >= 1 else None  # an as-of in year 1: read every interval
+        with MartReader.open(target) as reader:
             intervals = read_status_intervals(reader, (*INTERVAL_COLUMNS, "status"), since)
-            longer = None if window_days or since is None else auto_window(intervals, moment)
-            if longer is None or longer <= lookback or longer * windows > MAX_LOOKBACK_WEEKS * 7:
-                break
-            lookback = longer
-    length = f"{window_days} days" if window_days else "a length chosen from the data"
-    say(f"detecting over {windows} windows of {length} ({len(intervals):,} status intervals)")
-    finding = detect_constraint(intervals, moment, window_days=window_days, windows=windows, seed=seed)
+        length = f"{window_days} days" if window_days else "a length chosen from the data"
+        say(f"detecting over {windows} windows of {length} ({len(intervals):,} status intervals)")
+        finding = detect_constraint(intervals, moment, window_days=window_days, windows=windows, seed=seed)
+        chosen = finding.window_days
+        if window_days or since is None or chosen <= lookback or chosen * windows > MAX_LOOKBACK_WEEKS * 7:
+            break
+        lookback = chosen
     if not write:
         return DetectionRun(finding, None, None, None)
     say("writing findings to schema flowmetrics")
