@@ -73,12 +73,13 @@ def detect(
     intervals: pd.DataFrame,
     as_of: datetime | pd.Timestamp,
     *,
-    window_days: int = 7,
+    window_days: int | None = None,
     windows: int = 12,
     seed: int = 0,
 ) -> ConstraintFinding:
     """The constraint of the flow in `intervals` (fct_status_intervals' rows, INTERVAL_COLUMNS at least) as of
-    `as_of`, judged over the last `windows` windows of `window_days` days, as `flowmetrics detect` does.
+    `as_of`, judged over the last `windows` windows of `window_days` days (None: chosen from the data), as
+    `flowmetrics detect` does.
     Deterministic for a seed. Raises AnalysisError (like every error of the package, a FlowmetricsError) when
     `intervals` lacks a column."""
     missing = [column for column in INTERVAL_COLUMNS if column not in intervals.columns]

@@ -53,14 +53,15 @@ class Timestamp(click.ParamType):
 
 
 class Window(click.ParamType):
-    """--window: '7d', '14d', '2w' or '7' as whole days, within detection's look-back bound."""
+    """--window: 'auto' (None: chosen from the data), or '7d', '14d', '2w' or '7' as whole days, within detection's
+    look-back bound."""
 
     name = "window"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | None:
         from flowmetrics.steps.detect import parse_window
 
-        if isinstance(value, int):
+        if value is None or isinstance(value, int):
             return value
         try:
             return parse_window(str(value))
@@ -198,8 +199,8 @@ def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of
 @main.command()
 @WAREHOUSE_OPTION
 @TARGET_OPTION
-@click.option("--window", "window", type=Window(), default="7d", show_default=True,
-              help="Window length: 7d, 14d, 2w...")
+@click.option("--window", "window", type=Window(), default="auto", show_default=True,
+              help="Window length: auto (chosen from the data), 7d, 14d, 2w...")
 @click.option(
     "--windows", type=click.IntRange(min=1), default=12, show_default=True, help="Windows back from the as-of."
 )
@@ -214,7 +215,7 @@ def build(warehouse: Path | None, lock_timeout: float, target: str | None, as_of
 def detect(
     warehouse: Path | None,
     target: str | None,
-    window: int,
+    window: int | None,
     windows: int,
     as_of: str | None,
     seed: int,

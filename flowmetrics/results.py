@@ -190,13 +190,40 @@ class TeamSignals(Result):
         return _clean(asdict(self))
 
 
+NO_VERDICT_KINDS = {
+    "insufficient_data": "Not enough data to name a constraint (insufficient data)",
+    "not_a_flow": "This data does not look like a running flow, so no constraint is named (not a flow)",
+}
+"""Verdict kinds that name no constraint because the data cannot be judged, with the words that open their
+sentence in the CLI and the report."""
+DATA_PROBLEM_CODES = frozenset({"unmapped_statuses"})
+"""Reason codes that report a data problem beside any verdict rather than why there is none."""
+
+
+@dataclass(frozen=True)
+class VerdictReason(Result):
+    """Why a verdict is to be read with care: a check of the data (`code`), in words, with the value it measured
+    and the threshold it was held to (flowmetrics/analysis/trust.py)."""
+
+    code: str
+    message: str
+    value: float
+    threshold: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
 @dataclass(frozen=True)
 class ConstraintFinding(Result):
     """Where the constraint is: the verdict over the latest stretch of stable windows (`period_start` to the
     as-of), each stage's classification, the per-window constraint and the shifts between windows.
 
     `kind` is `sole` (one constraint throughout), `shifting` (it moved: see `shifts`) or `none` (no stage is
-    capacity-bound; `confidence` is then the bootstrap share of replicates that found one, so it is low).
+    capacity-bound; `confidence` is then the bootstrap share of replicates that found one, so it is low), or,
+    with no verdict at all (`confidence` NaN, `reasons` say why), `insufficient_data` (too little data to judge)
+    or `not_a_flow` (the data looks like a filtered extract, not a running flow). `reasons` also carries data
+    problems found beside a verdict (statuses missing from the status map).
     """
 
     as_of: datetime
@@ -211,6 +238,8 @@ class ConstraintFinding(Result):
     shifts: tuple[ConstraintShift, ...]
     teams: tuple[TeamSignals, ...] = ()
     replicates: int = 0
+    window_reason: str = ""  # how the window length was chosen (from the data, or given)
+    reasons: tuple[VerdictReason, ...] = ()
 
     def stage(self, name: str) -> StageVerdict:
         return next(s for s in self.stages if s.stage == name)
@@ -221,12 +250,15 @@ class ConstraintFinding(Result):
             {
                 "as_of": self.as_of,
                 "window_days": self.window_days,
+                "window": f"{self.window_days}d",
+                "window_reason": self.window_reason,
                 "period_start": self.period_start,
                 "constraint": {
                     "stage": self.constraint_stage,
                     "team": self.constraint_team,
                     "confidence": self.confidence,
                     "kind": self.kind,
+                    "reasons": [r.to_dict() for r in self.reasons],
                 },
                 "stages": [s.to_dict() for s in self.stages],
                 "windows": [w.to_dict() for w in self.windows],

@@ -39,6 +39,7 @@ from flowmetrics.analysis.signals import (
     signals,
 )
 from flowmetrics.analysis.timeline import StepFunction
+from flowmetrics.analysis.trust import judge_with_care
 from flowmetrics.errors import AnalysisError
 from flowmetrics.results import (
     ConstraintFinding,
@@ -485,13 +486,19 @@ def detect_constraint(
     intervals: pd.DataFrame,
     as_of: datetime | pd.Timestamp,
     *,
-    window_days: int = 7,
+    window_days: int | None = None,
     windows: int = 12,
     replicates: int = REPLICATES,
     seed: int = 0,
 ) -> ConstraintFinding:
-    """The constraint of the flow in `intervals` (fct_status_intervals' INTERVAL_COLUMNS) as of `as_of`,
-    judged over the last `windows` windows of `window_days` days. Deterministic for a seed."""
-    if window_days < 1 or windows < 1 or replicates < 1:
+    """The constraint of the flow in `intervals` (fct_status_intervals' INTERVAL_COLUMNS, and `status` when present
+    to name unmapped statuses) as of `as_of`, judged over the last `windows` windows of `window_days` days (None:
+    chosen from the data), or why the data cannot be judged (trust.py). Deterministic for a seed."""
+    if (window_days is not None and window_days < 1) or windows < 1 or replicates < 1:
         raise AnalysisError("window_days, windows and replicates must be at least 1")
-    return _Detector(prepare_flow(intervals, as_of), window_days, windows, replicates, seed).run()
+    flow = prepare_flow(intervals, as_of)
+
+    def detector(days: int) -> ConstraintFinding:
+        return _Detector(flow, days, windows, replicates, seed).run()
+
+    return judge_with_care(flow, intervals, window_days, windows, replicates, detector)

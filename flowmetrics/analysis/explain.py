@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from flowmetrics.results import ConstraintFinding, StageVerdict, WhatIfResult
+from flowmetrics.results import DATA_PROBLEM_CODES, NO_VERDICT_KINDS, ConstraintFinding, StageVerdict, WhatIfResult
 
 
 def _num(x: float, fmt: str) -> str:
@@ -25,7 +25,7 @@ def why_not_constraint(v: StageVerdict) -> str:
     if not s.has_work:
         return "no one works there (it has no active status), items only wait in it"
     if not math.isnan(s.wait_share) and s.wait_share >= 0.5:
-        return f"{s.wait_share:.0%} of its time is parked waiting on something outside the flow"
+        return f"its parked share is {s.wait_share:.0%}: items sit in its wait statuses, on something outside the flow"
     if not math.isnan(s.load_dependence) and s.load_dependence < 0.2:
         return f"its time does not grow with load (rank correlation {s.load_dependence:.2f})"
     if s.queue_nonempty_share < 0.5:
@@ -33,11 +33,17 @@ def why_not_constraint(v: StageVerdict) -> str:
     return f"items spend only {s.waiting_share:.0%} of their time there waiting"
 
 
+def _reasons(f: ConstraintFinding, *, data_problems: bool) -> list[str]:
+    return [r.message for r in f.reasons if (r.code in DATA_PROBLEM_CODES) == data_problems]
+
+
 def verdict_sentence(f: ConstraintFinding) -> str:
-    """One paragraph: the constraint and its evidence (or that there is none), and the longest stage if it is a
-    different one (the trap: time alone ranks delays)."""
+    """One paragraph: the constraint and its evidence (or that there is none, or why the data cannot be judged),
+    the longest stage if it is a different one (the trap: time alone ranks delays), and data problems."""
     lines = []
-    if f.constraint_stage is None:
+    if f.kind in NO_VERDICT_KINDS:
+        lines.append(f"{NO_VERDICT_KINDS[f.kind]}: {'; '.join(_reasons(f, data_problems=False))}.")
+    elif f.constraint_stage is None:
         lines.append(
             "No stage is capacity-bound: none has work waiting in its queue most of the time with waits that grow "
             f"with the load ({f.confidence:.2f} confidence that one is)."
@@ -67,8 +73,8 @@ def verdict_sentence(f: ConstraintFinding) -> str:
         others = [x.stage for x in f.stages if x.classification == "constraint" and x.stage != f.constraint_stage]
         if others:
             lines.append(f"Also capacity-bound, less often the bottleneck: {', '.join(others)}.")
-    timed = [x for x in f.stages if not math.isnan(x.signals.median_hours)]
-    if timed:
+    timed = [x for x in f.stages if not math.isnan(x.signals.median_hours) and x.classification != "unmapped"]
+    if timed and f.kind not in NO_VERDICT_KINDS:
         longest = max(timed, key=lambda x: x.signals.median_hours)
         if longest.stage != f.constraint_stage:
             what = "a delay" if longest.classification == "delay" else "not the constraint"
@@ -76,24 +82,31 @@ def verdict_sentence(f: ConstraintFinding) -> str:
                 f"{longest.stage} holds items longest ({longest.signals.median_hours:.0f} h median a visit) but is "
                 f"{what}: {why_not_constraint(longest)}."
             )
+    lines += [f"Data problem: {m}." for m in _reasons(f, data_problems=True)]
     return " ".join(lines)
 
 
 def finding_table(f: ConstraintFinding) -> str:
     """The ranking of stages with their signals, the windows and the shifts."""
     head = (
-        f"  {'rank':>4}  {'stage':<16}{'class':<12}{'conf':>5}{'waiting':>9}{'queue>0':>9}{'bottleneck':>11}"
-        f"{'load dep':>10}{'queue/wk':>10}{'median h':>10}"
+        f"  {'rank':>4}  {'stage':<16}{'class':<12}{'conf':>5}{'queue time':>11}{'parked':>8}{'queue>0':>9}"
+        f"{'bottleneck':>11}{'load dep':>10}{'queue/wk':>10}{'median h':>10}"
     )
     lines = [
         f"As of {f.as_of:%Y-%m-%d %H:%M} UTC, over {f.period_start:%Y-%m-%d} → {f.as_of:%Y-%m-%d} "
         f"({f.window_days}-day windows, {f.replicates} bootstrap replicates):",
-        head,
     ]
+    if f.window_reason:
+        lines.append(f"Window: {f.window_reason}.")
+    if not f.stages:
+        lines.append(f"No stage judged ({f.kind.replace('_', ' ')}).")
+        return "\n".join(lines)
+    lines.append(head)
     for v in f.stages:
         s = v.signals
         lines.append(
-            f"  {v.rank:>4}  {v.stage:<16}{v.classification:<12}{v.confidence:>5.2f}{_num(s.waiting_share, '.2f'):>9}"
+            f"  {v.rank:>4}  {v.stage:<16}{v.classification:<12}{_num(v.confidence, '.2f'):>5}"
+            f"{_num(s.waiting_share, '.2f'):>11}{_num(s.wait_share, '.2f'):>8}"
             f"{_num(s.queue_nonempty_share, '.2f'):>9}{_num(s.bottleneck_share, '.2f'):>11}"
             f"{_num(s.load_dependence, '.2f'):>10}{_num(s.queue_growth_per_week, '+.1f'):>10}"
             f"{_num(s.median_hours, '.1f'):>10}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pandas as pd
 from flowmetrics.report import charts, readings
 from flowmetrics.report.format import DAY, count, duration, percent, signed_percent
 from flowmetrics.report.html import Chart, Note, Section, Table, Tile, render
+from flowmetrics.results import DATA_PROBLEM_CODES, NO_VERDICT_KINDS
 from flowmetrics.warehouse.dbt_yaml import project_var
 from flowmetrics.warehouse.optional_tables import ABSENT_NOTES, OPTIONAL_TABLES, absence_notes
 
@@ -21,11 +23,20 @@ def _overall(findings: pd.DataFrame) -> pd.Series | None:
     return None if overall.empty else overall.iloc[0]
 
 
+def _reasons(overall: pd.Series | None) -> list[dict]:
+    """The verdict's reasons ({code, message, value, threshold}) from the overall row's JSON text."""
+    text = None if overall is None else overall.get("reasons")
+    return json.loads(text) if isinstance(text, str) and text else []
+
+
 def constraint_verdict(findings: pd.DataFrame, signals: pd.DataFrame) -> str:
     """The verdict in words, with its evidence: the sentence a leader reads first."""
     overall = _overall(findings)
     if overall is None:
         return "No constraint detection has been published yet: run `flowmetrics detect` (or the nightly)."
+    if overall["kind"] in NO_VERDICT_KINDS:
+        why = [r["message"] for r in _reasons(overall) if r["code"] not in DATA_PROBLEM_CODES]
+        return f"{NO_VERDICT_KINDS[overall['kind']]}: {'; '.join(why)}."
     if pd.isna(overall["constraint_stage"]):
         return (
             f"No stage is capacity-bound: time in the flow is delay, not a queue for limited people "
@@ -72,13 +83,14 @@ def _stage_table(signals: pd.DataFrame) -> Table:
         for _, r in overall.iterrows()
     )
     reading = (
-        "How each stage is classified: a constraint queues work because its people are busy (a high waiting "
-        "share that grows with load); a delay is long without being capacity-bound."
+        "How each stage is classified: a constraint queues work because its people are busy (a high queue-time "
+        "share that grows with load); a delay is long without being capacity-bound; unmapped: statuses missing "
+        "from the status map, to map."
     )
     return Table(
         "stage-classification",
         reading,
-        ("rank", "stage", "classification", "waiting share", "load dependence", "queue growth / week",
+        ("rank", "stage", "classification", "queue-time share", "load dependence", "queue growth / week",
          "median time a visit"),
         rows,
     )
@@ -87,25 +99,37 @@ def _stage_table(signals: pd.DataFrame) -> Table:
 def constraint_section(data: ReportData) -> Section:
     overall = _overall(data.constraint_findings)
     stage = None if overall is None or pd.isna(overall["constraint_stage"]) else overall["constraint_stage"]
+    banner: tuple[Tile, ...] = ()
+    if overall is not None and overall["kind"] in NO_VERDICT_KINDS:
+        label = str(overall["kind"]).replace("_", " ")
+        banner = (Tile("Constraint", "No verdict", f"{label}: read the reasons below, not a ranking", "warn"),)
+    problems = tuple(
+        Note(f"data-problem-{i}", f"Data problem: {r['message']}.")
+        for i, r in enumerate(_reasons(overall))
+        if r["code"] in DATA_PROBLEM_CODES
+    )
     windows, shifts = _windows(data.constraint_findings) if not data.constraint_findings.empty else (
         pd.DataFrame(columns=["start", "end", "constraint_stage", "confidence"]),
         pd.DataFrame(columns=["at", "from_stage", "to_stage"]),
     )
     named = windows["constraint_stage"].notna().sum()
     timeline_reading = (
-        f"{stage or 'No stage'} was the constraint in {named} of {len(windows)} weekly windows"
+        f"{stage or 'No stage'} was the constraint in {named} of {len(windows)} windows"
         + (f"; it moved {len(shifts)} time(s)." if len(shifts) else "; it did not move.")
         if len(windows)
         else "No detection windows published yet."
     )
-    items: list[Chart | Table] = [
+    if overall is not None and isinstance(overall.get("window_reason"), str) and overall["window_reason"]:
+        timeline_reading += f" Windows: {overall['window_reason']}."
+    items: list[Chart | Table | Note] = [
+        *problems,
         Chart("stage-time", readings.stage_time(data.stage_time, stage), charts.stage_time(data.stage_time, stage)),
         Chart("constraint-timeline", timeline_reading, charts.constraint_timeline(windows, shifts)),
     ]
     if not data.constraint_signals.empty:
         items.append(_stage_table(data.constraint_signals))
     return Section("constraint", "1. Where is the constraint?",
-                   constraint_verdict(data.constraint_findings, data.constraint_signals), tuple(items))
+                   constraint_verdict(data.constraint_findings, data.constraint_signals), tuple(items), banner)
 
 
 def pile_up_section(data: ReportData) -> Section:

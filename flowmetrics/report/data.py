@@ -53,11 +53,18 @@ def _published_info(reader: MartReader) -> pd.Series:
 
 
 def _optional(reader: MartReader, name: str, columns: list[str]) -> pd.DataFrame:
-    """A published relation that an older publish may lack: empty with the columns when absent."""
+    """A published relation that an older publish may lack: empty with the columns when absent; a column an older
+    version did not write yet (e.g. the findings' `reasons`) is null."""
     con = reader.connection
     if not con.relation_exists(PUBLISHED, name):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return con.query_df(f"select {', '.join(columns)} from {con.qualify(PUBLISHED, name)}")
+    relation = con.qualify(PUBLISHED, name)
+    present = set(con.query_df(f"select * from {relation} where 1 = 0").columns)
+    frame = con.query_df(f"select {', '.join(c for c in columns if c in present)} from {relation}")
+    for c in columns:
+        if c not in present:
+            frame[c] = None
+    return frame[columns]
 
 
 def _quality(reader: MartReader, quality_run_id: str) -> pd.DataFrame:
@@ -190,7 +197,7 @@ def load_report_data(resolved: Target) -> ReportData:
                 reader,
                 "constraint_findings",
                 ["run_id", "detected_at", "scope", "window_start", "window_end", "constraint_stage",
-                 "constraint_team", "kind", "confidence", "shifted_from_stage"],
+                 "constraint_team", "kind", "confidence", "shifted_from_stage", "reasons", "window_reason"],
             )
         )
         signals = _latest_run(

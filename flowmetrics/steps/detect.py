@@ -29,13 +29,17 @@ MAX_LOOKBACK_WEEKS = 520
 _WINDOW = re.compile(r"(\d{1,9})([dw]?)", re.ASCII)
 
 
-def parse_window(text: str) -> int:
-    """'7d', '14d', '2w' or '7' as whole days, from 1 day to MAX_LOOKBACK_WEEKS weeks; a ValueError says why not."""
+def parse_window(text: str) -> int | None:
+    """'auto' (None: chosen from the data), or '7d', '14d', '2w' or '7' as whole days, from 1 day to
+    MAX_LOOKBACK_WEEKS weeks; a ValueError says why not."""
+    if text.strip().lower() == "auto":
+        return None
     match = _WINDOW.fullmatch(text.strip().lower())
     days = int(match.group(1)) * (7 if match.group(2) == "w" else 1) if match else 0
     if not 1 <= days <= MAX_LOOKBACK_WEEKS * 7:
         raise ValueError(
-            f"{text!r} is not a window: give whole days or weeks from 1d to {MAX_LOOKBACK_WEEKS}w, e.g. 7d, 14d or 2w"
+            f"{text!r} is not a window: give auto, or whole days or weeks from 1d to {MAX_LOOKBACK_WEEKS}w, e.g. 7d, "
+            "14d or 2w"
         )
     return days
 
@@ -74,7 +78,7 @@ def resolve_as_of(requested: str | None, built: Any) -> pd.Timestamp:
 def run_detection(
     target: Target,
     *,
-    window_days: int = 7,
+    window_days: int | None = None,
     windows: int = 12,
     as_of: str | None = None,
     seed: int = 0,
@@ -83,17 +87,28 @@ def run_detection(
     progress: Callable[[str], None] | None = None,
 ) -> DetectionRun:
     from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint
+    from flowmetrics.analysis.window import RECENT_DAYS, WINDOW_CHOICES
 
-    check_lookback(window_days, windows)
+    # auto (None): first read enough for the shortest window and the rate the choice is made on; read further back
+    # and judge again only when the data chooses a longer window (a thin flow: a small read, a quick judgement)
+    lookback = window_days or max(WINDOW_CHOICES[0], -(-RECENT_DAYS // windows))
+    check_lookback(lookback, windows)
     say = progress or (lambda message: None)
     with MartReader.open(target) as reader:
         say(f"reading fct_status_intervals from {target.path or target.name}")
         moment = resolve_as_of(as_of, reader.as_of())
-        start = moment - pd.Timedelta(days=window_days * windows)
+    while True:
+        start = moment - pd.Timedelta(days=lookback * windows)
         since = start.to_pydatetime() if start.year >= 1 else None  # an as-of in year 1: read every interval
-        intervals = read_status_intervals(reader, INTERVAL_COLUMNS, since)
-    say(f"detecting over {windows} windows of {window_days} days ({len(intervals):,} status intervals)")
-    finding = detect_constraint(intervals, moment, window_days=window_days, windows=windows, seed=seed)
+        with MartReader.open(target) as reader:
+            intervals = read_status_intervals(reader, (*INTERVAL_COLUMNS, "status"), since)
+        length = f"{window_days} days" if window_days else "a length chosen from the data"
+        say(f"detecting over {windows} windows of {length} ({len(intervals):,} status intervals)")
+        finding = detect_constraint(intervals, moment, window_days=window_days, windows=windows, seed=seed)
+        chosen = finding.window_days
+        if window_days or since is None or chosen <= lookback or chosen * windows > MAX_LOOKBACK_WEEKS * 7:
+            break
+        lookback = chosen
     if not write:
         return DetectionRun(finding, None, None, None)
     say("writing findings to schema flowmetrics")
@@ -118,7 +133,7 @@ def run_nightly_detect(*, target: Target, run_id: str, log: Callable[[str], None
 def run_detect(
     target: Target,
     *,
-    window_days: int,
+    window_days: int | None,
     windows: int,
     as_of: str | None,
     seed: int,

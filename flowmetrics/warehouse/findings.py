@@ -12,6 +12,7 @@ transaction per run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,11 +20,12 @@ from typing import Any
 import pandas as pd
 
 from flowmetrics.results import ConstraintFinding, StageVerdict
-from flowmetrics.warehouse.connection import open_connection
+from flowmetrics.warehouse.connection import Connection, open_connection
 from flowmetrics.warehouse.marts import MartReader
-from flowmetrics.warehouse.package_tables import ensure_package_tables, insert_rows
+from flowmetrics.warehouse.package_tables import PACKAGE_SCHEMA, ensure_package_tables, insert_rows
 from flowmetrics.warehouse.profile import Target
 from flowmetrics.warehouse.runs import new_run_id
+from flowmetrics.warehouse.sql import ident
 
 SIGNAL_COLUMNS = (
     ("waiting_share", "double precision"),
@@ -57,6 +59,8 @@ FINDINGS_COLUMNS = (
     ("kind", "varchar"),
     ("confidence", "double precision"),
     ("shifted_from_stage", "varchar"),
+    ("reasons", "varchar"),  # overall rows: a JSON list of {code, message, value, threshold}
+    ("window_reason", "varchar"),  # overall rows: how the window length was chosen
 )
 STAGE_SIGNAL_COLUMNS = (
     ("run_id", "varchar"),
@@ -105,6 +109,8 @@ def finding_rows(finding: ConstraintFinding, run_id: str, detected_at: datetime)
             "kind": finding.kind,
             "confidence": finding.confidence,
             "shifted_from_stage": finding.shifts[-1].from_stage if finding.shifts else None,
+            "reasons": json.dumps([r.to_dict() for r in finding.reasons]),
+            "window_reason": finding.window_reason,
         }
     ]
     signals = [
@@ -157,6 +163,16 @@ def finding_rows(finding: ConstraintFinding, run_id: str, detected_at: datetime)
     return {"constraint_findings": findings, "constraint_stage_signals": signals}
 
 
+def _add_missing_columns(connection: Connection) -> None:
+    """Columns added to the findings tables since a warehouse's tables were created (e.g. `reasons`), added."""
+    for table, columns in TABLES.items():
+        relation = connection.qualify(PACKAGE_SCHEMA, table)
+        present = set(connection.query_df(f"select * from {relation} where 1 = 0").columns)
+        for name, kind in columns:
+            if name not in present:
+                connection.execute(f"alter table {relation} add column {ident(name)} {kind}")
+
+
 def write_findings(target: Target, finding: ConstraintFinding, run_id: str | None = None) -> str:
     """Append a run's findings to the target's `flowmetrics` schema (tables created if missing); its run id."""
     detected_at = datetime.now(UTC).replace(tzinfo=None)
@@ -165,6 +181,7 @@ def write_findings(target: Target, finding: ConstraintFinding, run_id: str | Non
     connection = open_connection(target, read_only=False)
     try:
         ensure_package_tables(connection, TABLES)
+        _add_missing_columns(connection)
         connection.execute("begin")
         try:
             for table, table_rows in rows.items():

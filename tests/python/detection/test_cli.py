@@ -56,6 +56,8 @@ def test_detect_names_code_review_for_people_and_machines(detected_twice) -> Non
     assert doc["constraint_queue_items"] > 0 and doc["run_id"]
     classes = {s["stage"]: s["classification"] for s in doc["stages"]}
     assert classes["code_review"] == "constraint" and classes["backlog"] == "delay"
+    assert doc["window"] == "7d" and doc["window_reason"].startswith("7-day windows, chosen from the data")
+    assert "Window: 7-day windows, chosen from the data" in text.stdout
 
 
 def test_findings_are_appended_per_run(demo_copy: Path, detected_twice) -> None:
@@ -98,8 +100,10 @@ def test_no_write_writes_nothing_and_bad_options_are_usage_errors(demo_copy: Pat
     r = run_cli("detect", "--warehouse", str(demo_copy), "--no-write", "--window", "2w", "--json")
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads(r.stdout)["window_days"] == 14
+    assert json.loads(r.stdout)["window_reason"] == "14-day windows, as given"
     assert read(demo_copy, "select count(*) as n from flowmetrics.constraint_findings")["n"].iloc[0] == before
-    assert run_cli("detect", "--warehouse", str(demo_copy), "--window", "3h").returncode == 2
+    bad = run_cli("detect", "--warehouse", str(demo_copy), "--window", "3h")
+    assert bad.returncode == 2 and "'3h' is not a window: give auto, or whole days" in bad.stderr
     assert run_cli("detect", "--warehouse", str(demo_copy), "--as-of", "2100-01-01").returncode == 2
     assert run_cli("whatif", "--warehouse", str(demo_copy), "--stage", "backlog", "--capacity", "+30%").returncode == 2
     assert run_cli("whatif", "--warehouse", str(demo_copy)).returncode == 2
@@ -116,3 +120,34 @@ def test_whatif_json(demo_copy: Path) -> None:
     tp = doc["metrics"]["throughput_per_week"]
     assert tp["change"]["mean"] > 0 and tp["before"]["low"] <= tp["before"]["mean"] <= tp["before"]["high"]
     assert doc["calibration"]["stages"][2]["stage"] == "code_review"
+
+
+def test_two_days_of_history_is_insufficient_data_with_exit_0(demo_copy: Path, detected_twice) -> None:
+    """A finding, not an error: exit 0, the reasons in the JSON, the text and the findings table, no queue, and
+    raw untouched."""
+    first = read(demo_copy, "select min(entered_at) as t from main.fct_status_intervals")["t"].iloc[0]
+    as_of = (pd.Timestamp(first) + pd.Timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S")
+    raw_sql = "select count(*) as n, max(changed_at) as last from raw.ticket_status_changes"
+    raw_before = read(demo_copy, raw_sql)
+    r = run_cli("detect", "--warehouse", str(demo_copy), "--as-of", as_of, "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = json.loads(r.stdout)
+    assert doc["constraint"]["kind"] == "insufficient_data"
+    assert doc["constraint"]["stage"] is None and doc["constraint"]["confidence"] is None
+    found = [x["code"] for x in doc["constraint"]["reasons"]]
+    assert "short_period" in found and "few_items" in found
+    assert doc["constraint_queue_items"] == 0 and doc["stages"] == []
+    row = read(
+        demo_copy,
+        "select kind, reasons, confidence, constraint_stage from flowmetrics.constraint_findings"
+        f" where run_id = '{doc['run_id']}' and scope = 'overall'",
+    )
+    assert len(row) == 1 and row["kind"].iloc[0] == "insufficient_data"
+    assert [x["code"] for x in json.loads(row["reasons"].iloc[0])] == found
+    assert pd.isna(row["confidence"].iloc[0]) and pd.isna(row["constraint_stage"].iloc[0])
+    assert read(demo_copy, "select count(*) as n from main.fct_constraint_queue")["n"].iloc[0] == 0
+    text = run_cli("detect", "--warehouse", str(demo_copy), "--as-of", as_of, "--no-write")
+    assert text.returncode == 0, text.stderr[-2000:]
+    assert text.stdout.startswith("Not enough data to name a constraint (insufficient data): ")
+    assert "No stage judged (insufficient data)." in text.stdout
+    assert read(demo_copy, raw_sql).equals(raw_before)

@@ -21,7 +21,9 @@ def test_same_seed_same_finding_other_seed_same_verdict(detected: dict[str, Dete
 def test_the_json_shape(detected: dict[str, Detected]) -> None:
     doc = json.loads(json.dumps(detected["moving_constraint"].finding.to_dict()))
     assert set(doc) >= {"as_of", "constraint", "stages", "windows", "shifts"}
-    assert set(doc["constraint"]) == {"stage", "team", "confidence", "kind"}
+    assert set(doc["constraint"]) == {"stage", "team", "confidence", "kind", "reasons"}
+    assert doc["constraint"]["reasons"] == []
+    assert doc["window"] == "7d" and doc["window_reason"].startswith("7-day windows, chosen from the data")
     stage = doc["stages"][0]
     assert set(stage) == {"stage", "rank", "classification", "confidence", "signals"}
     assert stage["rank"] == 1 and stage["classification"] == "constraint"
