@@ -344,6 +344,5 @@ def block_weights(n_days: int, replicates: int, rng: np.random.Generator) -> np.
     starts = rng.integers(0, n_days, size=(replicates, blocks))
     days = (starts[..., None] + np.arange(block)) % n_days
     days = days.reshape(replicates, -1)[:, :n_days]
-    out = np.zeros((replicates, n_days))
-    np.add.at(out, (np.repeat(np.arange(replicates), n_days), days.ravel()), 1.0)
-    return out
+    cell = (np.arange(replicates)[:, None] * n_days + days).ravel()
+    return np.bincount(cell, minlength=replicates * n_days).reshape(replicates, n_days).astype(float)

@@ -400,15 +400,16 @@ class _Size(TypedDict, total=False):
     items: int
 
 
-def all_scenarios(items: int | None = None) -> tuple[Scenario, ...]:
-    """One scenario of every family (constraint_at at each stage and once team-bound), e.g. for a sweep."""
+def all_scenarios(items: int | None = None, variants: bool = True) -> tuple[Scenario, ...]:
+    """One scenario of every family (constraint_at at each stage and once team-bound), e.g. for a sweep; with
+    `variants`, also the wide family's other widths and loads, its team-bound case and the shift back from a
+    narrow stage to a wide one."""
     kw: _Size = {} if items is None else {"items": items}
     out = [constraint_at(s, **kw) for s in STAGES]
     out.append(constraint_at("review", team="alpha", **kw))
     out += [builder(**kw) for name, builder in FAMILIES.items() if name != "constraint_at"]
-    # the wide family across its range of widths and loads, once one team's people inside a shared stage;
-    # the shift back from a narrow stage to a wide one
-    out += [wide_constraint(servers=n, load=u, **kw) for n, u in ((12, 0.88), (40, 0.96))]
-    out.append(wide_constraint(servers=20, load=0.93, team="alpha", **kw))
-    out.append(narrow_to_wide(**kw))
+    if variants:
+        out += [wide_constraint(servers=n, load=u, **kw) for n, u in ((12, 0.88), (40, 0.96))]
+        out.append(wide_constraint(servers=20, load=0.93, team="alpha", **kw))
+        out.append(narrow_to_wide(**kw))
     return tuple(out)

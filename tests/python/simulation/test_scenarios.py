@@ -17,6 +17,9 @@ from flowmetrics.simulation.scenarios import (
 )
 
 SCENARIOS = {s.name: s for s in all_scenarios()}
+# constraints that need not queue longest: many people saturated with short queues, a second stage near saturation,
+# weekly bursts of work that queue in front of every stage
+NOT_THE_LONGEST_QUEUE = {"wide_constraint", "two_saturated", "batch_releases"}
 SEED = 21
 
 
@@ -57,8 +60,10 @@ def test_planted_constraint_is_the_busiest_and_queues_most(name: str, runs: dict
     start = run.config.warmup_hours
     stages = {s.stage: s for s in stage_summaries(run, start, run.end_hours)}
     busiest = max(stages, key=lambda s: stages[s].utilisation)
-    longest_queue = max(stages, key=lambda s: stages[s].mean_queue_hours)
     assert busiest in scenario.expected.acceptable_stages, stages
+    if scenario.family in NOT_THE_LONGEST_QUEUE:
+        return
+    longest_queue = max(stages, key=lambda s: stages[s].mean_queue_hours)
     assert longest_queue in scenario.expected.acceptable_stages, stages
     mine = stages[scenario.expected.constraint_stage]  # type: ignore[index]
     others = [s for name, s in stages.items() if name not in scenario.expected.acceptable_stages]
