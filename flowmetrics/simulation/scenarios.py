@@ -264,6 +264,14 @@ def two_saturated(items: int = 1000) -> Scenario:
     )
 
 
+def kanban_limits(items: int = 800) -> Scenario:
+    """Test (two people at 0.92) takes at most three items into Ready for Test; the rest wait in Review Done, which
+    the status map marks as test's queue: the constraint is test, whose capped queue alone looks short."""
+    test = replace(_work_stage("test"), wip_limit=3, overflow_status="Review Done")
+    config = plant(_config("kanban_limits", items, {"test": test}), {"test": BUSY})
+    return Scenario(config.name, "kanban_limits", config, Expected("test", acceptable_stages=("test",)))
+
+
 def batch_releases(items: int = 1000) -> Scenario:
     """Planned work is released once a week: arrivals run at four times the base rate every Monday and at half
     of it the other days (the same weekly total); review at 0.92 is the constraint."""
@@ -392,6 +400,7 @@ FAMILIES: dict[str, Callable[..., Scenario]] = {
     "wide_constraint": wide_constraint,
     "wide_shift": wide_to_narrow,
     "two_saturated": two_saturated,
+    "kanban_limits": kanban_limits,
     "batch_releases": batch_releases,
 }
 
