@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from flowmetrics.results import ConstraintFinding, StageVerdict, WhatIfResult
+from flowmetrics.analysis.signals import MIN_LOAD_DEPENDENCE, MIN_QUEUE_NONEMPTY, MIN_WAITING_SHARE
+from flowmetrics.results import ConstraintFinding, StageSignals, StageVerdict, WhatIfResult
 
 
 def _num(x: float, fmt: str) -> str:
@@ -33,6 +34,17 @@ def why_not_constraint(v: StageVerdict) -> str:
     return f"items spend only {s.waiting_share:.0%} of their time there waiting"
 
 
+def _queues(s: StageSignals) -> bool:
+    """The stage is capacity-bound by its queue (else by saturation: many people at capacity, short queues)."""
+    load = s.load_dependence
+    return (
+        s.queue_nonempty_share >= MIN_QUEUE_NONEMPTY
+        and s.waiting_share >= MIN_WAITING_SHARE
+        and not math.isnan(load)
+        and load >= MIN_LOAD_DEPENDENCE
+    )
+
+
 def verdict_sentence(f: ConstraintFinding) -> str:
     """One paragraph: the constraint and its evidence (or that there is none), and the longest stage if it is a
     different one (the trap: time alone ranks delays)."""
@@ -58,15 +70,21 @@ def verdict_sentence(f: ConstraintFinding) -> str:
                 f"{mine.mean_queue_hours:.0f} h a visit (other teams' far less), its time grows with load "
                 f"(rank correlation {mine.load_dependence:.2f})"
             )
-        else:
+        elif _queues(s) or math.isnan(s.occupancy):
             evidence = (
                 f"work waits {s.waiting_share:.0%} of its time in its queue, its time grows with load "
                 f"(rank correlation {s.load_dependence:.2f})"
             )
+        else:
+            evidence = (
+                f"its people are saturated: at capacity {s.at_ceiling_share:.0%} of the time (occupancy "
+                f"{s.occupancy:.2f} of the most work they hold at once), while work waits in its queue only "
+                f"{s.queue_nonempty_share:.0%} of the time"
+            )
         lines.append(f"{who} is the constraint{since}: {evidence}, {trend}; {f.confidence:.2f} confidence.")
-        others = [x.stage for x in f.stages if x.classification == "constraint" and x.stage != f.constraint_stage]
-        if others:
-            lines.append(f"Also capacity-bound, less often the bottleneck: {', '.join(others)}.")
+        if f.also_saturated:
+            others = ", ".join(f"{a.stage} ({a.confidence:.2f} confidence)" for a in f.also_saturated)
+            lines.append(f"Also saturated, less often the bottleneck: {others}.")
     timed = [x for x in f.stages if not math.isnan(x.signals.median_hours)]
     if timed:
         longest = max(timed, key=lambda x: x.signals.median_hours)

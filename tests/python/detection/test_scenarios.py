@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from flowmetrics.analysis import detect_constraint
+from flowmetrics.analysis import detect_constraint, verdict_sentence
 from flowmetrics.analysis.detect import MIN_CLASS_AGREEMENT
 from flowmetrics.analysis.signals import MIN_OCCUPANCY, MIN_QUEUE_NONEMPTY, MIN_WAITING_SHARE
 from flowmetrics.simulation import FAMILIES, all_scenarios
@@ -107,6 +107,8 @@ def test_a_wide_stage_near_saturation_is_the_constraint_with_short_queues(detect
     for v in f.stages:
         if v.stage != "build" and v.signals.has_work:
             assert v.signals.occupancy < build.signals.occupancy, v
+    sentence = verdict_sentence(f)
+    assert sentence.startswith("build is the constraint: its people are saturated: at capacity"), sentence
 
 
 def test_two_stages_near_saturation_are_both_named(detected: dict[str, Detected]) -> None:
@@ -116,6 +118,9 @@ def test_two_stages_near_saturation_are_both_named(detected: dict[str, Detected]
     assert also.confidence >= 0.5
     assert f.stage(also.stage).classification == "constraint"
     assert f.to_dict()["constraint"]["also_saturated"] == [{"stage": also.stage, "confidence": also.confidence}]
+    assert f"Also saturated, less often the bottleneck: {also.stage} ({also.confidence:.2f} confidence)." in (
+        verdict_sentence(f)
+    )
     # one constraint alone has nothing beside it
     assert detected["constraint_at_review"].finding.also_saturated == ()
 
