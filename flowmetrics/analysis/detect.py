@@ -60,7 +60,7 @@ MIN_TEAM_VISITS = 20
 TEAM_WAIT_RATIO = 2.0  # a team's items wait at least this many times longer than the other teams' at the stage
 CLASSES = ("healthy", "delay", "constraint")
 BORDERLINE = "borderline"
-MIN_CLASS_AGREEMENT = 0.8  # a stage not capacity-bound whose class fewer replicates share is borderline: it sits
+MIN_CLASS_AGREEMENT = 0.7  # a stage not capacity-bound whose class fewer replicates share is borderline: it sits
 # near a cut (e.g. its load dependence near MIN_LOAD_DEPENDENCE) and would flip between windows
 MIN_ALSO_SATURATED = 0.5  # another capacity-bound stage is named beside the constraint when this share of
 # replicates finds it capacity-bound too

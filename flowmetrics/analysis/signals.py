@@ -40,7 +40,10 @@ AT_CEILING_SLACK = 0.05  # "at the ceiling": at most this share of the ceiling b
 CEILING_TIME_SHARE = 0.02  # the ceiling is the highest active level held at least this share of its days (a
 # glitch that puts many items in progress for minutes does not set it)
 CEILING_DAYS = 7
-MAX_LEVEL = 256  # active levels above this count as this one
+CEILING_CONTEXT_DAYS = 28
+CEILING_KEEP = 0.75
+MAX_LEVEL = 256  # active levels above this count as this one; a stage that reaches it has no occupancy (a pile
+# of hundreds of items "in progress" is not a team at its limit)
 MIN_DELAY_TIME_SHARE = 0.15  # a stage holding at least this share of the time in flow is "long"
 MIN_WAIT_SHARE_DELAY = 0.5
 MIN_VISITS = 8  # fewer visits entering a stage in a window: no load-dependence estimate
@@ -66,21 +69,31 @@ class DayStats:
     levels: np.ndarray | None = None  # (n_days, n_stages, MAX_LEVEL + 1): seconds with that many items active
 
     def ceilings(self, lo: int, hi: int) -> np.ndarray:
-        """(hi - lo, n_stages): per day, the most items in each stage's active statuses at once (held at least
-        CEILING_TIME_SHARE of the time) over its stretch of CEILING_DAYS days, counted back from `hi` (people
-        join and leave: a period is judged against the ceiling of its own weeks); 0 without active statuses."""
+        """(hi - lo, n_stages): per day, the most items in each stage's active statuses at once over its stretch
+        of CEILING_DAYS days, counted back from `hi` (people join and leave: a period is judged against the
+        ceiling of its own weeks), but at least CEILING_KEEP of the ceiling over the CEILING_CONTEXT_DAYS before
+        the stretch ends (a stage winding down to a few items is not saturated); 0 where it cannot be measured
+        (no active statuses, or more than MAX_LEVEL items active at once)."""
         k = self.stats["active"].shape[1]
         out = np.zeros((hi - lo, k))
         if self.levels is None:
             return out
         for top in range(hi, lo, -CEILING_DAYS):
             a = max(lo, top - CEILING_DAYS)
-            held = self.levels[a:top].sum(axis=0)
-            at_or_above = np.cumsum(held[:, ::-1], axis=1)[:, ::-1]
-            enough = at_or_above >= CEILING_TIME_SHARE * (self.edges[top] - self.edges[a])
-            enough[:, 0] = False
-            out[a - lo : top - lo] = np.where(enough.any(axis=1), MAX_LEVEL - np.argmax(enough[:, ::-1], axis=1), 0)
+            short = self._ceiling(a, top)
+            long = self._ceiling(max(0, top - CEILING_CONTEXT_DAYS), top)
+            ceiling = np.maximum(short, CEILING_KEEP * long)
+            out[a - lo : top - lo] = np.where(long >= MAX_LEVEL, 0.0, ceiling)
         return out
+
+    def _ceiling(self, lo: int, hi: int) -> np.ndarray:
+        """Per stage: the highest active level held at least CEILING_TIME_SHARE of days [lo, hi)."""
+        assert self.levels is not None
+        held = self.levels[lo:hi].sum(axis=0)
+        at_or_above = np.cumsum(held[:, ::-1], axis=1)[:, ::-1]
+        enough = at_or_above >= CEILING_TIME_SHARE * (self.edges[hi] - self.edges[lo])
+        enough[:, 0] = False
+        return np.where(enough.any(axis=1), MAX_LEVEL - np.argmax(enough[:, ::-1], axis=1), 0).astype(float)
 
     def at_ceiling(self, lo: int, hi: int, ceilings: np.ndarray) -> np.ndarray:
         """(hi - lo, n_stages) seconds per day each stage's active statuses are at (or near) that day's ceiling."""
