@@ -126,10 +126,9 @@ class _Detector:
 
     # --- segments of windows ---------------------------------------------------------------------------------
     def features(self, ev: _Evaluation) -> tuple[np.ndarray, np.ndarray]:
-        """Bottleneck, queue-non-empty and at-ceiling shares of the work stages (the last sees a stage of many
-        people saturate), and their bootstrap variances."""
-        parts = (ev.point.bottleneck_share, ev.point.queue_nonempty_share, ev.point.at_ceiling_share)
-        boots = (ev.boot.bottleneck_share, ev.boot.queue_nonempty_share, ev.boot.at_ceiling_share)
+        """Bottleneck and queue-non-empty shares of the work stages, and their bootstrap variances."""
+        parts = (ev.point.bottleneck_share, ev.point.queue_nonempty_share)
+        boots = (ev.boot.bottleneck_share, ev.boot.queue_nonempty_share)
         value = np.concatenate([np.nan_to_num(p[self.work]) for p in parts])
         se = np.concatenate([np.nan_to_num(b[:, self.work]).std(axis=0) for b in boots])
         return value, np.maximum(se, SE_FLOOR) ** 2
@@ -180,12 +179,10 @@ class _Detector:
         return self.stats.co_activity(a.verdict, b.verdict, a.lo, b.hi) > 0
 
     def shift_day(self, before: int, after: int, lo: int, hi: int) -> int:
-        """The day in [lo, hi] where the bottleneck and at-ceiling shares move from stage `before` to `after` most
-        clearly."""
+        """The day in [lo, hi] where the bottleneck share moves from stage `before` to `after` most clearly."""
         pair = [before, after]
         share = (self.stats.stats["sole"][lo:hi] + self.stats.stats["shifting"][lo:hi]) / DAY
-        at_ceiling = self.stats.at_ceiling(lo, hi, self.stats.ceilings(lo, hi)) / DAY
-        x = np.concatenate([share[:, pair], at_ceiling[:, pair]], axis=1)
+        x = share[:, pair]
         best, best_k = -1.0, lo
         for k in range(1, len(x)):
             n1, n2 = k, len(x) - k
