@@ -34,8 +34,8 @@ MIN_LOAD_DEPENDENCE = 0.2
 # Many people at work on long tasks hide the load dependence (the spread of the work dwarfs the wait), so a
 # saturated stage needs no load dependence, only work that waits for its people some of the time.
 MIN_OCCUPANCY = 0.8
-MIN_AT_CEILING = 0.4
-MIN_SATURATED_QUEUE_NONEMPTY = 0.25
+MIN_AT_CEILING = 0.3
+MIN_SATURATED_QUEUE_NONEMPTY = 0.2
 AT_CEILING_SLACK = 0.05  # "at the ceiling": at most this share of the ceiling below it (24 people: 23 or 24 busy)
 CEILING_TIME_SHARE = 0.02  # the ceiling is the highest active level held at least this share of its days (a
 # glitch that puts many items in progress for minutes does not set it)
