@@ -314,7 +314,8 @@ def signals(
     ceilings = stats.ceilings(day_lo, day_hi)
     at_ceiling = _ratio(w @ stats.at_ceiling(day_lo, day_hi, ceilings), span)
     occupied = _ratio(stats.stats["active"][day_lo:day_hi], ceilings * DAY)  # per day: active ÷ ceiling
-    occupancy = _ratio(w @ np.nan_to_num(occupied), w.sum(axis=-1)[..., None])
+    measured = ceilings > 0  # days without a ceiling (none active, or a pile beyond MAX_LEVEL) have no occupancy
+    occupancy = _ratio(w @ np.where(measured, occupied, 0.0), w @ measured.astype(float))
     work = stats.has_work & stats.has_queue
     load_bound = np.nan_to_num(corr, nan=-1.0) >= MIN_LOAD_DEPENDENCE
     queued = (nonempty >= MIN_QUEUE_NONEMPTY) & (waiting >= MIN_WAITING_SHARE)
