@@ -119,6 +119,8 @@ class StageSignals(Result):
     mean_queue_hours: float  # queue time per visit
     littles_law_ratio: float
     has_work: bool  # the stage has people: a queue status and an active one
+    occupancy: float = math.nan  # items in its active statuses ÷ the most active at once (per week)
+    at_ceiling_share: float = math.nan  # share of the period its active statuses are at (or near) that ceiling
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(asdict(self))
@@ -130,7 +132,7 @@ class StageVerdict(Result):
 
     stage: str
     rank: int
-    classification: str  # constraint | delay | healthy
+    classification: str  # constraint | delay | healthy | borderline (near a cut: replicates disagree)
     confidence: float
     signals: StageSignals
 
@@ -215,6 +217,17 @@ class VerdictReason(Result):
 
 
 @dataclass(frozen=True)
+class SaturatedStage(Result):
+    """A stage capacity-bound beside the constraint: `confidence` is the bootstrap share that finds it so."""
+
+    stage: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
 class ConstraintFinding(Result):
     """Where the constraint is: the verdict over the latest stretch of stable windows (`period_start` to the
     as-of), each stage's classification, the per-window constraint and the shifts between windows.
@@ -240,6 +253,7 @@ class ConstraintFinding(Result):
     replicates: int = 0
     window_reason: str = ""  # how the window length was chosen (from the data, or given)
     reasons: tuple[VerdictReason, ...] = ()
+    also_saturated: tuple[SaturatedStage, ...] = ()  # other stages near saturation in the verdict's period
 
     def stage(self, name: str) -> StageVerdict:
         return next(s for s in self.stages if s.stage == name)
@@ -259,6 +273,7 @@ class ConstraintFinding(Result):
                     "confidence": self.confidence,
                     "kind": self.kind,
                     "reasons": [r.to_dict() for r in self.reasons],
+                    "also_saturated": [a.to_dict() for a in self.also_saturated],
                 },
                 "stages": [s.to_dict() for s in self.stages],
                 "windows": [w.to_dict() for w in self.windows],

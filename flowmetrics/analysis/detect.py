@@ -44,13 +44,15 @@ from flowmetrics.errors import AnalysisError
 from flowmetrics.results import (
     ConstraintFinding,
     ConstraintShift,
+    SaturatedStage,
     StageSignals,
     StageVerdict,
     TeamSignals,
     WindowVerdict,
 )
 
-REPLICATES = 200
+REPLICATES = 2000  # the Monte Carlo error of a confidence near 0.5 is then about 0.01: it moves less than
+# 0.02 with the seed (200 replicates moved it by up to 0.05)
 CHANGE_LEVEL = 0.999  # a change point must be this unlikely under "no change" (chi-square on the features)
 SE_FLOOR = 0.05  # the smallest standard error a window's share is given (days are not independent)
 CLEAR_AFTER_WINDOWS = 2  # hysteresis: a constraint clears only after this many calm windows (a queue near
@@ -58,6 +60,11 @@ CLEAR_AFTER_WINDOWS = 2  # hysteresis: a constraint clears only after this many 
 MIN_TEAM_VISITS = 20
 TEAM_WAIT_RATIO = 2.0  # a team's items wait at least this many times longer than the other teams' at the stage
 CLASSES = ("healthy", "delay", "constraint")
+BORDERLINE = "borderline"
+MIN_CLASS_AGREEMENT = 0.7  # a stage not capacity-bound whose class fewer replicates share is borderline: it sits
+# near a cut (e.g. its load dependence near MIN_LOAD_DEPENDENCE) and would flip between windows
+MIN_ALSO_SATURATED = 0.5  # another capacity-bound stage is named beside the constraint when this share of
+# replicates finds it capacity-bound too
 
 
 @dataclass(frozen=True)
@@ -174,8 +181,9 @@ class _Detector:
 
     def shift_day(self, before: int, after: int, lo: int, hi: int) -> int:
         """The day in [lo, hi] where the bottleneck share moves from stage `before` to `after` most clearly."""
-        share = (self.stats.stats["sole"] + self.stats.stats["shifting"]) / DAY
-        x = share[lo:hi][:, [before, after]]
+        pair = [before, after]
+        share = (self.stats.stats["sole"][lo:hi] + self.stats.stats["shifting"][lo:hi]) / DAY
+        x = share[:, pair]
         best, best_k = -1.0, lo
         for k in range(1, len(x)):
             n1, n2 = k, len(x) - k
@@ -213,12 +221,17 @@ class _Detector:
                 mean_queue_hours=float(extra["mean_queue_hours"][s]),
                 littles_law_ratio=float(littles) if np.isfinite(littles) else float("nan"),
                 has_work=bool(self.work[s]),
+                occupancy=float(p.occupancy[s]),
+                at_ceiling_share=float(p.at_ceiling_share[s]),
             )
+            cls = CLASSES[int(p.classification[s])]
+            if cls != "constraint" and ev.class_confidence[s] < MIN_CLASS_AGREEMENT:
+                cls = BORDERLINE
             out.append(
                 StageVerdict(
                     stage=self.flow.stages[s],
                     rank=int(rank[s]),
-                    classification=CLASSES[int(p.classification[s])],
+                    classification=cls,
                     confidence=float(ev.class_confidence[s]),
                     signals=sig,
                 )
@@ -296,6 +309,14 @@ class _Detector:
         if verdict >= 0 and team is None:
             team = attribute_team(teams)
         kind = "none" if stage is None else ("shifting" if found_shifts else "sole")
+        also: tuple[SaturatedStage, ...] = ()
+        if final.verdict >= 0 and verdict == final.verdict:
+            share = np.mean(final.boot.capacity_bound, axis=0)
+            also = tuple(
+                SaturatedStage(self.flow.stages[s], float(share[s]))
+                for s in np.argsort(-share)
+                if s != verdict and final.point.capacity_bound[s] and share[s] >= MIN_ALSO_SATURATED
+            )
         return ConstraintFinding(
             as_of=timestamp(self.flow.as_of),
             window_days=self.window_days,
@@ -309,6 +330,7 @@ class _Detector:
             shifts=tuple(found_shifts),
             teams=teams,
             replicates=self.replicates,
+            also_saturated=also,
         )
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import math
 
-from flowmetrics.results import DATA_PROBLEM_CODES, NO_VERDICT_KINDS, ConstraintFinding, StageVerdict, WhatIfResult
+from flowmetrics.analysis.signals import MIN_LOAD_DEPENDENCE, MIN_QUEUE_NONEMPTY, MIN_WAITING_SHARE
+from flowmetrics.results import (
+    DATA_PROBLEM_CODES,
+    NO_VERDICT_KINDS,
+    ConstraintFinding,
+    StageSignals,
+    StageVerdict,
+    WhatIfResult,
+)
 
 
 def _num(x: float, fmt: str) -> str:
@@ -37,6 +45,17 @@ def _reasons(f: ConstraintFinding, *, data_problems: bool) -> list[str]:
     return [r.message for r in f.reasons if (r.code in DATA_PROBLEM_CODES) == data_problems]
 
 
+def _queues(s: StageSignals) -> bool:
+    """The stage is capacity-bound by its queue (else by saturation: many people at capacity, short queues)."""
+    load = s.load_dependence
+    return (
+        s.queue_nonempty_share >= MIN_QUEUE_NONEMPTY
+        and s.waiting_share >= MIN_WAITING_SHARE
+        and not math.isnan(load)
+        and load >= MIN_LOAD_DEPENDENCE
+    )
+
+
 def verdict_sentence(f: ConstraintFinding) -> str:
     """One paragraph: the constraint and its evidence (or that there is none, or why the data cannot be judged),
     the longest stage if it is a different one (the trap: time alone ranks delays), and data problems."""
@@ -64,15 +83,21 @@ def verdict_sentence(f: ConstraintFinding) -> str:
                 f"{mine.mean_queue_hours:.0f} h a visit (other teams' far less), its time grows with load "
                 f"(rank correlation {mine.load_dependence:.2f})"
             )
-        else:
+        elif _queues(s) or math.isnan(s.occupancy):
             evidence = (
                 f"work waits {s.waiting_share:.0%} of its time in its queue, its time grows with load "
                 f"(rank correlation {s.load_dependence:.2f})"
             )
+        else:
+            evidence = (
+                f"its people are saturated: at capacity {s.at_ceiling_share:.0%} of the time (occupancy "
+                f"{s.occupancy:.2f} of the most work they hold at once), while work waits in its queue only "
+                f"{s.queue_nonempty_share:.0%} of the time"
+            )
         lines.append(f"{who} is the constraint{since}: {evidence}, {trend}; {f.confidence:.2f} confidence.")
-        others = [x.stage for x in f.stages if x.classification == "constraint" and x.stage != f.constraint_stage]
-        if others:
-            lines.append(f"Also capacity-bound, less often the bottleneck: {', '.join(others)}.")
+        if f.also_saturated:
+            others = ", ".join(f"{a.stage} ({a.confidence:.2f} confidence)" for a in f.also_saturated)
+            lines.append(f"Also saturated, less often the bottleneck: {others}.")
     timed = [x for x in f.stages if not math.isnan(x.signals.median_hours) and x.classification != "unmapped"]
     if timed and f.kind not in NO_VERDICT_KINDS:
         longest = max(timed, key=lambda x: x.signals.median_hours)

@@ -22,10 +22,28 @@ WEEK = 7 * DAY
 # Classification thresholds (see docs/detection.md, "How it decides"). A capacity-bound stage has people (an active
 # status), work waiting for them most of the time, most of its time spent waiting, and waits that grow with the
 # work found on arrival. Queueing theory puts a stage at 80% utilisation with 1-3 people at a non-empty queue
-# 50-65% of the time and a waiting share of 0.5-0.8; at 50% utilisation at 15-25% and 0.2-0.35.
+# 50-65% of the time and a queue-time share of 0.5-0.8; at 50% utilisation at 15-25% and 0.2-0.35.
 MIN_QUEUE_NONEMPTY = 0.5
 MIN_WAITING_SHARE = 0.4
 MIN_LOAD_DEPENDENCE = 0.2
+# A stage of many people can limit throughput with short queues: each item waits little next to its long work,
+# and the queue of a wide pool near saturation is non-empty only about half of the time. Its people are then
+# almost always at their most-ever-busy level, which no number of people changes: occupancy (mean items in the
+# active statuses over the ceiling, the most active at once) and the share of time at that ceiling (within
+# AT_CEILING_SLACK of it) see the saturation of one reviewer and of forty developers alike.
+# Many people at work on long tasks hide the load dependence (the spread of the work dwarfs the wait), so a
+# saturated stage needs no load dependence, only work that waits for its people some of the time.
+MIN_OCCUPANCY = 0.8
+MIN_AT_CEILING = 0.3
+MIN_SATURATED_QUEUE_NONEMPTY = 0.2
+AT_CEILING_SLACK = 0.05  # "at the ceiling": at most this share of the ceiling below it (24 people: 23 or 24 busy)
+CEILING_TIME_SHARE = 0.02  # the ceiling is the highest active level held at least this share of its days (a
+# glitch that puts many items in progress for minutes does not set it)
+CEILING_DAYS = 7
+CEILING_CONTEXT_DAYS = 28
+CEILING_KEEP = 0.75
+MAX_LEVEL = 256  # active levels above this count as this one; a stage that reaches it has no occupancy (a pile
+# of hundreds of items "in progress" is not a team at its limit)
 MIN_DELAY_TIME_SHARE = 0.15  # a stage holding at least this share of the time in flow is "long"
 MIN_WAIT_SHARE_DELAY = 0.5
 MIN_VISITS = 8  # fewer visits entering a stage in a window: no load-dependence estimate
@@ -48,6 +66,42 @@ class DayStats:
     has_work: np.ndarray  # (n_stages,)
     has_queue: np.ndarray
     active_periods: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # per stage: when work waits in its queue
+    levels: np.ndarray | None = None  # (n_days, n_stages, MAX_LEVEL + 1): seconds with that many items active
+
+    def ceilings(self, lo: int, hi: int) -> np.ndarray:
+        """(hi - lo, n_stages): per day, the most items in each stage's active statuses at once over its stretch
+        of CEILING_DAYS days, counted back from `hi` (people join and leave: a period is judged against the
+        ceiling of its own weeks), but at least CEILING_KEEP of the ceiling over the CEILING_CONTEXT_DAYS before
+        the stretch ends (a stage winding down to a few items is not saturated); 0 where it cannot be measured
+        (no active statuses, or more than MAX_LEVEL items active at once)."""
+        k = self.stats["active"].shape[1]
+        out = np.zeros((hi - lo, k))
+        if self.levels is None:
+            return out
+        for top in range(hi, lo, -CEILING_DAYS):
+            a = max(lo, top - CEILING_DAYS)
+            short = self._ceiling(a, top)
+            long = self._ceiling(max(0, top - CEILING_CONTEXT_DAYS), top)
+            ceiling = np.maximum(short, CEILING_KEEP * long)
+            out[a - lo : top - lo] = np.where(long >= MAX_LEVEL, 0.0, ceiling)
+        return out
+
+    def _ceiling(self, lo: int, hi: int) -> np.ndarray:
+        """Per stage: the highest active level held at least CEILING_TIME_SHARE of days [lo, hi)."""
+        assert self.levels is not None
+        held = self.levels[lo:hi].sum(axis=0)
+        at_or_above = np.cumsum(held[:, ::-1], axis=1)[:, ::-1]
+        enough = at_or_above >= CEILING_TIME_SHARE * (self.edges[hi] - self.edges[lo])
+        enough[:, 0] = False
+        return np.where(enough.any(axis=1), MAX_LEVEL - np.argmax(enough[:, ::-1], axis=1), 0).astype(float)
+
+    def at_ceiling(self, lo: int, hi: int, ceilings: np.ndarray) -> np.ndarray:
+        """(hi - lo, n_stages) seconds per day each stage's active statuses are at (or near) that day's ceiling."""
+        if self.levels is None:
+            return np.zeros(ceilings.shape)
+        floor = np.maximum(1, ceilings - np.floor(AT_CEILING_SLACK * ceilings))
+        near = (np.arange(MAX_LEVEL + 1) >= floor[..., None]) & (ceilings[..., None] > 0)
+        return np.einsum("dkl,dkl->dk", self.levels[lo:hi], near)
 
     def co_activity(self, a: int, b: int, lo: int, hi: int) -> float:
         """The phi coefficient of stages a and b being active (work waiting in their queues) over days [lo, hi):
@@ -77,10 +131,13 @@ def day_stats(flow: Flow, edges: np.ndarray) -> DayStats:
     out = {name: np.zeros((n, k)) for name in ADDITIVE}
     periods: list[tuple[np.ndarray, np.ndarray]] = []
     active: list[tuple[np.ndarray, np.ndarray]] = []
+    levels = np.zeros((n, k, MAX_LEVEL + 1))
     for s in range(k):
         queue = StepFunction.count(*flow.intervals(s, (QUEUE,)))
         out["queue"][:, s] = queue.integrals(edges)
-        out["active"][:, s] = StepFunction.count(*flow.intervals(s, (ACTIVE,))).integrals(edges)
+        working = StepFunction.count(*flow.intervals(s, (ACTIVE,)))
+        out["active"][:, s] = working.integrals(edges)
+        levels[:, s, :] = _level_seconds(working, edges)
         out["wait"][:, s] = StepFunction.count(*flow.intervals(s, (WAIT,))).integrals(edges)
         level = queue.before(edges)  # left limits: open intervals end at the as-of, not before it
         out["queue_net"][:, s] = np.diff(level)
@@ -100,7 +157,18 @@ def day_stats(flow: Flow, edges: np.ndarray) -> DayStats:
     day_of_end = np.searchsorted(edges, flow.v_end[ended], side="right") - 1
     ok = (day_of_end >= 0) & (day_of_end < n)
     np.add.at(out["departures"], (day_of_end[ok], flow.v_stage[ended][ok]), 1.0)
-    return DayStats(edges, out, has_work, has_queue, tuple(active))
+    return DayStats(edges, out, has_work, has_queue, tuple(active), levels)
+
+
+def _level_seconds(f: StepFunction, edges: np.ndarray) -> np.ndarray:
+    """(n_days, MAX_LEVEL + 1) seconds per day the count `f` is at each level."""
+    n = len(edges) - 1
+    cuts = np.union1d(f.times, edges)
+    cuts = cuts[(cuts >= edges[0]) & (cuts <= edges[-1])]
+    level = np.clip(f.at(cuts[:-1]), 0, MAX_LEVEL).astype(np.int64)
+    day = np.searchsorted(edges, cuts[:-1], side="right") - 1
+    cell = day * (MAX_LEVEL + 1) + level
+    return np.bincount(cell, weights=np.diff(cuts), minlength=n * (MAX_LEVEL + 1)).reshape(n, MAX_LEVEL + 1)
 
 
 @dataclass(frozen=True)
@@ -181,6 +249,8 @@ class Signals:
     queue_growth_per_week: np.ndarray
     mean_wip: np.ndarray
     time_share: np.ndarray
+    occupancy: np.ndarray
+    at_ceiling_share: np.ndarray
     capacity_bound: np.ndarray
     delay: np.ndarray
 
@@ -198,7 +268,7 @@ class Signals:
 
     def ranking(self) -> np.ndarray:
         """Stage order by how much each limits throughput: capacity-bound first, then bottleneck share, queue
-        non-empty share, waiting share (rank 1 first). For the point estimate only."""
+        non-empty share, queue-time share (rank 1 first). For the point estimate only."""
         keys = np.stack(
             [
                 -np.nan_to_num(self.waiting_share),
@@ -241,13 +311,20 @@ def signals(
     wait = _ratio(s["wait"], total)
     nonempty = _ratio(s["nonempty"], span)
     time_share = _ratio(total, total.sum(axis=-1, keepdims=True))
+    ceilings = stats.ceilings(day_lo, day_hi)
+    at_ceiling = _ratio(w @ stats.at_ceiling(day_lo, day_hi, ceilings), span)
+    occupied = _ratio(stats.stats["active"][day_lo:day_hi], ceilings * DAY)  # per day: active ÷ ceiling
+    measured = ceilings > 0  # days without a ceiling (none active, or a pile beyond MAX_LEVEL) have no occupancy
+    occupancy = _ratio(w @ np.where(measured, occupied, 0.0), w @ measured.astype(float))
     work = stats.has_work & stats.has_queue
-    capacity = (
-        work
-        & (nonempty >= MIN_QUEUE_NONEMPTY)
-        & (waiting >= MIN_WAITING_SHARE)
-        & (np.nan_to_num(corr, nan=-1.0) >= MIN_LOAD_DEPENDENCE)
+    load_bound = np.nan_to_num(corr, nan=-1.0) >= MIN_LOAD_DEPENDENCE
+    queued = (nonempty >= MIN_QUEUE_NONEMPTY) & (waiting >= MIN_WAITING_SHARE)
+    saturated = (
+        (np.nan_to_num(occupancy) >= MIN_OCCUPANCY)
+        & (np.nan_to_num(at_ceiling) >= MIN_AT_CEILING)
+        & (nonempty >= MIN_SATURATED_QUEUE_NONEMPTY)
     )
+    capacity = work & ((load_bound & queued) | saturated)
     not_load_bound = ~stats.has_work | (np.nan_to_num(corr, nan=0.0) < MIN_LOAD_DEPENDENCE)
     delay = ~capacity & (time_share >= MIN_DELAY_TIME_SHARE) & ((wait >= MIN_WAIT_SHARE_DELAY) | not_load_bound)
     return Signals(
@@ -264,6 +341,8 @@ def signals(
         queue_growth_per_week=_ratio(s["queue_net"], weeks),
         mean_wip=_ratio(total, span),
         time_share=time_share,
+        occupancy=occupancy,
+        at_ceiling_share=at_ceiling,
         capacity_bound=capacity,
         delay=delay,
     )
@@ -279,6 +358,5 @@ def block_weights(n_days: int, replicates: int, rng: np.random.Generator) -> np.
     starts = rng.integers(0, n_days, size=(replicates, blocks))
     days = (starts[..., None] + np.arange(block)) % n_days
     days = days.reshape(replicates, -1)[:, :n_days]
-    out = np.zeros((replicates, n_days))
-    np.add.at(out, (np.repeat(np.arange(replicates), n_days), days.ravel()), 1.0)
-    return out
+    cell = (np.arange(replicates)[:, None] * n_days + days).ravel()
+    return np.bincount(cell, minlength=replicates * n_days).reshape(replicates, n_days).astype(float)

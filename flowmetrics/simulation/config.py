@@ -65,7 +65,9 @@ class WorkStage:
     `shared_pool` (a pool named in `SimulationConfig.shared_pools`, shared with other stages). `speed`
     divides service times, so servers x speed is the stage's capacity (fractional capacity changes).
     With `queue_status` None an item waiting for a server stays in its previous status. `blocking` parks
-    some work mid-way in a wait status of the stage (e.g. `Blocked`).
+    some work mid-way in a wait status of the stage (e.g. `Blocked`). A kanban `wip_limit` caps the items in
+    `queue_status`; the rest wait in `overflow_status` (the upstream column's `… Done`, which the status map
+    marks as this stage's queue) and are pulled into the queue, oldest first, as it makes room.
     """
 
     stage: str
@@ -79,6 +81,8 @@ class WorkStage:
     speed: float = 1.0
     rework: Rework | None = None
     blocking: Blocking | None = None
+    wip_limit: int | None = None
+    overflow_status: str | None = None
 
     def __post_init__(self) -> None:
         given = [self.team_servers is not None, self.shared_pool is not None]
@@ -90,12 +94,18 @@ class WorkStage:
             raise ValueError(f"stage {self.stage!r}: servers must be >= 1")
         if self.speed <= 0:
             raise ValueError(f"stage {self.stage!r}: speed must be > 0")
+        if (self.wip_limit is None) != (self.overflow_status is None):
+            raise ValueError(f"stage {self.stage!r}: give wip_limit and overflow_status together")
+        if self.wip_limit is not None and (self.wip_limit < 1 or self.queue_status is None or self.servers is None):
+            raise ValueError(f"stage {self.stage!r}: a wip_limit >= 1 needs a queue status and one pool of servers")
 
     @property
     def statuses(self) -> tuple[Status, ...]:
         out = [Status(self.active_status, self.stage, "active", self.order)]
         if self.queue_status is not None:
             out.insert(0, Status(self.queue_status, self.stage, "queue", self.order))
+        if self.overflow_status is not None:
+            out.insert(0, Status(self.overflow_status, self.stage, "queue", self.order))
         if self.blocking is not None:
             out.append(Status(self.blocking.status, self.stage, "wait", self.order))
         return tuple(out)

@@ -107,6 +107,8 @@ class _Engine:
         self.blocking: list[tuple[float, Iterator[float], Iterator[float], int] | None] = []
         self.u: list[Iterator[float]] = [uniform_stream(rng(seed, _ROUTING, j)) for j in range(len(cfg.steps))]
         stage_step = {s.stage: j for j, s in enumerate(cfg.steps) if isinstance(s, WorkStage)}
+        self.wip_limit: dict[int, tuple[int, int]] = {}  # step -> (kanban limit of its queue, overflow status)
+        self.overflow: dict[int, deque[tuple[int, int, int]]] = {j: deque() for j in range(len(cfg.steps))}
         code = self.status_code
         for j, step in enumerate(cfg.steps):
             self.wait.append(step if isinstance(step, WaitStep) else None)
@@ -115,6 +117,8 @@ class _Engine:
                 self.service.append(stream(step.service.scaled(1 / step.speed), rng(seed, _SERVICE, j)))
                 self.queue_code.append(-1 if step.queue_status is None else code[step.queue_status])
                 self.active_code.append(code[step.active_status])
+                if step.wip_limit is not None and step.overflow_status is not None:
+                    self.wip_limit[j] = (step.wip_limit, code[step.overflow_status])
                 b = step.blocking
                 self.blocking.append(
                     None
@@ -275,7 +279,12 @@ class _Engine:
             if kind == _WORK:
                 pool_k = self.pool_of[j][self.team[i]]
                 pool = self.pools[pool_k]
-                if self.queue_code[j] >= 0:
+                limit = self.wip_limit.get(j)
+                # a kanban queue at its limit: the item waits in the overflow status until the queue pulls it
+                overflowing = limit is not None and (len(pool.queue) >= limit[0] or bool(self.overflow[j]))
+                if overflowing and limit is not None:
+                    self._record(i, t, limit[1], self.item_actor[i])
+                elif self.queue_code[j] >= 0:
                     self._record(i, t, self.queue_code[j], self.item_actor[i])
                 v = len(self.v_item)
                 self.v_item.append(i)
@@ -287,6 +296,8 @@ class _Engine:
                 self.v_resumed.append(i in self.remaining)
                 if pool.free and not pool.queue:
                     self._start(i, j, v, pool_k, t)
+                elif overflowing:
+                    self.overflow[j].append((i, j, v))
                 else:
                     pool.queue.append((i, j, v))
                 return
@@ -369,6 +380,10 @@ class _Engine:
         pool = self.pools[pool_k]
         while pool.free and pool.queue:
             i, j, v = pool.queue.popleft()
+            if self.overflow[j]:  # a kanban queue made room: pull the oldest item waiting in the overflow
+                pulled = self.overflow[j].popleft()
+                pool.queue.append(pulled)
+                self._record(pulled[0], t, self.queue_code[j], self.item_actor[pulled[0]])
             self._start(i, j, v, pool_k, t)
 
     # --- schedules and deploys ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class Expected(Result):
     shift_to: str | None = None
     acceptable_stages: tuple[str, ...] = ()
     decoys: tuple[str, ...] = ()
+    saturated: tuple[str, ...] = ()  # stages near saturation at once: a right verdict names all of them
 
 
 @dataclass(frozen=True)
@@ -175,24 +176,113 @@ def _duration(items: int) -> float:
 
 def constraint_at(stage: str = "review", items: int = 800, team: str | None = None) -> Scenario:
     """One stage (or one team's people at it) at 0.92 utilisation, every other pool at 0.5."""
+    name = f"constraint_at_{stage}" + (f"_{team}" if team else "")
+    return _bound_stage(name, "constraint_at", stage, items, team)
+
+
+def _bound_stage(
+    name: str,
+    family: str,
+    stage: str,
+    items: int,
+    team: str | None = None,
+    servers: int = 2,
+    load: float = BUSY,
+    others: float = CALM,
+) -> Scenario:
+    """`stage` (or `team`'s people at it, `servers` of them) at `load`, every other pool at `others`."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {', '.join(STAGES)}")
     stages: dict[str, WorkStage] = {}
     pool = stage
     if team is not None:
-        stages[stage] = replace(_work_stage(stage), servers=None, team_servers={"alpha": 2, "beta": 3})
+        stages[stage] = replace(_work_stage(stage), servers=None, team_servers={"alpha": servers, "beta": 3})
         pool = f"{team}.{stage}"
-    config = plant(_config(f"constraint_at_{stage}" + (f"_{team}" if team else ""), items, stages), {pool: BUSY})
+    elif servers != 2:
+        stages[stage] = _work_stage(stage, servers=servers)
+    config = plant(_config(name, items, stages), {pool: load}, default=others)
     if team is not None:
         # the other team's head count brings its pool down to CALM at the same service time
         other = "beta" if team == "alpha" else "alpha"
-        need = max(1, round(sum(offered_work(config)[f"{other}.{stage}"].values()) / CALM))
+        need = max(1, round(sum(offered_work(config)[f"{other}.{stage}"].values()) / others))
         target = config.stage(stage)
         assert target.team_servers is not None
         ts = {**target.team_servers, other: need}
         steps = tuple(replace(target, team_servers=ts) if s is target else s for s in config.steps)
         config = replace(config, steps=steps)
-    return Scenario(config.name, "constraint_at", config, Expected(stage, team, acceptable_stages=(stage,)))
+    return Scenario(config.name, family, config, Expected(stage, team, acceptable_stages=(stage,)))
+
+
+def wide_constraint(items: int = 1000, servers: int = 24, load: float = 0.93, team: str | None = None) -> Scenario:
+    """Build done by many people (10-40) near saturation, every other pool at 0.6: each item waits little next
+    to its long work (a short queue, non-empty about half of the time) although build limits throughput. With
+    `team`, the many people are that team's inside a build stage shared with another team."""
+    name = f"wide_constraint_{servers}_at_{round(load * 100)}" + (f"_{team}" if team else "")
+    return _bound_stage(name, "wide_constraint", "build", items, team, servers, load, others=0.6)
+
+
+def _shift(name: str, items: int, before: Mapping[str, tuple[int, float]], after: Mapping[str, int]) -> Scenario:
+    """Build and review at planted (servers, load) before mid-period, then with `after` servers: the constraint
+    moves from the loaded one to the other."""
+    stages = {s: _work_stage(s, servers=n) for s, (n, _) in before.items()}
+    at = float(round(_duration(items) / 2))
+    changes = tuple(CapacityChange(at, s, n) for s, n in after.items())
+    config = _config(name, items, stages, capacity_changes=changes)
+    config = plant(config, {s: load for s, (_, load) in before.items()})
+    first = max(before, key=lambda s: before[s][1])
+    then = max(after, key=lambda s: before[s][0] * before[s][1] / after[s])
+    return Scenario(
+        config.name,
+        "wide_shift",
+        config,
+        Expected(then, kind="shifting", shift_at_hours=at, shift_from=first, shift_to=then, acceptable_stages=(then,)),
+    )
+
+
+def wide_to_narrow(items: int = 1600) -> Scenario:
+    """Twenty-four builders at 0.93 limit the flow until six more join and a reviewer of three leaves: then two
+    reviewers at 0.9 do (the build stage drops to 0.74)."""
+    return _shift("wide_to_narrow", items, {"build": (24, 0.93), "review": (3, 0.6)}, {"build": 30, "review": 2})
+
+
+def narrow_to_wide(items: int = 1600) -> Scenario:
+    """Two reviewers at 0.9 limit the flow until a third joins and six of thirty builders leave: then the
+    twenty-four builders at 0.93 do."""
+    return _shift("narrow_to_wide", items, {"build": (30, 0.744), "review": (2, 0.9)}, {"build": 24, "review": 3})
+
+
+def two_saturated(items: int = 1000) -> Scenario:
+    """Review (two people at 0.93) and test (three at 0.9) near saturation at once: the verdict names one and
+    says the other is saturated too."""
+    stages = {"test": _work_stage("test", servers=3)}
+    config = plant(_config("two_saturated", items, stages), {"review": 0.93, "test": 0.9})
+    return Scenario(
+        config.name,
+        "two_saturated",
+        config,
+        Expected("review", acceptable_stages=("review",), saturated=("review", "test")),
+    )
+
+
+def kanban_limits(items: int = 800) -> Scenario:
+    """Test (two people at 0.92) takes at most three items into Ready for Test; the rest wait in Review Done, which
+    the status map marks as test's queue: the constraint is test, whose capped queue alone looks short."""
+    test = replace(_work_stage("test"), wip_limit=3, overflow_status="Review Done")
+    config = plant(_config("kanban_limits", items, {"test": test}), {"test": BUSY})
+    return Scenario(config.name, "kanban_limits", config, Expected("test", acceptable_stages=("test",)))
+
+
+def batch_releases(items: int = 1000) -> Scenario:
+    """Planned work is released once a week: arrivals run at four times the base rate every Monday and at half
+    of it the other days (the same weekly total); review at 0.92 is the constraint."""
+    weeks = int(_duration(items) / (7 * HOURS_PER_DAY)) + 2
+    changes = tuple(
+        RateChange(7 * HOURS_PER_DAY * w + day * HOURS_PER_DAY, 4.0 if day == 0 else 0.5)
+        for w in range(weeks)
+        for day in (0, 1)
+    )
+    config = plant(_config("batch_releases", items, arrival_changes=changes), {"review": BUSY})
+    return Scenario(config.name, "batch_releases", config, Expected("review", acceptable_stages=("review",)))
 
 
 def decoy_long_wait(items: int = 800) -> Scenario:
@@ -307,6 +397,11 @@ FAMILIES: dict[str, Callable[..., Scenario]] = {
     "moving_constraint": moving_constraint,
     "no_constraint": no_constraint,
     "overwhelmed_by_arrivals": overwhelmed_by_arrivals,
+    "wide_constraint": wide_constraint,
+    "wide_shift": wide_to_narrow,
+    "two_saturated": two_saturated,
+    "kanban_limits": kanban_limits,
+    "batch_releases": batch_releases,
 }
 
 
@@ -314,10 +409,16 @@ class _Size(TypedDict, total=False):
     items: int
 
 
-def all_scenarios(items: int | None = None) -> tuple[Scenario, ...]:
-    """One scenario of every family (constraint_at at each stage and once team-bound), e.g. for a sweep."""
+def all_scenarios(items: int | None = None, variants: bool = True) -> tuple[Scenario, ...]:
+    """One scenario of every family (constraint_at at each stage and once team-bound), e.g. for a sweep; with
+    `variants`, also the wide family's other widths and loads, its team-bound case and the shift back from a
+    narrow stage to a wide one."""
     kw: _Size = {} if items is None else {"items": items}
     out = [constraint_at(s, **kw) for s in STAGES]
     out.append(constraint_at("review", team="alpha", **kw))
     out += [builder(**kw) for name, builder in FAMILIES.items() if name != "constraint_at"]
+    if variants:
+        out += [wide_constraint(servers=n, load=u, **kw) for n, u in ((12, 0.88), (40, 0.96))]
+        out.append(wide_constraint(servers=20, load=0.93, team="alpha", **kw))
+        out.append(narrow_to_wide(**kw))
     return tuple(out)

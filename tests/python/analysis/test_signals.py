@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from flowmetrics.analysis.flow import prepare_flow
-from flowmetrics.analysis.signals import DAY, block_weights, day_stats, load_sample, rank_sums, signals
+from flowmetrics.analysis.signals import (
+    DAY,
+    MAX_LEVEL,
+    MIN_WAITING_SHARE,
+    block_weights,
+    day_stats,
+    load_sample,
+    rank_sums,
+    signals,
+)
 from tests.python.analysis.conftest import EPOCH, intervals
 
 
@@ -70,3 +81,54 @@ def test_an_overloaded_server_is_capacity_bound_and_a_light_one_is_not() -> None
             assert sig.constraint()[()] == 0
         else:
             assert sig.queue_nonempty_share[0] == 0 and sig.constraint()[()] == -1
+
+
+def _pool(servers: int, load: float, n: int = 3000, service_hours: float = 22.0, seed: int = 1) -> pd.DataFrame:
+    """n items with Poisson arrivals served FIFO by `servers` people (gamma service times, mean service_hours) at
+    offered `load`."""
+    rng = np.random.default_rng(seed)
+    arrive = np.cumsum(rng.exponential(service_hours / (servers * load), n))
+    work = rng.gamma(1.5, service_hours / 1.5, n)
+    free = [0.0] * servers
+    rows = []
+    for i in range(n):
+        start = max(arrive[i], heapq.heappop(free))
+        heapq.heappush(free, start + work[i])
+        rows += [
+            (f"T{i}", 0, "build", "queue", 30, arrive[i], start),
+            (f"T{i}", 1, "build", "active", 30, start, start + work[i]),
+            (f"T{i}", 2, "done", "done", 90, start + work[i], None),
+        ]
+    return intervals(rows)
+
+
+def _last_weeks(frame: pd.DataFrame, days: int = 28):
+    as_of = frame["entered_at"].max()
+    flow = prepare_flow(frame, as_of)
+    edges = flow.as_of - DAY * np.arange(days, -1, -1)
+    stats = day_stats(flow, edges)
+    ranks = rank_sums(load_sample(flow, edges), 0, days, len(flow.stages))
+    return flow, signals(stats, ranks, np.ones(days), 0, days)
+
+
+def test_many_people_near_saturation_are_capacity_bound_with_a_short_queue() -> None:
+    """Twenty-four people at 0.93: the queue alone does not show it (items wait little next to long work), the
+    occupancy of their ceiling and the time at it do; at 0.6 neither does."""
+    flow, busy = _last_weeks(_pool(24, 0.93))
+    s = flow.stages.index("build")
+    assert busy.occupancy[s] >= 0.85 and busy.at_ceiling_share[s] >= 0.3
+    assert busy.waiting_share[s] < MIN_WAITING_SHARE  # the queue rule alone would miss it
+    assert busy.capacity_bound[s]
+    flow, calm = _last_weeks(_pool(24, 0.6))
+    assert calm.occupancy[s] < 0.8 and calm.at_ceiling_share[s] < 0.1
+    assert not calm.capacity_bound[s]
+
+
+def test_hundreds_of_items_in_progress_have_no_ceiling() -> None:
+    """A pile of more items in progress than MAX_LEVEL at once is not a team at its limit: no occupancy."""
+    rows = []
+    for i in range(MAX_LEVEL + 50):
+        rows += [(f"T{i}", 0, "build", "queue", 30, 0.0, 1.0), (f"T{i}", 1, "build", "active", 30, 1.0, 24 * 40.0)]
+    flow, sig = _last_weeks(intervals(rows), days=28)
+    assert np.isnan(sig.occupancy[flow.stages.index("build")])
+    assert not sig.capacity_bound[flow.stages.index("build")]

@@ -27,7 +27,8 @@ class Detected:
 
 @pytest.fixture(scope="session")
 def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[ScenarioRun]]:
-    return build_scenario_warehouse([(s, SEED) for s in all_scenarios()], tmp_path_factory.mktemp("scenarios"))
+    runs = [(s, SEED) for s in all_scenarios(variants=False)]  # the sweep covers the variants
+    return build_scenario_warehouse(runs, tmp_path_factory.mktemp("scenarios"))
 
 
 @pytest.fixture(scope="session")

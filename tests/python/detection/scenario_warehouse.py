@@ -101,10 +101,14 @@ class Judgement:
 
 
 def judge(run: ScenarioRun, finding, window_days: int = 7) -> Judgement:
-    """Is the finding the planted answer: stage (any acceptable one), kind, team, and the shift within a window."""
+    """Is the finding the planted answer: stage (any acceptable one; with stages saturated at once, one of them
+    and the others named beside it), kind, team, and the shift within a window."""
     exp = run.scenario.expected
     if exp.constraint_stage is None:
         stage_ok = finding.constraint_stage is None
+    elif exp.saturated:  # stages near saturation at once: the verdict names one and the others beside it
+        named = {finding.constraint_stage, *(a.stage for a in finding.also_saturated)}
+        stage_ok = finding.constraint_stage in exp.saturated and named >= set(exp.saturated)
     else:
         stage_ok = finding.constraint_stage in (exp.acceptable_stages or (exp.constraint_stage,))
     kind_ok = finding.kind == exp.kind

@@ -21,13 +21,14 @@ def test_same_seed_same_finding_other_seed_same_verdict(detected: dict[str, Dete
 def test_the_json_shape(detected: dict[str, Detected]) -> None:
     doc = json.loads(json.dumps(detected["moving_constraint"].finding.to_dict()))
     assert set(doc) >= {"as_of", "constraint", "stages", "windows", "shifts"}
-    assert set(doc["constraint"]) == {"stage", "team", "confidence", "kind", "reasons"}
-    assert doc["constraint"]["reasons"] == []
+    assert set(doc["constraint"]) == {"stage", "team", "confidence", "kind", "reasons", "also_saturated"}
+    assert doc["constraint"]["reasons"] == [] and doc["constraint"]["also_saturated"] == []
     assert doc["window"] == "7d" and doc["window_reason"].startswith("7-day windows, chosen from the data")
     stage = doc["stages"][0]
     assert set(stage) == {"stage", "rank", "classification", "confidence", "signals"}
     assert stage["rank"] == 1 and stage["classification"] == "constraint"
     assert {"waiting_share", "load_dependence", "bottleneck_share", "queue_growth_per_week"} <= set(stage["signals"])
+    assert {"occupancy", "at_ceiling_share"} <= set(stage["signals"])
     assert set(doc["windows"][0]) == {"start", "end", "constraint_stage", "confidence"}
     assert set(doc["shifts"][0]) == {"at", "from_stage", "to_stage"}
     assert doc["as_of"].endswith("Z") and doc["shifts"][0]["at"].endswith("Z")
