@@ -141,14 +141,22 @@ def run_forecasting(
     replications: int = REPLICATIONS,
     trials: int = TRIALS,
     seed: int = 0,
+    schema: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Forecast:
-    """Read the marts as of `as_of` (default: their own), forecast by each method asked; nothing is written."""
+    """Read the marts (dbt's, or `schema`: published) as of `as_of` (default: their own), forecast by each method
+    asked; nothing is written."""
     from flowmetrics.steps.detect import resolve_as_of
-    from flowmetrics.steps.whatif import check_change
+    from flowmetrics.steps.whatif import change_problem, check_change
 
     question.check()
     scope = dict(scope or {})
+    if method not in (*FORECAST_METHODS, "both"):
+        raise ConfigError(f"method {method!r}: use one of {', '.join(FORECAST_METHODS)} or both")
+    for what, factor in (("capacity", capacity), ("arrivals", arrivals)):
+        problem = change_problem(what, factor) if factor is not None else None
+        if problem:
+            raise ConfigError(f"--{what} x{factor:g}: {problem}")
     methods = FORECAST_METHODS if method == "both" else (method,)
     changed = capacity is not None or arrivals is not None or stage is not None
     if changed:
@@ -158,7 +166,7 @@ def run_forecasting(
                               "simulation or both (throughput sampling only repeats the past)")
     say = progress or (lambda message: None)
     say("reading the marts")
-    with MartReader.open(target) as reader:
+    with MartReader.open(target, schema=schema) as reader:
         moment = resolve_as_of(as_of, reader.as_of())
         horizon = question.horizon_days(moment)
         since = (moment - pd.Timedelta(weeks=max(weeks, calibration_weeks))).to_pydatetime()
