@@ -132,3 +132,16 @@ def test_items_in_flow_are_where_they_are_at_the_as_of():
     flowing = items_in_flow(intervals, items, AS_OF, ["dev", "review"])
     assert flowing.to_dict("records") == [
         {"ticket_id": "a", "stage": "review", "team": "core", "requested_by": "(unknown)", "ai_assisted": True}]
+
+
+def test_by_a_date_counts_the_whole_days_to_the_end_of_that_day():
+    from datetime import date
+
+    from flowmetrics.steps.forecast import Question
+
+    as_of = pd.Timestamp("2026-02-07 07:13")
+    assert Question(by=date(2026, 2, 20)).horizon_days(as_of) == 14  # 13.7 days, to midnight after the 20th
+    assert Question(by=date(2026, 2, 7)).horizon_days(as_of) == 1
+    assert Question(days=5).horizon_days(as_of) == 5 and Question(items=3).horizon_days(as_of) is None
+    with pytest.raises(ConfigError, match="--by 2026-02-06 is not after the as-of"):
+        Question(by=date(2026, 2, 6)).horizon_days(as_of)
