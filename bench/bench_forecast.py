@@ -123,7 +123,7 @@ def score(frame: pd.DataFrame) -> pd.DataFrame:
     out = []
     keys = ["system", "phase", "method"]
     tripled = frame[frame["system"] == "tripled"]
-    phases = tripled.assign(phase=np.where(tripled["after_change"], "after the change", "before the change"))
+    phases = tripled.assign(phase=np.where(tripled["after_change"], "after the change", "change ahead"))
     for key, g in pd.concat([frame.assign(phase="all"), phases]).groupby(keys, sort=False):
         c = g.dropna(subset=["items_p50"])
         d = g.dropna(subset=["days_p50", "actual_days"])

@@ -48,8 +48,19 @@ def test_days_without_finishes_are_drawn_too():
     assert f.items["p95"] < f.items["p5"]  # the zeros make it uncertain
 
 
+def test_each_day_is_drawn_from_its_own_weekday():
+    # two a day on weekdays, none at weekends: any 14 days hold exactly ten weekdays, so exactly 20 items
+    data = finishes([2, 2, 2, 2, 2, 0, 0])
+    f = throughput_forecast(data, AS_OF, history_days=365, horizon_days=14, seed=4)
+    assert f.items == {"p5": 20, "p50": 20, "p85": 20, "p95": 20}
+    # the sample ends on its weekend, so the next five days are weekdays: 10 items, then the weekend adds none
+    assert throughput_forecast(data, AS_OF, history_days=365, horizon_days=7, seed=4).items["p5"] == 10
+    assert throughput_forecast(data, AS_OF, history_days=365, items=11, seed=4).days == {
+        "p50": 8.0, "p85": 8.0, "p95": 8.0}
+
+
 def test_the_same_seed_gives_the_same_forecast_and_another_seed_may_not():
-    data = finishes([3, 0, 1, 5, 0, 0, 2])
+    data = finishes([3, 0, 1, 5, 0, 2])
     a = throughput_forecast(data, AS_OF, history_days=365, items=60, seed=7)
     assert a == throughput_forecast(data, AS_OF, history_days=365, items=60, seed=7)
     draws = {throughput_forecast(data, AS_OF, history_days=365, horizon_days=3, trials=50, seed=s).items["p50"]
