@@ -512,7 +512,7 @@ class MethodForecast(Result):
     reason: str | None = None
     items: dict[str, int] | None = None
     mean_items: float | None = None
-    days: dict[str, float] | None = None
+    days: dict[str, float | None] | None = None  # None: not within ten years
     dates: dict[str, str | None] | None = None
     basis: dict[str, Any] = field(default_factory=dict)
 

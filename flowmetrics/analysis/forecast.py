@@ -149,7 +149,8 @@ def from_days(method: str, days: np.ndarray, as_of: datetime_like,
     """A forecast of when the items finish, from the days each trial or replication needed (inf: not within
     MAX_DAYS)."""
     quantiles = day_quantiles(days)
-    return MethodForecast(method=method, status="ok", days=quantiles, dates=dates_of(quantiles, as_of),
+    within = {k: v if math.isfinite(v) and v <= MAX_DAYS else None for k, v in quantiles.items()}
+    return MethodForecast(method=method, status="ok", days=within, dates=dates_of(quantiles, as_of),
                           basis=dict(basis))
 
 

@@ -221,7 +221,8 @@ def _cell(f: MethodForecast, question: str) -> str:
         return f"no forecast: {f.reason}"
     if question == "items":
         assert f.dates is not None and f.days is not None
-        return "   ".join(f"{k}: {f.dates[k] or 'beyond ten years'} ({f.days[k]:g} d)" for k in f.dates)
+        return "   ".join(f"{k}: {f.dates[k]} ({f.days[k]:g} d)" if f.days[k] is not None else
+                           f"{k}: not within ten years" for k in f.dates)
     assert f.items is not None
     return "   ".join(f"{k}: {v}" for k, v in f.items.items())
 

@@ -63,7 +63,7 @@ def forecast_rows(forecast: Forecast, run_id: str, created_at: datetime) -> list
             if f.items is not None:
                 row["items"] = value
             else:
-                row["days"] = value if value == value and value != float("inf") else None
+                row["days"] = value
                 date = (f.dates or {}).get(quantile)
                 row["finish_date"] = datetime.fromisoformat(date).date() if date else None
             rows.append(row)

@@ -156,3 +156,11 @@ def test_by_a_date_counts_the_whole_days_to_the_end_of_that_day():
     assert Question(days=5).horizon_days(as_of) == 5 and Question(items=3).horizon_days(as_of) is None
     with pytest.raises(ConfigError, match="--by 2026-02-06 is not after the as-of"):
         Question(by=date(2026, 2, 6)).horizon_days(as_of)
+
+
+def test_items_that_would_take_beyond_ten_years_have_no_date():
+    slow = finishes([1] + [0] * 6)  # one item a week
+    f = throughput_forecast(slow, AS_OF, history_days=365, items=600, trials=100)
+    assert f.status == "ok" and f.days == {"p50": None, "p85": None, "p95": None}
+    assert f.dates == {"p50": None, "p85": None, "p95": None}
+    assert throughput_forecast(slow, AS_OF, history_days=365, items=52, trials=100).days["p95"] <= 371
