@@ -173,7 +173,9 @@ def run_forecasting(
         columns = tuple(dict.fromkeys((*FINISH_INTERVAL_COLUMNS, *CALIBRATION_INTERVAL_COLUMNS)))
         intervals = read_status_intervals(reader, columns, since)
         items = reader.read("fct_work_items", FORECAST_WORK_ITEM_COLUMNS)
-    items = items[pd.to_datetime(items["created_at"]) <= moment].reset_index(drop=True)
+    # in one order whatever order the warehouse returned the rows in: the simulation's items follow it (a seed)
+    intervals = intervals.sort_values(["ticket_id", "interval_number"], kind="stable").reset_index(drop=True)
+    items = items[pd.to_datetime(items["created_at"]) <= moment].sort_values("ticket_id").reset_index(drop=True)
     if items.empty:
         raise AnalysisError(f"fct_work_items holds no ticket created at or before the as-of {moment}")
     in_scope = items.loc[scope_mask(items, scope), "ticket_id"]

@@ -119,3 +119,22 @@ def test_publish_copies_the_forecasts_into_schema_published(warehouse: Path, wri
     published = rows(warehouse, "select run_id, method, quantile from published.forecasts")
     written_rows = rows(warehouse, "select run_id, method, quantile from flowmetrics.forecasts")
     assert written["run_id"] in set(published["run_id"]) and len(published) == len(written_rows)
+
+
+def test_the_forecast_does_not_depend_on_the_order_the_warehouse_returns_rows_in(
+        warehouse: Path, monkeypatch: pytest.MonkeyPatch):
+    from flowmetrics.steps.forecast import Question, run_forecasting
+    from flowmetrics.warehouse.marts import MartReader
+    from flowmetrics.warehouse.profile import resolve_target
+
+    read = MartReader.read
+    order = iter(range(100))
+
+    def shuffled(self: MartReader, mart: str, columns, where=None) -> pd.DataFrame:
+        frame = read(self, mart, columns, where)
+        return frame.sample(frac=1.0, random_state=next(order)).reset_index(drop=True)
+
+    monkeypatch.setattr(MartReader, "read", shuffled)
+    target = resolve_target(None, warehouse)
+    ask = dict(method="simulation", replications=10, seed=2)
+    assert run_forecasting(target, Question(days=7), **ask) == run_forecasting(target, Question(days=7), **ask)
