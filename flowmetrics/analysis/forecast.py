@@ -5,9 +5,10 @@ sheets): the finished items per day over the last weeks before the as-of, every 
 days nothing finished, drawn day by day with replacement. Each future day is drawn from the sampled days of its
 own weekday (the days a whole number of weeks before it): weekends and release days keep their place in the week,
 so a 14-day horizon holds its four weekend days rather than a random number of them (drawing every day from every
-day made the 5-95% range of the demo's 14-day counts about twice as wide as what happened). Holidays and dry
-spells come back at the rate the data shows them. The constraint-aware method (flowmetrics.simulation.forecast)
-produces the same outcomes (items per run, days per run) and is read through the same quantiles here.
+day made the 5-95% range of the demo's 14-day counts three times as wide, and it held the outcome every time).
+Holidays and dry spells come back at the rate the data shows them. The constraint-aware method
+(flowmetrics.simulation.forecast) produces the same outcomes (items per run, days per run) and is read through the
+same quantiles here.
 
 Days are 24-hour periods counted from the as-of: day 1 is the 24 hours after it.
 
