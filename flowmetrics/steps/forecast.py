@@ -237,8 +237,8 @@ def forecast_text(run: ForecastRun) -> str:
         asked = f"When will {f.items_asked} item(s) have finished ({scope}), as of {f.as_of:%Y-%m-%d %H:%M}?"
         reading = "pXX: finished by that date with XX% likelihood."
     else:
-        span = f"by {f.by}" if f.by else f"in the next {f.horizon_days} day(s)"
-        asked = f"How many items finish {span} ({f.horizon_days} day(s); {scope}), as of {f.as_of:%Y-%m-%d %H:%M}?"
+        span = f"by {f.by} ({f.horizon_days} day(s)" if f.by else f"in the next {f.horizon_days} day(s) ("
+        asked = f"How many items finish {span}{'; ' if f.by else ''}{scope}), as of {f.as_of:%Y-%m-%d %H:%M}?"
         reading = "pXX: at least that many finish with XX% likelihood (p5 is the optimistic end, p95 the safe one)."
     lines = [*run.absent, asked]
     if f.change:
