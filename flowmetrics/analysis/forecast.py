@@ -68,7 +68,7 @@ def finish_times(intervals: pd.DataFrame, as_of: datetime_like) -> pd.Series:
     previous_done[1:] = done[:-1] & ~first[1:]
     # the start of each run of done statuses, carried forward to the ticket's last interval before the as-of
     run_start = pd.Series(np.where(done & ~previous_done, iv["start"].to_numpy(), np.nan))
-    run_start = run_start.where(done | first).groupby(np.cumsum(first)).ffill()
+    run_start = run_start.groupby(np.cumsum(first)).ffill()
     keep = last & done
     seconds = run_start.to_numpy()[keep]
     return pd.Series(pd.to_datetime(seconds, unit="s"), index=pd.Index(ticket[keep], name="ticket_id"),
