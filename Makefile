@@ -97,6 +97,7 @@ test-spark: setup setup-spark
 bench: setup
 	$(PY) bench/bench_foundation.py
 	$(PY) bench/bench_detection.py --changes 10000000
+	nice -n 10 $(PY) bench/bench_forecast.py
 
 bench-incremental: setup
 	$(PY) bench/bench_incremental.py --changes 10000000

@@ -12,25 +12,30 @@ unless `published=False` asks for the marts as dbt last built them. The warehous
 a target of the flowmetrics dbt profile (`target`: Postgres, Spark). Reads are read-only and never take the
 warehouse's write lock. `detect` is the detection of `flowmetrics detect` on a data frame with the columns of
 `INTERVAL_COLUMNS` (fct_status_intervals' own), so any slice of the intervals (a team, a period) can be judged.
+`forecast` answers "when will 40 items be done" (`items=40`) or "how many by then" (`by=`, `days=`) from the
+published marts, as `flowmetrics forecast --no-write` does:
+
+    f = api.forecast(items=40, warehouse="flowmetrics.duckdb")
+    [(m.method, m.dates) for m in f.forecasts]              # p50/p85/p95 dates per method
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint
 from flowmetrics.errors import AnalysisError, MartNotFoundError
-from flowmetrics.results import ConstraintFinding
+from flowmetrics.results import ConstraintFinding, Forecast
 from flowmetrics.warehouse.marts import MartReader, public_marts
 from flowmetrics.warehouse.profile import resolve_target
 from flowmetrics.warehouse.publish import PUBLISHED_SCHEMA
 from flowmetrics.warehouse.sql import ident
 
-__all__ = ["INTERVAL_COLUMNS", "as_of", "detect", "marts", "read_mart"]
+__all__ = ["INTERVAL_COLUMNS", "as_of", "detect", "forecast", "marts", "read_mart"]
 
 
 def marts() -> dict[str, str]:
@@ -86,3 +91,42 @@ def detect(
     if missing:
         raise AnalysisError(f"intervals lack column(s) {', '.join(missing)}; read them from fct_status_intervals")
     return detect_constraint(intervals, as_of, window_days=window_days, windows=windows, seed=seed)
+
+
+def forecast(
+    *,
+    items: int | None = None,
+    by: date | str | None = None,
+    days: int | None = None,
+    warehouse: str | Path | None = None,
+    target: str | None = None,
+    method: str = "both",
+    team: str | None = None,
+    requested_by: str | None = None,
+    ticket_type: str | None = None,
+    as_of: datetime | str | None = None,
+    stage: str | None = None,
+    capacity: float | None = None,
+    arrivals: float | None = None,
+    weeks: float = 12.0,
+    calibration_weeks: float = 12.0,
+    replications: int = 200,
+    seed: int = 0,
+    published: bool = True,
+) -> Forecast:
+    """`flowmetrics forecast` without writing: when `items` items finish, or how many finish `by` a date or in the
+    next `days` days (ask one), by throughput sampling and/or the simulation (`method`), scoped by team,
+    requesting function or ticket type. `capacity` / `arrivals` are factors (1.3: +30%, 3: x3) of the simulated
+    system. Reads schema published unless `published=False`. Deterministic for a seed; a ConfigError (exit code
+    2) for a bad question or an unknown scope value."""
+    from flowmetrics.steps.forecast import Question, run_forecasting
+
+    day = date.fromisoformat(by) if isinstance(by, str) else by
+    resolved = resolve_target(target, Path(warehouse) if warehouse is not None else None)
+    return run_forecasting(
+        resolved, Question(items=items, by=day, days=days), method=method,
+        scope={"team": team, "requested_by": requested_by, "ticket_type": ticket_type},
+        as_of=None if as_of is None else str(as_of), stage=stage, capacity=capacity, arrivals=arrivals, weeks=weeks,
+        calibration_weeks=calibration_weeks, replications=replications, seed=seed,
+        schema=PUBLISHED_SCHEMA if published else None,
+    )

@@ -278,6 +278,59 @@ def whatif(
 @main.command()
 @WAREHOUSE_OPTION
 @TARGET_OPTION
+@click.option("--items", type=click.IntRange(min=1, max=1_000_000), default=None,
+              help="When will this many items be done: dates with 50/85/95% likelihood.")
+@click.option("--by", "by", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="How many items finish by this date (YYYY-MM-DD, to the end of the day).")
+@click.option("--days", type=click.IntRange(min=1, max=3650), default=None,
+              help="How many items finish in the next D days.")
+@click.option("--method", type=click.Choice(["throughput", "simulation", "both"]), default="both", show_default=True,
+              help="Throughput sampling, the constraint-aware simulation, or both.")
+@click.option("--team", default=None, help="Only this team's items (fct_work_items.team).")
+@click.option("--requested-by", "requested_by", default=None,
+              help="Only items of this requesting function (fct_work_items.requested_by).")
+@click.option("--ticket-type", "ticket_type", default=None,
+              help="Only items of this type (fct_work_items.ticket_type; throughput sampling only).")
+@click.option("--as-of", "as_of", type=Timestamp(), default=None,
+              help="Forecast as of this earlier time (ISO-8601, UTC): later data is not used.")
+@click.option("--stage", default=None, help="Simulation: the work stage whose capacity changes.")
+@click.option("--capacity", type=Change("capacity"), default=None, help="Simulation: capacity change at --stage.")
+@click.option("--arrivals", type=Change("arrivals"), default=None, help="Simulation: change of every arrival rate.")
+@click.option("--weeks", type=FiniteRange(min=1, max=MAX_WEEKS), default=12, show_default=True,
+              help="Weeks of daily throughput before the as-of that throughput sampling draws from.")
+@click.option("--calibration-weeks", type=FiniteRange(min=1, max=MAX_WEEKS), default=12, show_default=True,
+              help="Weeks before the as-of the simulation is calibrated from.")
+@click.option("--replications", type=click.IntRange(min=10, max=MAX_REPLICATIONS), default=200, show_default=True,
+              help="Runs of the simulation.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--no-write", is_flag=True, help="Write nothing to flowmetrics.forecasts.")
+@LOCK_TIMEOUT_OPTION
+@JSON_OPTION
+def forecast(warehouse: Path | None, target: str | None, items: int | None, by: Any, days: int | None, method: str,
+             team: str | None, requested_by: str | None, ticket_type: str | None, as_of: str | None,
+             stage: str | None, capacity: float | None, arrivals: float | None, weeks: float,
+             calibration_weeks: float, replications: int, seed: int, no_write: bool, lock_timeout: float,
+             as_json: bool) -> None:
+    """When will N items be done, or how many by a date: throughput sampling and the constraint-aware simulation
+    (exit 1: no method had enough data)."""
+    from flowmetrics.steps.forecast import Question, forecast_text, run_forecast
+
+    question = Question(items=items, by=by.date() if by is not None else None, days=days)
+    question.check()
+    run = run_forecast(
+        _target(target, warehouse), question, write=not no_write, lock_timeout=lock_timeout, method=method,
+        scope={"team": team, "requested_by": requested_by, "ticket_type": ticket_type}, as_of=as_of, stage=stage,
+        capacity=capacity, arrivals=arrivals, weeks=weeks, calibration_weeks=calibration_weeks,
+        replications=replications, seed=seed, progress=_progress(as_json),
+    )
+    _emit(run.to_dict(), as_json, forecast_text(run))
+    if not run.forecast.forecast_made:
+        sys.exit(1)
+
+
+@main.command()
+@WAREHOUSE_OPTION
+@TARGET_OPTION
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
               show_default=True, help="Where to write the HTML file.")
 @click.option("--threshold", type=FiniteRange(0, 1), default=None,

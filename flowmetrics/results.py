@@ -539,3 +539,72 @@ class NightlyResult(Result):
     log_file: str
     seconds: float
     error: str | None = None
+
+
+# --- forecasts ----------------------------------------------------------------------------------------------
+FORECAST_METHODS = ("throughput", "simulation")
+"""The forecasting methods: throughput sampling and the constraint-aware simulation."""
+FORECAST_STATUSES = ("ok", "insufficient_data")
+FORECAST_QUESTIONS = ("items", "by", "days")
+
+
+@dataclass(frozen=True)
+class MethodForecast(Result):
+    """One method's answer: `items` (how many finish: pXX = at least that many with XX% likelihood) or `days` /
+    `dates` (when: pXX = within that many days of the as-of, by that date, with XX% likelihood); `status`
+    `insufficient_data` with the `reason` when the data cannot support a forecast. `basis`: what it stood on."""
+
+    method: str  # throughput | simulation
+    status: str  # ok | insufficient_data
+    reason: str | None = None
+    items: dict[str, int] | None = None
+    mean_items: float | None = None
+    days: dict[str, float | None] | None = None  # None: not within ten years
+    dates: dict[str, str | None] | None = None
+    basis: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Forecast(Result):
+    """A forecast as of a moment: the question (`days`: items in the next horizon_days, `by`: items by a date,
+    `items`: when items_asked items finish), its scope and one answer per method."""
+
+    as_of: datetime
+    question: str  # items | by | days
+    horizon_days: int | None
+    items_asked: int | None
+    by: str | None
+    scope: dict[str, str | None]
+    change: str | None  # the simulation's change of capacity or arrivals, if any
+    seed: int
+    forecasts: tuple[MethodForecast, ...]
+
+    @property
+    def forecast_made(self) -> bool:
+        """Whether at least one method answered (exit 1 when none could)."""
+        return any(f.status == "ok" for f in self.forecasts)
+
+    def method_dict(self, f: MethodForecast) -> dict[str, Any]:
+        """One method's JSON object: the as-of and the question with its answer."""
+        out: dict[str, Any] = {"as_of": self.as_of, "method": f.method, "question": self.question,
+                               "status": f.status}
+        if self.question == "items":
+            out.update({"items_asked": self.items_asked, "dates": f.dates, "days": f.days})
+        else:
+            out.update({"horizon_days": self.horizon_days, "by": self.by, "items": f.items,
+                        "mean_items": f.mean_items})
+        out.update({"reason": f.reason, "basis": f.basis})
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of,
+            "question": self.question,
+            "horizon_days": self.horizon_days,
+            "items_asked": self.items_asked,
+            "by": self.by,
+            "scope": dict(self.scope),
+            "change": self.change,
+            "seed": self.seed,
+            "forecasts": [self.method_dict(f) for f in self.forecasts],
+        }

@@ -10,6 +10,7 @@ from flowmetrics.quality.suites import (
     experiments,
     finish_rate,
     flow,
+    forecasts,
     gate,
     raw,
     staging,
@@ -20,6 +21,7 @@ from flowmetrics.quality.suites import (
 
 def default_registry() -> SuiteRegistry:
     registry = SuiteRegistry()
-    for module in (raw, status_map, staging, flow, wip_and_rework, finish_rate, experiments, dora, constraints, gate):
+    for module in (raw, status_map, staging, flow, wip_and_rework, finish_rate, experiments, dora, constraints,
+                   forecasts, gate):
         registry.add(*module.SUITES)
     return registry

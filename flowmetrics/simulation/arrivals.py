@@ -103,6 +103,35 @@ def draw_arrivals(config: SimulationConfig, rng: np.random.Generator) -> Arrival
     )
 
 
+def with_initial(arrivals: Arrivals, config: SimulationConfig) -> tuple[Arrivals, list[int]]:
+    """`arrivals` with the config's initial items first (created at hour 0; a team or function the demand does
+    not name is added to the names), and the step each item enters first (0 for an arrival)."""
+    initial = config.initial_wip
+    if not initial:
+        return arrivals, [0] * len(arrivals)
+    teams, functions = list(arrivals.teams), list(arrivals.functions)
+    for item in initial:
+        if item.team not in teams:
+            teams.append(item.team)
+        if item.requested_by not in functions:
+            functions.append(item.requested_by)
+    step_of = {getattr(step, "stage", None): j for j, step in enumerate(config.steps)}
+    k = len(initial)
+    merged = Arrivals(
+        hours=np.concatenate([np.zeros(k), arrivals.hours]),
+        function=np.concatenate([[functions.index(i.requested_by) for i in initial], arrivals.function]).astype(
+            np.int64),
+        team=np.concatenate([[teams.index(i.team) for i in initial], arrivals.team]).astype(np.int64),
+        ai_assisted=np.concatenate([[i.ai_assisted for i in initial], arrivals.ai_assisted]).astype(bool),
+        ticket_type=np.concatenate([np.zeros(k, dtype=np.int64), arrivals.ticket_type]),
+        experiment=np.concatenate([np.zeros(k, dtype=bool), arrivals.experiment]),
+        functions=tuple(functions),
+        teams=tuple(teams),
+        ticket_types=arrivals.ticket_types or ("story",),
+    )
+    return merged, [step_of[i.stage] for i in initial] + [0] * len(arrivals)
+
+
 def _pick(rng: np.random.Generator, size: int, weights: dict[int, float]) -> np.ndarray:
     codes = np.fromiter(weights.keys(), dtype=np.int64)
     w = np.fromiter(weights.values(), dtype=float)

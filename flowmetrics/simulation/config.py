@@ -191,6 +191,17 @@ class RateChange:
 
 
 @dataclass(frozen=True)
+class InitialItem:
+    """An item already in the flow when the run starts: it enters `stage` (a work stage or a wait step) at hour 0,
+    its work there starting over (the time it already spent is not known to the run)."""
+
+    stage: str
+    team: str
+    requested_by: str
+    ai_assisted: bool = False
+
+
+@dataclass(frozen=True)
 class CapacityChange:
     """From `at_hours` on, a stage's (or a shared pool's) pool has `servers` people (one team's if `team`)."""
 
@@ -245,6 +256,7 @@ class SimulationConfig:
     reassign_probability: float = 0.05  # per visit to a queue/active status: a same-status change by someone else
     epoch: datetime = DEFAULT_EPOCH
     warmup_hours: float = 0.0  # excluded by the summary metrics
+    initial_wip: tuple[InitialItem, ...] = ()  # items in the flow at hour 0 (items 0..k-1 of the run)
     constraint_threshold: float = 0.8  # ground truth: a pool at or above this utilisation is capacity-bound
     name: str = "system"
 
@@ -321,6 +333,10 @@ def _validate(cfg: SimulationConfig) -> None:
             raise ValueError("capacity change servers must be >= 0")
     if any(r.factor <= 0 for r in cfg.arrival_changes):
         raise ValueError("arrival rate factors must be > 0")
+    step_names = {getattr(step, "stage", None) for step in cfg.steps}
+    unknown = sorted({i.stage for i in cfg.initial_wip} - step_names)
+    if unknown:
+        raise ValueError(f"initial items in unknown stage(s) {unknown}")
 
 
 def _probabilities(cfg: SimulationConfig) -> list[tuple[str, float]]:

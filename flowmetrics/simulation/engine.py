@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from flowmetrics.simulation.arrivals import Arrivals, draw_arrivals
+from flowmetrics.simulation.arrivals import Arrivals, draw_arrivals, with_initial
 from flowmetrics.simulation.config import DeployTrains, SimulationConfig, WaitStep, WorkStage
 from flowmetrics.simulation.distributions import stream, uniform_stream
 from flowmetrics.simulation.experiments import simulate_experiments
@@ -62,7 +62,8 @@ class _Engine:
     def __init__(self, config: SimulationConfig, seed: int) -> None:
         self.cfg = config
         self.seed = seed
-        self.arrivals: Arrivals = draw_arrivals(config, rng(seed, _ARRIVALS))
+        self.arrivals: Arrivals
+        self.arrivals, self.first_step = with_initial(draw_arrivals(config, rng(seed, _ARRIVALS)), config)
         self.statuses = [s.name for s in config.statuses]
         self.status_code = {s: k for k, s in enumerate(self.statuses)}
         self.actors: list[str] = []
@@ -255,7 +256,7 @@ class _Engine:
                     self._capacity(a, b, t)
             elif nxt < n:
                 self.item_actor[nxt] = self.requesters[self.function[nxt]][nxt % 3]
-                self._enter(nxt, 0, t_arr)
+                self._enter(nxt, self.first_step[nxt], t_arr)
                 nxt += 1
             else:
                 break
