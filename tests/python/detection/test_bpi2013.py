@@ -40,7 +40,10 @@ def test_the_verdict_is_stable_when_the_window_moves_by_a_day(bpi_intervals) -> 
     f, verdict = _verdict(frame, as_of)
     for days in (1, 2):
         earlier, moved = _verdict(frame, as_of - pd.Timedelta(days=days))
-        assert moved == verdict, days
+        assert moved[:3] == verdict[:3], days
+        # a stage may turn borderline near a cut (resolution's parked share sits near 0.5), never the other class
+        for stage, cls in verdict[3].items():
+            assert moved[3][stage] in {cls, "borderline"} or cls == "borderline", (days, stage, moved[3][stage], cls)
         # a day earlier 315 incidents were open (the last day closed 217 of them): the burst of arrivals stays
         assert "arrival_burst" in {r.code for r in earlier.reasons}, days
     # what it finds: not a running flow (98 of 7,554 incidents open against ~900 in the flow on average, 90% of
