@@ -113,7 +113,8 @@ def _simulation(
                                           f"weeks before the as-of; the simulation needs at least {MIN_FINISHED}",
                             basis)
     flowing = items_in_flow(intervals, items, moment, [s.stage for s in calibration.stages])
-    initial = [InitialItem(r.stage, r.team, r.requested_by, bool(r.ai_assisted)) for r in flowing.itertuples()]
+    initial = [InitialItem(str(r.stage), str(r.team), str(r.requested_by), bool(r.ai_assisted))
+               for r in flowing.itertuples()]
     basis["items_in_flow"] = len(initial)
     config = forecast_config(calibration, initial, stage=stage, capacity_factor=capacity or 1.0,
                              arrivals_factor=arrivals or 1.0)

@@ -41,7 +41,7 @@ TABLES = {FORECASTS: FORECAST_COLUMNS}
 
 def forecast_rows(forecast: Forecast, run_id: str, created_at: datetime) -> list[dict[str, Any]]:
     """The rows one run appends: per method, one per quantile (or one with its status when it had no answer)."""
-    base = {
+    base: dict[str, Any] = {
         "run_id": run_id,
         "created_at": created_at,
         "as_of": forecast.as_of,
