@@ -33,6 +33,7 @@ from flowmetrics.analysis.signals import (
     LoadSample,
     Signals,
     block_weights,
+    bound_by_queue,
     day_stats,
     load_sample,
     rank_sums,
@@ -223,6 +224,7 @@ class _Detector:
                 has_work=bool(self.work[s]),
                 occupancy=float(p.occupancy[s]),
                 at_ceiling_share=float(p.at_ceiling_share[s]),
+                bound_by=_bound_by(p, s),
             )
             cls = CLASSES[int(p.classification[s])]
             if cls != "constraint" and ev.class_confidence[s] < MIN_CLASS_AGREEMENT:
@@ -332,6 +334,14 @@ class _Detector:
             replicates=self.replicates,
             also_saturated=also,
         )
+
+
+def _bound_by(p: Signals, s: int) -> str | None:
+    """How stage `s` is capacity-bound: by its queue, else by saturation; None when it is not."""
+    if not p.capacity_bound[s]:
+        return None
+    by_queue = bound_by_queue(p.queue_nonempty_share[s], p.waiting_share[s], p.load_dependence[s])
+    return "queue" if by_queue else "saturation"
 
 
 def _promote(stages: tuple[StageVerdict, ...], name: str, confidence: float) -> tuple[StageVerdict, ...]:

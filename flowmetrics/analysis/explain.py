@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 
-from flowmetrics.analysis.signals import MIN_LOAD_DEPENDENCE, MIN_QUEUE_NONEMPTY, MIN_WAITING_SHARE
+from flowmetrics.analysis.signals import (
+    MIN_LOAD_DEPENDENCE,
+    MIN_QUEUE_NONEMPTY,
+    MIN_WAIT_SHARE_DELAY,
+)
 from flowmetrics.results import (
     DATA_PROBLEM_CODES,
     NO_VERDICT_KINDS,
     ConstraintFinding,
-    StageSignals,
     StageVerdict,
     WhatIfResult,
 )
@@ -32,28 +35,17 @@ def why_not_constraint(v: StageVerdict) -> str:
     s = v.signals
     if not s.has_work:
         return "no one works there (it has no active status), items only wait in it"
-    if not math.isnan(s.wait_share) and s.wait_share >= 0.5:
+    if not math.isnan(s.wait_share) and s.wait_share >= MIN_WAIT_SHARE_DELAY:
         return f"its parked share is {s.wait_share:.0%}: items sit in its wait statuses, on something outside the flow"
-    if not math.isnan(s.load_dependence) and s.load_dependence < 0.2:
+    if not math.isnan(s.load_dependence) and s.load_dependence < MIN_LOAD_DEPENDENCE:
         return f"its time does not grow with load (rank correlation {s.load_dependence:.2f})"
-    if s.queue_nonempty_share < 0.5:
+    if s.queue_nonempty_share < MIN_QUEUE_NONEMPTY:
         return f"work waits in its queue only {s.queue_nonempty_share:.0%} of the time"
-    return f"items spend only {s.waiting_share:.0%} of their time there waiting"
+    return f"its queue-time share is only {s.waiting_share:.0%}: items there are mostly being worked"
 
 
 def _reasons(f: ConstraintFinding, *, data_problems: bool) -> list[str]:
     return [r.message for r in f.reasons if (r.code in DATA_PROBLEM_CODES) == data_problems]
-
-
-def _queues(s: StageSignals) -> bool:
-    """The stage is capacity-bound by its queue (else by saturation: many people at capacity, short queues)."""
-    load = s.load_dependence
-    return (
-        s.queue_nonempty_share >= MIN_QUEUE_NONEMPTY
-        and s.waiting_share >= MIN_WAITING_SHARE
-        and not math.isnan(load)
-        and load >= MIN_LOAD_DEPENDENCE
-    )
 
 
 def verdict_sentence(f: ConstraintFinding) -> str:
@@ -83,7 +75,7 @@ def verdict_sentence(f: ConstraintFinding) -> str:
                 f"{mine.mean_queue_hours:.0f} h a visit (other teams' far less), its time grows with load "
                 f"(rank correlation {mine.load_dependence:.2f})"
             )
-        elif _queues(s) or math.isnan(s.occupancy):
+        elif s.bound_by != "saturation":
             evidence = (
                 f"work waits {s.waiting_share:.0%} of its time in its queue, its time grows with load "
                 f"(rank correlation {s.load_dependence:.2f})"
@@ -115,7 +107,7 @@ def finding_table(f: ConstraintFinding) -> str:
     """The ranking of stages with their signals, the windows and the shifts."""
     head = (
         f"  {'rank':>4}  {'stage':<16}{'class':<12}{'conf':>5}{'queue time':>11}{'parked':>8}{'queue>0':>9}"
-        f"{'bottleneck':>11}{'load dep':>10}{'queue/wk':>10}{'median h':>10}"
+        f"{'bottleneck':>11}{'load dep':>10}{'occupancy':>10}{'at cap':>8}{'queue/wk':>10}{'median h':>10}"
     )
     lines = [
         f"As of {f.as_of:%Y-%m-%d %H:%M} UTC, over {f.period_start:%Y-%m-%d} → {f.as_of:%Y-%m-%d} "
@@ -133,7 +125,8 @@ def finding_table(f: ConstraintFinding) -> str:
             f"  {v.rank:>4}  {v.stage:<16}{v.classification:<12}{_num(v.confidence, '.2f'):>5}"
             f"{_num(s.waiting_share, '.2f'):>11}{_num(s.wait_share, '.2f'):>8}"
             f"{_num(s.queue_nonempty_share, '.2f'):>9}{_num(s.bottleneck_share, '.2f'):>11}"
-            f"{_num(s.load_dependence, '.2f'):>10}{_num(s.queue_growth_per_week, '+.1f'):>10}"
+            f"{_num(s.load_dependence, '.2f'):>10}{_num(s.occupancy, '.2f'):>10}{_num(s.at_ceiling_share, '.2f'):>8}"
+            f"{_num(s.queue_growth_per_week, '+.1f'):>10}"
             f"{_num(s.median_hours, '.1f'):>10}"
         )
     if f.teams:

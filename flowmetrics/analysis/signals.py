@@ -8,6 +8,7 @@ a window, a longer segment and every block-bootstrap replicate the same computat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
@@ -283,6 +284,17 @@ class Signals:
         return rank
 
 
+def bound_by_queue(queue_nonempty_share: Any, waiting_share: Any, load_dependence: Any) -> Any:
+    """Capacity-bound by its queue (arrays or single numbers): work waits in the queue most of the time, most of an
+    item's time there is queue time, and that time grows with load (no load dependence measured: not bound). The
+    other way to be capacity-bound is saturation: many people at capacity with short queues."""
+    return (
+        (queue_nonempty_share >= MIN_QUEUE_NONEMPTY)
+        & (waiting_share >= MIN_WAITING_SHARE)
+        & (np.nan_to_num(load_dependence, nan=-1.0) >= MIN_LOAD_DEPENDENCE)
+    )
+
+
 def signals(
     stats: DayStats,
     ranks: np.ndarray,
@@ -317,14 +329,12 @@ def signals(
     measured = ceilings > 0  # days without a ceiling (none active, or a pile beyond MAX_LEVEL) have no occupancy
     occupancy = _ratio(w @ np.where(measured, occupied, 0.0), w @ measured.astype(float))
     work = stats.has_work & stats.has_queue
-    load_bound = np.nan_to_num(corr, nan=-1.0) >= MIN_LOAD_DEPENDENCE
-    queued = (nonempty >= MIN_QUEUE_NONEMPTY) & (waiting >= MIN_WAITING_SHARE)
     saturated = (
         (np.nan_to_num(occupancy) >= MIN_OCCUPANCY)
         & (np.nan_to_num(at_ceiling) >= MIN_AT_CEILING)
         & (nonempty >= MIN_SATURATED_QUEUE_NONEMPTY)
     )
-    capacity = work & ((load_bound & queued) | saturated)
+    capacity = work & (bound_by_queue(nonempty, waiting, corr) | saturated)
     not_load_bound = ~stats.has_work | (np.nan_to_num(corr, nan=0.0) < MIN_LOAD_DEPENDENCE)
     delay = ~capacity & (time_share >= MIN_DELAY_TIME_SHARE) & ((wait >= MIN_WAIT_SHARE_DELAY) | not_load_bound)
     return Signals(

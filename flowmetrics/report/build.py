@@ -49,9 +49,16 @@ def constraint_verdict(findings: pd.DataFrame, signals: pd.DataFrame) -> str:
     parts = []
     if not evidence.empty:
         e = evidence.iloc[0]
-        parts.append(f"work waits {percent(e['waiting_share'])} of its time in its queue")
-        if pd.notna(e["load_dependence"]):
-            parts.append(f"its time grows with load (rank correlation {e['load_dependence']:.2f})")
+        if e.get("bound_by") == "saturation":
+            parts.append(
+                f"its people are saturated: at capacity {percent(e['at_ceiling_share'])} of the time (occupancy "
+                f"{e['occupancy']:.2f} of the most work they hold at once), while work waits in its queue only "
+                f"{percent(e['queue_nonempty_share'])} of the time"
+            )
+        else:
+            parts.append(f"work waits {percent(e['waiting_share'])} of its time in its queue")
+            if pd.notna(e["load_dependence"]):
+                parts.append(f"its time grows with load (rank correlation {e['load_dependence']:.2f})")
         if pd.notna(e["queue_growth_per_week"]) and e["queue_growth_per_week"] > 0.5:
             parts.append(f"its queue grew by {e['queue_growth_per_week']:.0f} items a week")
     kind = " (the constraint moved during the period)" if overall["kind"] == "shifting" else ""
@@ -77,6 +84,8 @@ def _stage_table(signals: pd.DataFrame) -> Table:
             str(r["classification"]),
             percent(r["waiting_share"]),
             "–" if pd.isna(r["load_dependence"]) else f"{r['load_dependence']:.2f}",
+            "–" if pd.isna(r.get("occupancy")) else f"{r['occupancy']:.2f}",
+            percent(r.get("at_ceiling_share")),
             "–" if pd.isna(r["queue_growth_per_week"]) else f"{r['queue_growth_per_week']:+.1f}",
             duration(r["median_hours"] * 3600 if pd.notna(r["median_hours"]) else None),
         )
@@ -84,14 +93,15 @@ def _stage_table(signals: pd.DataFrame) -> Table:
     )
     reading = (
         "How each stage is classified: a constraint queues work because its people are busy (a high queue-time "
-        "share that grows with load); a delay is long without being capacity-bound; unmapped: statuses missing "
+        "share that grows with load), or its people are saturated (at capacity much of the time, occupancy near "
+        "1, even with short queues); a delay is long without being capacity-bound; unmapped: statuses missing "
         "from the status map, to map."
     )
     return Table(
         "stage-classification",
         reading,
-        ("rank", "stage", "classification", "queue-time share", "load dependence", "queue growth / week",
-         "median time a visit"),
+        ("rank", "stage", "classification", "queue-time share", "load dependence", "occupancy", "time at capacity",
+         "queue growth / week", "median time a visit"),
         rows,
     )
 

@@ -45,6 +45,9 @@ SIGNAL_COLUMNS = (
     ("mean_queue_hours", "double precision"),
     ("littles_law_ratio", "double precision"),
     ("has_work", "boolean"),
+    ("occupancy", "double precision"),
+    ("at_ceiling_share", "double precision"),
+    ("bound_by", "varchar"),
 )
 FINDINGS_COLUMNS = (
     ("run_id", "varchar"),

@@ -16,8 +16,10 @@ import pytest
 
 from flowmetrics.analysis import detect_constraint, verdict_sentence
 from flowmetrics.analysis.detect import MIN_CLASS_AGREEMENT
+from flowmetrics.analysis.explain import finding_table
 from flowmetrics.analysis.signals import MIN_OCCUPANCY, MIN_QUEUE_NONEMPTY, MIN_WAITING_SHARE
 from flowmetrics.simulation import FAMILIES, all_scenarios
+from flowmetrics.warehouse.findings import finding_rows
 from tests.python.detection.conftest import Detected
 from tests.python.detection.scenario_warehouse import judge
 
@@ -107,8 +109,16 @@ def test_a_wide_stage_near_saturation_is_the_constraint_with_short_queues(detect
     for v in f.stages:
         if v.stage != "build" and v.signals.has_work:
             assert v.signals.occupancy < build.signals.occupancy, v
+    assert build.signals.bound_by == "saturation"
+    assert {v.signals.bound_by for v in f.stages if v.classification != "constraint"} == {None}
     sentence = verdict_sentence(f)
     assert sentence.startswith("build is the constraint: its people are saturated: at capacity"), sentence
+    table = finding_table(f)
+    assert "occupancy" in table and "at cap" in table
+    rows = finding_rows(f, "run", f.as_of)["constraint_stage_signals"]
+    (written,) = [r for r in rows if r["scope"] == "overall" and r["stage"] == "build" and r["team"] is None]
+    assert written["bound_by"] == "saturation" and written["occupancy"] == build.signals.occupancy
+    assert written["at_ceiling_share"] == build.signals.at_ceiling_share
 
 
 def test_two_stages_near_saturation_are_both_named(detected: dict[str, Detected]) -> None:

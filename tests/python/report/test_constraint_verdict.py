@@ -91,3 +91,19 @@ def test_findings_written_before_reasons_existed_still_read(section) -> None:
     old = findings("none", None, []).assign(reasons=None, window_reason=None)
     s = section(old, signals([("review", "healthy")]))
     assert s.lead.startswith("No stage is capacity-bound") and s.tiles == ()
+
+
+def test_a_saturated_constraint_is_told_by_its_occupancy_not_its_queue(section) -> None:
+    sig = signals([("build", "constraint"), ("review", "healthy")])
+    sig = sig.assign(waiting_share=0.16, queue_nonempty_share=0.45, occupancy=[0.93, 0.5],
+                     at_ceiling_share=[0.61, 0.0], bound_by=["saturation", None])
+    s = section(findings("sole", "build", []), sig)
+    assert s.lead.startswith(
+        "build is the constraint: its people are saturated: at capacity 61% of the time (occupancy 0.93 of the "
+        "most work they hold at once), while work waits in its queue only 45% of the time"
+    ), s.lead
+    queued = section(findings("sole", "build", []), sig.assign(bound_by=["queue", None]))
+    assert queued.lead.startswith("build is the constraint: work waits 16% of its time in its queue"), queued.lead
+    (table,) = [i for i in s.items if getattr(i, "chart_id", None) == "stage-classification"]
+    assert "occupancy" in table.columns and "time at capacity" in table.columns
+    assert table.rows[0][table.columns.index("time at capacity")] == "61%"
