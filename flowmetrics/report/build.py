@@ -213,6 +213,7 @@ def dora_tier_tables(tiers: pd.DataFrame) -> tuple[Table, ...]:
     latest_week = t["week_start"].max()
     latest = t[t["week_start"] == latest_week].sort_values("label")
     weeks = int(latest["window_weeks"].max())
+    shorter = " (fewer for a service with a shorter history)" if latest["window_weeks"].nunique() > 1 else ""
     version = latest["bands_version"].iloc[0]
 
     def tier(value: str, name: object) -> str:
@@ -232,7 +233,8 @@ def dora_tier_tables(tiers: pd.DataFrame) -> tuple[Table, ...]:
     current = Table(
         "dora-tiers",
         f"DORA performance tier per service, week of {latest_week:%d %b %Y} (the latest complete week), each key "
-        f"over the {weeks} weeks ending it; bands of the State of DevOps Report {version}; overall = the worst key.",
+        f"over the {weeks} weeks ending it{shorter}; bands of the State of DevOps Report {version}; "
+        "overall = the worst key.",
         ("service", f"deploys a week (mean, {weeks} weeks)", "lead time for changes (median, successful deploys)",
          "change failure rate (failed ÷ deploys)", "time to restore (median, failed deploys; open ones so far)",
          "overall tier"),

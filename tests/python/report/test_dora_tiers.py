@@ -50,6 +50,10 @@ def test_a_service_without_a_week_shows_a_dash_and_several_environments_are_name
     frame = tiers(weekly("api", ["high", "high"], environment="blue") + weekly("api", ["low"], environment="green"))
     current, trend = build.dora_tier_tables(frame)
     assert [r[0] for r in current.rows] == ["api (blue)"]  # the latest complete week only green lacks
+    assert "over the 4 weeks ending it;" in current.reading
+    young = tiers(weekly("api", ["high"]) + weekly("web", ["high"])).assign(window_weeks=[4, 4, 1, 1])
+    assert "over the 4 weeks ending it (fewer for a service with a shorter history)" in \
+        build.dora_tier_tables(young)[0].reading
     assert trend.rows == (("api (blue)", "high", "high"), ("api (green)", "low", "–"))
 
 
