@@ -190,7 +190,70 @@ def dora_section(data: ReportData) -> Section:
     note = absent_note(data.absent, "dora", ("deploys",))
     if note is not None:
         return Section("dora", "Delivery (DORA)", lead, (note,))
-    return Section("dora", "Delivery (DORA)", lead, (), dora_tiles(data.deployments, data.as_of))
+    return Section("dora", "Delivery (DORA)", lead, dora_tier_tables(data.dora_tiers),
+                   dora_tiles(data.deployments, data.as_of))
+
+
+TREND_WEEKS = 12
+
+
+def dora_tier_tables(tiers: pd.DataFrame) -> tuple[Table, ...]:
+    """Per service (production when there is one): each key's value and tier and the overall tier in the latest
+    complete week, then the overall tier of each of the last TREND_WEEKS complete weeks (fct_dora_tiers)."""
+    if tiers.empty:
+        return ()
+    t = tiers[(tiers["scope"] == "service") & tiers["is_complete_week"].fillna(False).astype(bool)]
+    if "production" in set(t["environment"]):
+        t = t[t["environment"] == "production"]
+    if t.empty:
+        return ()
+    several = t.groupby("service")["environment"].nunique().max() > 1
+    t = t.assign(label=t["service"] + (" (" + t["environment"] + ")" if several else ""),
+                 week_start=pd.to_datetime(t["week_start"]))
+    latest_week = t["week_start"].max()
+    latest = t[t["week_start"] == latest_week].sort_values("label")
+    weeks = int(latest["window_weeks"].max())
+    shorter = " (fewer for a service with a shorter history)" if latest["window_weeks"].nunique() > 1 else ""
+    version = latest["bands_version"].iloc[0]
+
+    def tier(value: str, name: object) -> str:
+        return f"{value} ({name})" if isinstance(name, str) else f"{value} (no tier)"
+
+    rows = tuple(
+        (
+            r["label"],
+            tier(f"{r['deployments_per_week']:.1f}", r["deployment_frequency_tier"]),
+            tier(duration(r["median_lead_time_seconds"]), r["lead_time_tier"]),
+            tier(percent(r["change_failure_rate"]), r["change_failure_rate_tier"]),
+            tier(duration(r["median_time_to_restore_seconds"]), r["time_to_restore_tier"]),
+            str(r["overall_tier"]),
+        )
+        for _, r in latest.iterrows()
+    )
+    current = Table(
+        "dora-tiers",
+        f"DORA performance tier per service, week of {latest_week:%d %b %Y} (the latest complete week), each key "
+        f"over the {weeks} weeks ending it{shorter}; bands of the State of DevOps Report {version}; "
+        "overall = the worst key.",
+        ("service", f"deploys a week (mean, {weeks} weeks)", "lead time for changes (median, successful deploys)",
+         "change failure rate (failed ÷ deploys)", "time to restore (median, failed deploys; open ones so far)",
+         "overall tier"),
+        rows,
+    )
+    trend_weeks = sorted(t["week_start"].unique())[-TREND_WEEKS:]
+    trend = t[t["week_start"].isin(trend_weeks)].pivot(index="label", columns="week_start", values="overall_tier")
+    trend = trend.reindex(columns=trend_weeks)
+    trend_rows = tuple(
+        (str(label), *(v if isinstance(v, str) else "–" for v in values)) for label, values in trend.iterrows()
+    )
+    history = Table(
+        "dora-tier-trend",
+        f"Overall DORA tier per service by week, the last {len(trend_weeks)} complete weeks (week of the Monday; "
+        f"each over the {weeks} weeks ending it; – before the service's first deploy).",
+        ("service", *(f"{pd.Timestamp(w):%d %b}" for w in trend_weeks)),
+        trend_rows,
+    )
+    return current, history
 
 
 def quality_section(data: ReportData) -> Section:

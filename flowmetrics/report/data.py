@@ -6,7 +6,7 @@ Large marts (stage visits) are aggregated in the warehouse; the rest are small a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -40,6 +40,7 @@ class ReportData:
     constraint_findings: pd.DataFrame  # one row per window x stage of the published detect run
     constraint_signals: pd.DataFrame
     absent: tuple[str, ...] = ()  # the optional raw tables this warehouse lacks (their marts are empty)
+    dora_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)  # fct_dora_tiers (empty: an older publish)
 
 
 def _published_info(reader: MartReader) -> pd.Series:
@@ -191,6 +192,14 @@ def load_report_data(resolved: Target) -> ReportData:
             ["deployed_at", "environment", "deploy_status", "is_failure", "lead_time_seconds",
              "time_to_restore_seconds", "restore_source"],
         )
+        dora_tiers = _optional(
+            reader,
+            "fct_dora_tiers",
+            ["week_start", "service", "environment", "scope", "is_complete_week", "window_weeks",
+             "deployments_per_week", "deployment_frequency_tier", "median_lead_time_seconds", "lead_time_tier",
+             "change_failure_rate", "change_failure_rate_tier", "median_time_to_restore_seconds",
+             "time_to_restore_tier", "overall_tier", "bands_version"],
+        )
         quality = _quality(reader, _quality_run_id(reader, run_id))
         findings = _latest_run(
             _optional(
@@ -239,4 +248,5 @@ def load_report_data(resolved: Target) -> ReportData:
         constraint_findings=findings,
         constraint_signals=signals,
         absent=absent,
+        dora_tiers=dora_tiers,
     )

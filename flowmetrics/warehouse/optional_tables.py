@@ -20,8 +20,8 @@ NO_RAW_CONTRACT = ("no raw contract tables in this warehouse (schema raw has no 
 ABSENT_NOTES: dict[str, str] = {
     "status_map": "no status_map in this warehouse: statuses are mapped with the project's default "
                   "(seeds/default_status_map.csv)",
-    "deploys": "no deploys in this warehouse: the delivery (DORA) marts fct_deployments and fct_dora_weekly are "
-               "empty",
+    "deploys": "no deploys in this warehouse: the delivery (DORA) marts fct_deployments, fct_dora_weekly and "
+               "fct_dora_tiers are empty",
     "deploy_tickets": "no deploy_tickets in this warehouse: no deploy is linked to a ticket",
     "incidents": "no incidents in this warehouse: DORA takes failures and time to restore from deploy status "
                  "(failed or rolled_back until the next successful deploy)",

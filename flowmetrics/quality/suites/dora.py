@@ -1,6 +1,6 @@
-"""fct_deployments, fct_incidents and fct_dora_weekly, run by the gate when the marts exist. The weekly counts are
-recomputed from fct_deployments and fct_incidents (other marts), so a week that lost or double-counted deploys or
-incidents shows."""
+"""fct_deployments, fct_incidents, fct_dora_weekly and fct_dora_tiers, run by the gate when the marts exist. The
+weekly counts are recomputed from fct_deployments and fct_incidents (other marts), so a week that lost or
+double-counted deploys or incidents shows; the tiers' allowed values come from the YAML."""
 
 from __future__ import annotations
 
@@ -158,5 +158,25 @@ WEEKS_MATCH_INCIDENTS = Suite(
     ),
 )
 
-SUITES: tuple[Suite, ...] = (FCT_DEPLOYMENTS, FCT_INCIDENTS, FCT_DORA_WEEKLY, WEEKS_MATCH_DEPLOYMENTS,
-                             WEEKS_MATCH_INCIDENTS)
+T = "fct_dora_tiers"
+TIERS_KEY = ("week_start", "service", "environment", "scope", "team")
+FCT_DORA_TIERS = model_suite(
+    T,
+    Layer.MART,
+    volume=VolumeKind.SUMMARY,
+    key=TIERS_KEY,
+    columns=(*TIERS_KEY, "deployments", "failed_deployments", "change_failure_rate", "median_lead_time_seconds",
+             "median_time_to_restore_seconds", "deployment_frequency_tier", "lead_time_tier",
+             "change_failure_rate_tier", "time_to_restore_tier", "overall_tier"),
+    checks=(
+        unique(T, TIERS_KEY),
+        at_least(T, "deployments", "failed_deployments"),
+        rate(T, "change_failure_rate"),
+        not_null_when(T, "change_failure_rate", "the window has deploys", ("deployments", ">", 0)),
+        duration(T, "median_lead_time_seconds"),
+        duration(T, "median_time_to_restore_seconds"),
+    ),
+)
+
+SUITES: tuple[Suite, ...] = (FCT_DEPLOYMENTS, FCT_INCIDENTS, FCT_DORA_WEEKLY, FCT_DORA_TIERS,
+                             WEEKS_MATCH_DEPLOYMENTS, WEEKS_MATCH_INCIDENTS)

@@ -22,7 +22,7 @@ def tables(demo_warehouse: Path) -> dict[str, pd.DataFrame]:
         "dim_as_of", "fct_work_items", "fct_stage_visits", "fct_stage_transitions", "fct_work_item_finish_rate",
         "fct_experiments", "fct_experiment_finish_rate", "fct_shipped_decisions", "fct_stage_daily",
         "fct_open_work_items", "fct_rework", "fct_rework_rate", "fct_deployments", "fct_dora_weekly",
-        "fct_incidents",
+        "fct_incidents", "fct_dora_tiers",
     ]
     raw = ["experiments", "experiment_variants", "experiment_events", "experiment_exposures"]
     con = duckdb.connect(str(demo_warehouse), read_only=True)
@@ -231,6 +231,31 @@ def test_dora_weekly_regroups_the_deployments_by_iso_week(tables: dict[str, pd.D
     assert (busy["failed_deployments"] == expected["failed"]).all()
     assert (busy["deployment_days"] == expected["days"]).all()
     np.testing.assert_allclose(busy["change_failure_rate"], expected["failed"] / expected["deployments"])
+
+
+def test_dora_tiers_sum_the_weeks_of_their_window_and_the_overall_tier_is_the_worst_key(
+    tables: dict[str, pd.DataFrame],
+):
+    """A service row's deploys and failures are fct_dora_weekly's over the window_weeks weeks ending its week; a
+    team row never has more deploys than its service row; the overall tier is the worst of the keys' tiers."""
+    tiers, weekly = tables["fct_dora_tiers"].copy(), tables["fct_dora_weekly"].copy()
+    assert len(tiers) > 0 and set(tiers["scope"]) == {"service", "team"}
+    key = ["week_start", "service", "environment"]
+    weekly = weekly.sort_values(key)
+    rolling = weekly.groupby(["service", "environment"])[["deployments", "failed_deployments"]].rolling(
+        int(tiers["window_weeks"].max()), min_periods=1
+    ).sum().reset_index(level=[0, 1])
+    weekly[["window_deployments", "window_failed"]] = rolling[["deployments", "failed_deployments"]]
+    service = tiers[tiers["scope"] == "service"].merge(weekly[[*key, "window_deployments", "window_failed"]], on=key)
+    assert len(service) == len(weekly) == int((tiers["scope"] == "service").sum())
+    assert (service["deployments"] == service["window_deployments"]).all()
+    assert (service["failed_deployments"] == service["window_failed"]).all()
+    teams = tiers[tiers["scope"] == "team"].merge(service[[*key, "deployments"]], on=key, suffixes=("", "_service"))
+    assert (teams["deployments"] <= teams["deployments_service"]).all()
+    order = {"elite": 1, "high": 2, "medium": 3, "low": 4}
+    worst = tiers[["deployment_frequency_tier", "lead_time_tier", "change_failure_rate_tier", "time_to_restore_tier"]]
+    assert (worst.apply(lambda c: c.map(order)).max(axis=1).map({v: k for k, v in order.items()})
+            == tiers["overall_tier"]).all()
 
 
 def test_time_to_restore_follows_the_incidents_a_deploy_caused_else_the_next_success(

@@ -30,14 +30,14 @@ def test_absent_optional_tables_give_empty_experiment_and_dora_marts(
             name: con.execute(f"select count(*) from main.{name}").fetchone()[0]
             for name in (
                 "fct_experiments", "fct_experiment_finish_rate", "fct_shipped_decisions", "fct_deployments",
-                "fct_incidents", "fct_dora_weekly", "fct_work_item_finish_rate", "fct_stage_daily",
+                "fct_incidents", "fct_dora_weekly", "fct_dora_tiers", "fct_work_item_finish_rate", "fct_stage_daily",
                 "fct_open_work_items", "fct_rework_rate",
             )
         }
     finally:
         con.close()
     for name in ("fct_experiments", "fct_experiment_finish_rate", "fct_shipped_decisions", "fct_deployments",
-                 "fct_incidents", "fct_dora_weekly"):
+                 "fct_incidents", "fct_dora_weekly", "fct_dora_tiers"):
         assert count[name] == 0, name
     for name in ("fct_work_item_finish_rate", "fct_stage_daily", "fct_open_work_items", "fct_rework_rate"):
         assert count[name] > 0, name

@@ -148,6 +148,28 @@ def test_dora_change_failure_rate_at_most_one(make_warehouse):
     assert failed(report) == {"fct_dora_weekly.change_failure_rate.rate_range"}
 
 
+def dora_tiers(**changes) -> pd.DataFrame:
+    """api's service row and its team row of one week, both elite."""
+    frame = pd.DataFrame({
+        "week_start": pd.to_datetime(["2026-01-05", "2026-01-05"]), "service": ["api", "api"],
+        "environment": ["prod", "prod"], "scope": ["service", "team"], "team": [None, "web"],
+        "deployments": [8, 8], "failed_deployments": [1, 1], "change_failure_rate": [0.125, 0.125],
+        "median_lead_time_seconds": [1800.0, 1800.0], "median_time_to_restore_seconds": [600.0, 600.0],
+        **{column: ["elite", "elite"] for column in ("deployment_frequency_tier", "lead_time_tier",
+                                                      "change_failure_rate_tier", "time_to_restore_tier",
+                                                      "overall_tier")},
+    })
+    return frame.assign(**changes)
+
+
+def test_dora_tiers_judged_by_their_yaml_values_and_key_with_a_null_team(make_warehouse):
+    assert not failed(gate(make_warehouse({"main.fct_dora_tiers": dora_tiers()}), "fct_dora_tiers"))
+    bad = dora_tiers(overall_tier=["elite", "great"], scope=["service", "service"], team=[None, None])
+    report = gate(make_warehouse({"main.fct_dora_tiers": bad}), "fct_dora_tiers")
+    assert failed(report) == {"fct_dora_tiers.overall_tier.accepted_values",
+                              "fct_dora_tiers.week_start_service_environment_scope_team.unique"}
+
+
 def incidents(**changes) -> pd.DataFrame:
     """I1 restored after an hour, I2 still open, T1 a ticket-recorded incident restored after two hours."""
     frame = pd.DataFrame({
