@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from flowmetrics.report import charts, readings
+from flowmetrics.report import sle as sle_lines
 from flowmetrics.report.format import DAY, count, duration, percent, signed_percent
 from flowmetrics.report.html import Chart, Note, Section, Table, Tile, render
 from flowmetrics.results import DATA_PROBLEM_CODES, NO_VERDICT_KINDS
@@ -151,8 +152,34 @@ def pile_up_section(data: ReportData) -> Section:
         "Bands that widen are stages where work arrives faster than it leaves.",
         (
             Chart("cfd", readings.cumulative_flow(data.stage_daily), charts.cumulative_flow(data.stage_daily)),
-            Chart("aging-wip", readings.aging_wip(data.open_items), charts.aging_wip(data.open_items, order)),
+            Chart("cycle-time-scatter", readings.cycle_time_scatter(data.sle),
+                  charts.cycle_time_scatter(data.finished_items, data.sle)),
+            sle_table(data.sle),
+            Chart("aging-wip", readings.aging_wip(data.open_items, data.sle),
+                  charts.aging_wip(data.open_items, order, data.sle)),
         ),
+    )
+
+
+def sle_table(sle: pd.DataFrame) -> Table:
+    """The service-level expectations overall and per ticket type: the lines the scatter draws, for each type."""
+    ordered = pd.concat([sle[sle["sle_scope"] == "overall"],
+                         sle[sle["sle_scope"] != "overall"].sort_values("ticket_type")]) if not sle.empty else sle
+    rows = tuple(
+        (
+            "all types" if r["sle_scope"] == "overall" else str(r["ticket_type"] if pd.notna(r["ticket_type"])
+                                                                else "(no type)"),
+            count(r["finished_items"]),
+            *(duration(r[sle_lines.column(p)]) for p in sle_lines.PERCENTILES),
+        )
+        for _, r in ordered.iterrows()
+    )
+    return Table(
+        "sle-table",
+        "Service-level expectations per ticket type: the share of items of that type that finished within each "
+        "time (only finished items count).",
+        ("ticket type", "finished items", *(f"{p}% within" for p in sle_lines.PERCENTILES)),
+        rows,
     )
 
 

@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from flowmetrics.report import palette
-from flowmetrics.report.format import DAY
+from flowmetrics.report import sle as sle_lines
+from flowmetrics.report.format import DAY, duration
 
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
@@ -130,34 +131,76 @@ def cumulative_flow(stage_daily: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=420)
 
 
-def aging_wip(open_items: pd.DataFrame, stage_order: Mapping[Hashable, float]) -> go.Figure:
-    """Every open item's age in its current stage (days), against that stage's historical 85th percentile."""
-    if open_items.empty:
-        return _empty("No open work items.")
-    df = open_items.copy()
-    df["age_days"] = df["age_in_stage_seconds"] / DAY
+SLE_DASH = {50: "dot", 85: "dash", 95: "longdashdot"}
+"""How each service-level line is drawn (all black: a line to plan against, not a kind of time)."""
+
+
+def _sle_lines(fig: go.Figure, lines: Mapping[int, float]) -> None:
+    """The horizontal 50/85/95% lines of cycle time, each labelled "85% (SLE) 6.1 days"."""
+    for p, seconds in lines.items():
+        fig.add_hline(
+            y=seconds / DAY, line_dash=SLE_DASH[p], line_color=palette.BLACK, line_width=1.5,
+            annotation_text=f"{p}% (SLE) {duration(seconds)}", annotation_position="top left",
+            annotation_font={"size": 12},
+        )
+
+
+def cycle_time_scatter(finished: pd.DataFrame, sle: pd.DataFrame) -> go.Figure:
+    """Each item finished in the SLE window: finish date x cycle time (days), a colour per ticket type, with the
+    overall 50/85/95% lines."""
+    if finished.empty:
+        return _empty("No work item finished in the window.")
+    df = finished.assign(
+        cycle_days=finished["cycle_time_seconds"] / DAY,
+        type_label=finished["ticket_type"].fillna("(no type)"),
+        finished_at=pd.to_datetime(finished["finished_at"]),
+    )
+    fig = go.Figure()
+    for i, label in enumerate(sorted(df["type_label"].unique())):
+        part = df[df["type_label"] == label]
+        fig.add_scatter(
+            x=part["finished_at"], y=part["cycle_days"], mode="markers", name=label,
+            marker={"color": palette.TICKET_TYPES[i % len(palette.TICKET_TYPES)], "size": 6, "opacity": 0.7},
+            customdata=part[["ticket_id"]],
+            hovertemplate="%{customdata[0]} (" + label + "): finished %{x|%d %b}, %{y:.1f} days<extra></extra>",
+        )
+    _sle_lines(fig, sle_lines.overall_lines(sle))
+    fig.update_yaxes(title_text="cycle time (days, started → finished)", rangemode="tozero")
+    return _layout(fig, height=420)
+
+
+def aging_wip(open_items: pd.DataFrame, stage_order: Mapping[Hashable, float],
+              sle: pd.DataFrame | None = None) -> go.Figure:
+    """Every started open item's age since it started (days), by current stage, against the same 50/85/95% lines
+    of cycle time: an item above the 85% line is at risk of missing the SLE."""
+    started = open_items[open_items["age_seconds"].notna()] if not open_items.empty else open_items
+    if started.empty:
+        return _empty("No open work item has started yet.")
+    lines = sle_lines.overall_lines(sle if sle is not None else pd.DataFrame())
+    df = started.assign(
+        age_days=started["age_seconds"] / DAY,
+        stage_days=started["age_in_stage_seconds"] / DAY,
+        at_risk=started["age_seconds"] > lines[sle_lines.AT_RISK] if sle_lines.AT_RISK in lines else False,
+    )
     stages = sorted(df["current_stage"].unique(), key=lambda s: stage_order.get(s, 999))
     fig = go.Figure()
-    for past, name, colour in ((False, "within the stage's 85th percentile", palette.BLUE),
-                               (True, "older than the stage's 85th percentile", palette.VERMILLION)):
-        part = df[df["is_past_stage_p85"].fillna(False) == past]
+    at_risk = f"{sle_lines.AT_RISK}th percentile of cycle time"
+    for risky, name, colour in ((False, f"within the {at_risk}", palette.BLUE),
+                                (True, f"older than the {at_risk}", palette.VERMILLION)):
+        part = df[df["at_risk"] == risky]
         fig.add_scatter(
             x=part["current_stage"],
             y=part["age_days"],
             mode="markers",
             name=name,
-            marker={"color": colour, "size": 7, "opacity": 0.7, "symbol": "diamond" if past else "circle"},
-            customdata=part[["ticket_id"]],
-            hovertemplate="%{customdata[0]}: %{y:.1f} days in %{x}<extra></extra>",
+            marker={"color": colour, "size": 7, "opacity": 0.7, "symbol": "diamond" if risky else "circle"},
+            customdata=part[["ticket_id", "stage_days"]],
+            hovertemplate="%{customdata[0]}: started %{y:.1f} days ago, %{customdata[1]:.1f} days in %{x}"
+            "<extra></extra>",
         )
-    p85 = df.groupby("current_stage")["stage_p85_seconds"].first().reindex(stages) / DAY
-    fig.add_scatter(
-        x=p85.index, y=p85.values, mode="markers", name="85th percentile (history)",
-        marker={"symbol": "line-ew-open", "size": 34, "color": palette.BLACK, "line": {"width": 3}},
-        hovertemplate="%{x}: 85% of past visits left within %{y:.1f} days<extra></extra>",
-    )
+    _sle_lines(fig, lines)
     fig.update_xaxes(categoryorder="array", categoryarray=stages)
-    fig.update_yaxes(title_text="days in current stage")
+    fig.update_yaxes(title_text="days since started", rangemode="tozero")
     return _layout(fig)
 
 

@@ -41,6 +41,8 @@ class ReportData:
     constraint_signals: pd.DataFrame
     absent: tuple[str, ...] = ()  # the optional raw tables this warehouse lacks (their marts are empty)
     dora_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)  # fct_dora_tiers (empty: an older publish)
+    sle: pd.DataFrame = field(default_factory=pd.DataFrame)  # fct_cycle_time_sle: overall and per-type lines
+    finished_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # the items behind them (the scatter)
 
 
 def _published_info(reader: MartReader) -> pd.Series:
@@ -142,7 +144,21 @@ def load_report_data(resolved: Target) -> ReportData:
         open_items = reader.read(
             "fct_open_work_items",
             ["ticket_id", "team", "requested_by", "current_stage", "current_stage_kind", "age_in_stage_seconds",
-             "stage_p85_seconds", "is_past_stage_p85"],
+             "stage_p85_seconds", "is_past_stage_p85", "age_seconds"],
+        )
+        sle = reader.read(
+            "fct_cycle_time_sle",
+            ["sle_scope", "ticket_type", "window_start", "window_end", "finished_items", "p50_cycle_time_seconds",
+             "p85_cycle_time_seconds", "p95_cycle_time_seconds"],
+        )
+        # the finished items behind the lines, in the mart's own window (stated once, in the mart)
+        lines = reader.relation("fct_cycle_time_sle")
+        finished_items = reader.read(
+            "fct_work_items",
+            ["ticket_id", "ticket_type", "finished_at", "cycle_time_seconds"],
+            where=f"state = 'finished' and cycle_time_seconds is not null"
+            f" and finished_at > (select max(window_start) from {lines})"
+            f" and finished_at <= (select max(window_end) from {lines})",
         )
         work_item_finish = reader.aggregate(
             "fct_work_item_finish_rate",
@@ -249,4 +265,6 @@ def load_report_data(resolved: Target) -> ReportData:
         constraint_signals=signals,
         absent=absent,
         dora_tiers=dora_tiers,
+        sle=sle,
+        finished_items=finished_items,
     )

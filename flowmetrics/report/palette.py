@@ -22,3 +22,7 @@ AI = {True: PURPLE, False: GREEN, None: GREY}
 """AI-assisted vs not (and unknown)."""
 
 CLASSIFICATION = {"constraint": VERMILLION, "delay": ORANGE, "healthy": SKY}
+
+TICKET_TYPES = [SKY, GREEN, PURPLE, YELLOW, BLUE]
+"""Ticket types in the cycle-time scatter, in name order. Vermillion and orange stay out: they mean waiting and at
+risk; the service-level lines are black."""

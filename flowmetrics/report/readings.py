@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from flowmetrics.report import sle as sle_lines
 from flowmetrics.report.format import count, duration, percent
 
 
@@ -56,14 +57,39 @@ def cumulative_flow(stage_daily: pd.DataFrame, days: int = 28) -> str:
     return text + "."
 
 
-def aging_wip(open_items: pd.DataFrame) -> str:
+def cycle_time_scatter(sle: pd.DataFrame) -> str:
+    """The overall service-level expectations in words: "85% of items finished within N days"."""
+    lines = sle_lines.overall_lines(sle)
+    if not lines:
+        return "No work item finished in the window yet, so there is no service-level expectation."
+    finished = int(sle.loc[sle["sle_scope"] == "overall", "finished_items"].iloc[0])
+    others = ", ".join(f"{p}% within {duration(lines[p])}" for p in lines if p != sle_lines.AT_RISK)
+    return (
+        f"{sle_lines.AT_RISK}% of items finished within {duration(lines.get(sle_lines.AT_RISK))} ({others}): "
+        f"the cycle times of the {count(finished)} items finished in the {sle_lines.window_weeks(sle)} weeks before "
+        "the as-of. Only finished items count; open items are drawn against these lines below."
+    )
+
+
+def aging_wip(open_items: pd.DataFrame, sle: pd.DataFrame | None = None) -> str:
     if open_items.empty:
         return "Nothing is open."
+    lines = sle_lines.overall_lines(sle if sle is not None else pd.DataFrame())
+    text = ""
+    if sle_lines.AT_RISK in lines:
+        line = lines[sle_lines.AT_RISK]
+        older = int((open_items["age_seconds"].dropna() > line).sum())
+        text = (
+            f"{count(older)} open items older than the {sle_lines.AT_RISK}th percentile of cycle time "
+            f"({duration(line)}): at risk of missing the service-level expectation. "
+        )
     late = open_items[open_items["is_past_stage_p85"].fillna(False)]
     if late.empty:
-        return f"All {count(len(open_items))} open items are within their stage's usual time (85th percentile)."
+        return text + (
+            f"All {count(len(open_items))} open items are within their stage's usual time (85th percentile)."
+        )
     worst = late["current_stage"].value_counts()
-    return (
+    return text + (
         f"{count(len(late))} of {count(len(open_items))} open items have been in their stage longer than 85% of past "
         f"visits; most of them in {worst.index[0]} ({count(worst.iloc[0])})."
     )

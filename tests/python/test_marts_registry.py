@@ -69,8 +69,8 @@ def test_the_project_publishes_its_public_models_then_the_package_tables_its_yam
     assert package == sorted(t.name for t in source_tables() if t.source == "flowmetrics" and "publish" in t.meta)
     assert [p.name for p in relations] == [*sorted(marts), *sorted(package)]  # marts first, each in name order
     assert api.marts()["fct_work_items"] == grain_of(mart_models()["fct_work_items"]["description"])
-    # the set and the optional ones as readers know them: 18 marts, the package's two detection tables and forecasts
-    assert len(relations) == 21 and set(package) == {"constraint_findings", "constraint_stage_signals", "forecasts"}
+    # the set and the optional ones as readers know them: 19 marts, the package's two detection tables and forecasts
+    assert len(relations) == 22 and set(package) == {"constraint_findings", "constraint_stage_signals", "forecasts"}
     assert {p.name for p in relations if not p.required} == {
         "fct_constraint_queue", "constraint_findings", "constraint_stage_signals", "forecasts"}
     assert PRIVATE_MODEL not in marts

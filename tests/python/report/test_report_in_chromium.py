@@ -18,7 +18,7 @@ CLI = [sys.executable, "-m", "flowmetrics.cli"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHART_SECTIONS = {
     "constraint": ["chart-stage-time", "chart-constraint-timeline"],
-    "pile-up": ["chart-cfd", "chart-aging-wip"],
+    "pile-up": ["chart-cfd", "chart-cycle-time-scatter", "chart-aging-wip"],
     "finish-rate": ["chart-finish-rate", "chart-experiment-funnel", "chart-shipped-decisions"],
     "ai": ["chart-ai-comparison"],
 }
