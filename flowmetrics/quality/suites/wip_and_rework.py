@@ -1,5 +1,5 @@
-"""fct_stage_daily, fct_open_work_items, fct_rework, fct_rework_rate and fct_shipped_decisions, run by the gate
-when the marts exist."""
+"""fct_stage_daily, fct_open_work_items, fct_rework, fct_rework_rate, fct_shipped_decisions and fct_cycle_time_sle,
+run by the gate when the marts exist."""
 
 from __future__ import annotations
 
@@ -131,6 +131,27 @@ FCT_SHIPPED_DECISIONS = model_suite(
     ),
 )
 
+L = "fct_cycle_time_sle"
+SLE_KEY = ("sle_scope", "ticket_type")
+FCT_CYCLE_TIME_SLE = model_suite(
+    L,
+    Layer.MART,
+    # the trailing window's lines: a ticket type without finished items in it has no row, so rows come and go
+    volume=VolumeKind.SNAPSHOT,
+    key=SLE_KEY,
+    columns=(*SLE_KEY, "window_start", "window_end", "finished_items", "p50_cycle_time_seconds",
+             "p85_cycle_time_seconds", "p95_cycle_time_seconds"),
+    checks=(
+        unique(L, SLE_KEY),
+        non_negative(L, "finished_items"),
+        duration(L, "p50_cycle_time_seconds"),
+        duration(L, "p85_cycle_time_seconds"),
+        duration(L, "p95_cycle_time_seconds"),
+        at_least(L, "p85_cycle_time_seconds", "p50_cycle_time_seconds"),
+        at_least(L, "p95_cycle_time_seconds", "p85_cycle_time_seconds"),
+    ),
+)
+
 SUITES: tuple[Suite, ...] = (
     FCT_STAGE_DAILY,
     FCT_OPEN_WORK_ITEMS,
@@ -138,4 +159,5 @@ SUITES: tuple[Suite, ...] = (
     FCT_REWORK,
     FCT_REWORK_RATE,
     FCT_SHIPPED_DECISIONS,
+    FCT_CYCLE_TIME_SLE,
 )

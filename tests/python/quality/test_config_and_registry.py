@@ -57,7 +57,8 @@ def test_every_published_relation_has_a_volume_kind_stated_once():
     kinds = default_registry().volume_kinds()
     assert {f"{p.layer}.{p.name}" for p in published_relations()} <= set(kinds)
     assert {n for n, k in kinds.items() if k.value == "snapshot"} == {
-        "mart.fct_open_work_items", "mart.fct_constraint_queue", "mart.dim_as_of", "raw.status_map"}
+        "mart.fct_open_work_items", "mart.fct_constraint_queue", "mart.dim_as_of", "mart.fct_cycle_time_sle",
+        "raw.status_map"}
 
 
 def test_every_published_relation_has_a_suite_and_check_ids_are_unique():
