@@ -84,3 +84,14 @@ def test_relations_and_keys_come_from_the_manifest(tmp_path: Path):
     assert {name: r.key for name, r in relations.items()} == {"fct_a": ("id",), "int_b": ("x", "y")}
     assert list(public_marts(path)) == ["fct_a"]
     assert {name: r.engine_specific for name, r in relations.items()} == {"fct_a": (), "int_b": ("fp",)}
+
+
+def test_a_null_part_of_a_key_matches_a_null_and_nothing_else():
+    lines = pd.DataFrame({"scope": ["overall", "type", "type"], "ticket_type": [None, "bug", "story"],
+                          "p85": [7.0, 5.0, 9.0]})
+    assert differences(lines, lines.iloc[::-1].reset_index(drop=True), ("scope", "ticket_type")) == []
+    other = lines.assign(ticket_type=["bug", "bug", "story"], scope=["type", "type", "type"])
+    assert differences(lines, other, ("scope", "ticket_type"))  # duplicated keys, and none matches the null one
+    changed = lines.assign(p85=[7.5, 5.0, 9.0])
+    (problem,) = differences(lines, changed, ("scope", "ticket_type"))
+    assert problem.startswith("column p85: 1 row(s) differ")
