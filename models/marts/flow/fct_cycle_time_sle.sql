@@ -1,7 +1,8 @@
 {{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
 
 {#- One overall row plus one row per ticket type: the 50th/85th/95th percentiles of cycle time (started to
-    finished) of the work items finished in the trailing sle_window_weeks before the as-of, rounded to the second.
+    finished) of the work items finished in the trailing sle_window_weeks before the as-of, rounded to the second
+    (half up, floor(x + 0.5): round() breaks ties to even on Postgres and away from zero on DuckDB).
     Only finished items count: open items are still running (censored), so they are compared with these lines,
     never part of them. -#}
 
@@ -87,9 +88,9 @@ final as (
         define_window.window_start,
         define_window.window_end,
         cast(stack_scopes.finished_items as {{ dbt.type_bigint() }}) as finished_items,
-        cast(round(stack_scopes.p50_cycle_time_seconds) as {{ type_double() }}) as p50_cycle_time_seconds,
-        cast(round(stack_scopes.p85_cycle_time_seconds) as {{ type_double() }}) as p85_cycle_time_seconds,
-        cast(round(stack_scopes.p95_cycle_time_seconds) as {{ type_double() }}) as p95_cycle_time_seconds
+        cast(floor(stack_scopes.p50_cycle_time_seconds + 0.5) as {{ type_double() }}) as p50_cycle_time_seconds,
+        cast(floor(stack_scopes.p85_cycle_time_seconds + 0.5) as {{ type_double() }}) as p85_cycle_time_seconds,
+        cast(floor(stack_scopes.p95_cycle_time_seconds + 0.5) as {{ type_double() }}) as p95_cycle_time_seconds
     from stack_scopes
     cross join define_window
 
