@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flowmetrics.extract.frames import epoch_second, parse_time
+from flowmetrics.extract.frames import parse_time
 from flowmetrics.extract.label_status import (
     LabelScheme,
     StateEvent,
     StateStatuses,
     StatusLabelEvent,
+    change_rows,
     status_changes,
 )
 
@@ -120,17 +121,8 @@ def issue_status_changes(
     tid = ticket_id(scheme.repo, issue["number"])
     created = parse_time(issue["created_at"])
     assert created is not None
-    return [
-        {
-            "change_id": f"{tid}:{epoch_second(c.changed_at)}",
-            "ticket_id": tid,
-            "changed_at": c.changed_at,
-            "from_status": c.from_status,
-            "to_status": c.to_status,
-            "changed_by": c.changed_by,
-        }
-        for c in status_changes(created, _login(issue.get("user")), state_events, label_events, scheme.states)
-    ]
+    changes = status_changes(created, _login(issue.get("user")), state_events, label_events, scheme.states)
+    return change_rows(tid, changes)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowmetrics.extract.frames import epoch_second, parse_time
+from flowmetrics.extract.frames import parse_time
 from flowmetrics.extract.label_status import (
     LabelScheme,
     StateEvent,
     StateStatuses,
     StatusLabelEvent,
+    change_rows,
     status_changes,
 )
 
@@ -91,17 +92,7 @@ def issue_status_changes(
     tid = ticket_id(issue, scheme.project)
     created = parse_time(issue["created_at"])
     assert created is not None
-    return [
-        {
-            "change_id": f"{tid}:{epoch_second(c.changed_at)}",
-            "ticket_id": tid,
-            "changed_at": c.changed_at,
-            "from_status": c.from_status,
-            "to_status": c.to_status,
-            "changed_by": c.changed_by,
-        }
-        for c in status_changes(created, _user(issue.get("author")), states, labels, scheme.states)
-    ]
+    return change_rows(tid, status_changes(created, _user(issue.get("author")), states, labels, scheme.states))
 
 
 def deploy_row(deployment: Mapping[str, Any], service: str) -> dict[str, Any] | None:

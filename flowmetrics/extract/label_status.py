@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from flowmetrics.extract.frames import utc_second
+from flowmetrics.extract.frames import epoch_second, utc_second
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,19 @@ def _actor(is_creation: bool, created_by: str | None,
         if happened.actor:
             return happened.actor
     return None
+
+
+def change_rows(ticket_id: str, changes: Iterable[StatusChange]) -> list[dict[str, Any]]:
+    """A ticket's status changes as contract rows; a change's id is the ticket and its UTC second (at most one change
+    a second), the same on every pull."""
+    return [
+        {
+            "change_id": f"{ticket_id}:{epoch_second(c.changed_at)}",
+            "ticket_id": ticket_id,
+            "changed_at": c.changed_at,
+            "from_status": c.from_status,
+            "to_status": c.to_status,
+            "changed_by": c.changed_by,
+        }
+        for c in changes
+    ]

@@ -243,7 +243,7 @@ def test_status_from_project_columns() -> None:
     ("Fixes acme/web#7 and resolves #8", "", "x", {7, 8}),
     ("See #12", "refs #13, page#14", "feature/x", set()),
     ("Tidy", "closes other/repo#5", "15-tidy-up", {15}),
-    ("Tidy", "", "gh-21/issue-22", {21, 22}),
+    ("Tidy", "", "gh-21/22-retry", {21, 22}),
 ])
 def test_which_issues_a_pull_request_closes(title: str, body: str, branch: str, numbers: set[int]) -> None:
     pull_request = {"title": title, "body": body, "head": {"ref": branch}}

@@ -12,22 +12,9 @@ from pytest_httpserver import HTTPServer
 
 from flowmetrics.errors import ExtractCredentialsError, ExtractError
 from flowmetrics.extract.http import MAX_WAIT, ApiClient
+from tests.python.extract.tracker_checks import Recorder
 
 TOKEN = "tok-SECRET-4242-abcdef"
-
-
-class Recorder:
-    """The injected sleep and progress: what the client waited and said."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self.messages: list[str] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-
-    def say(self, message: str) -> None:
-        self.messages.append(message)
 
 
 def client(server: HTTPServer, rec: Recorder, **kwargs: object) -> ApiClient:
