@@ -1,8 +1,9 @@
 """A suggested status_map for an extract: the statuses a tracker declares (with its category of each) and the ones its
-changes use, mapped by the same rules as the build's suggested map (int_status_mappings_suggested: a declared
-category first, then the first matching row of seed status_name_rules, waits homed in the stage they most often
-follow, flow stages ordered by typical position). The rules are the seed's rows, read from the project; this module
-applies them to the extract's rows before any warehouse exists, so the map can be edited before the first ingest."""
+changes use, mapped by the same rules as the build's suggested map (int_status_mappings_suggested: an abandoned name
+in a done category first (Jira's "Won't Do"), then a declared category, then the first matching row of seed
+status_name_rules, waits homed in the stage they most often follow, flow stages ordered by typical position). The
+rules are the seed's rows, read from the project; this module applies them to the extract's rows before any warehouse
+exists, so the map can be edited before the first ingest."""
 
 from __future__ import annotations
 
@@ -75,7 +76,9 @@ def suggest_status_map(categories: dict[str, str], changes: pd.DataFrame,
 
 def _name_stage(words: str, category: str | None, rules: tuple[NameRule, ...]) -> tuple[str, str, bool]:
     rule = next((r for r in rules if _matches(words, r) and _eligible(r, category)), None)
-    if category == "done":
+    if rule is not None and rule.stage_kind == "abandoned":
+        kind, stage_words = "abandoned", "abandoned"
+    elif category == "done":
         kind, stage_words = "done", "done"
     elif category == "canceled":
         kind, stage_words = "abandoned", "abandoned"
@@ -116,7 +119,9 @@ def _matches(words: str, rule: NameRule) -> bool:
 
 
 def _eligible(rule: NameRule, category: str | None) -> bool:
-    if category in ("done", "canceled"):
+    if category == "done":  # a tracker's done category holds "Won't Do" and "Duplicate" too: their names decide
+        return rule.stage_kind == "abandoned"
+    if category == "canceled":
         return False
     if rule.stage_kind in ("queue", "wait"):
         return True

@@ -206,11 +206,14 @@ match_name_rules as (
             )
         )
     where
-        coalesce(facts.status_category, '') not in ('done', 'canceled')
-        and (
-            rules.stage_kind in ('queue', 'wait')
-            or (rules.stage_kind = 'active' and coalesce(facts.status_category, 'in_progress') = 'in_progress')
-            or (rules.stage_kind in ('done', 'abandoned') and facts.status_category is null)
+        (facts.status_category = 'done' and rules.stage_kind = 'abandoned')
+        or (
+            coalesce(facts.status_category, '') not in ('done', 'canceled')
+            and (
+                rules.stage_kind in ('queue', 'wait')
+                or (rules.stage_kind = 'active' and coalesce(facts.status_category, 'in_progress') = 'in_progress')
+                or (rules.stage_kind in ('done', 'abandoned') and facts.status_category is null)
+            )
         )
 
 ),
@@ -225,6 +228,7 @@ suggest_kinds as (
         facts.typical_position,
         rules.rule_order as name_rule,
         case
+            when rules.stage_kind = 'abandoned' then 'abandoned'
             when facts.status_category = 'done' then 'done'
             when facts.status_category = 'canceled' then 'abandoned'
             when rules.stage_kind is not null then rules.stage_kind
@@ -233,6 +237,7 @@ suggest_kinds as (
             else 'active'
         end as stage_kind,
         case
+            when rules.stage_kind = 'abandoned' then 'abandoned'
             when facts.status_category = 'done' then 'done'
             when facts.status_category = 'canceled' then 'abandoned'
             when rules.stage is not null then rules.stage

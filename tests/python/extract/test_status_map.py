@@ -34,12 +34,17 @@ def test_declared_categories_come_before_the_name_rules() -> None:
         "from_status": [None, "Inbox", "Doing", "Blocked"],
         "to_status": ["Inbox", "Doing", "Blocked", "Shipped"],
     })
-    categories = {"Inbox": "todo", "Doing": "in_progress", "Shipped": "done", "In Review": "in_progress"}
+    categories = {"Inbox": "todo", "Doing": "in_progress", "Shipped": "done", "In Review": "in_progress",
+                  "Won't Do": "done", "Closed": "done", "Cancelled": "canceled"}
     found = suggest_status_map(categories, changes).set_index("raw_status")
     assert tuple(found.loc["Inbox", ["stage", "stage_kind"]]) == ("backlog", "queue")
     assert tuple(found.loc["Doing", ["stage", "stage_kind"]]) == ("doing", "active")
     assert tuple(found.loc["Blocked", ["stage", "stage_kind"]]) == ("doing", "wait")  # homed in the stage it follows
     assert tuple(found.loc["Shipped", ["stage", "stage_kind"]]) == ("done", "done")  # a category, not a name
     assert tuple(found.loc["In Review", ["stage", "stage_kind"]]) == ("review", "active")  # declared, never used
+    # Jira's done category also holds work nobody finished: an abandoned name decides, so it is no finished work
+    assert tuple(found.loc["Won't Do", ["stage", "stage_kind"]]) == ("abandoned", "abandoned")
+    assert tuple(found.loc["Closed", ["stage", "stage_kind"]]) == ("done", "done")
+    assert tuple(found.loc["Cancelled", ["stage", "stage_kind"]]) == ("abandoned", "abandoned")
     orders = found["stage_order"]
     assert orders["Inbox"] < orders["Doing"] < orders["Shipped"]
