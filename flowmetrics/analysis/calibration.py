@@ -48,7 +48,9 @@ def calibrate(
     weeks: float = 12.0,
 ) -> Calibration:
     """The delivery system in `intervals` (fct_status_intervals, CALIBRATION_INTERVAL_COLUMNS) and `work_items`
-    (fct_work_items, WORK_ITEM_COLUMNS) over the `weeks` before `as_of` (or all of it, if shorter)."""
+    (fct_work_items, WORK_ITEM_COLUMNS) over the `weeks` before `as_of` (or all of it, if shorter). The same
+    calibration whatever order the warehouse returned the rows in, so a seeded simulation of it reproduces."""
+    work_items = work_items.sort_values("ticket_id", kind="stable").reset_index(drop=True)
     end = float(to_seconds(pd.Series([pd.Timestamp(as_of)]))[0])
     created = to_seconds(work_items["created_at"])
     if not (created <= end).any():
@@ -134,7 +136,7 @@ def _demand(tickets: pd.DataFrame, days: float) -> tuple[DemandCalibration, ...]
     out = []
     for name in sorted(fn.unique()):
         mine = (fn == name).to_numpy()
-        teams = team[mine].value_counts(normalize=True)
+        teams = team[mine].value_counts(normalize=True).sort_index()  # by name, not by how ties happened to fall
         out.append(
             DemandCalibration(
                 requested_by=str(name),
