@@ -22,6 +22,7 @@ from flowmetrics.warehouse.project import PROJECT_DIR
 _DOC_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.DOTALL)
 _DOC_CALL = re.compile(r"{{\s*doc\(\s*['\"](\w+)['\"]\s*\)\s*}}")
 _SQL_MATERIALIZED = re.compile(r"config\s*\((?:[^()]|\([^()]*\))*?materialized\s*=\s*['\"](\w+)['\"]", re.DOTALL)
+_SQL_DOMAIN = re.compile(r"flowmetrics_domain_enabled\(\s*['\"](\w+)['\"]\s*\)")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 RULE_KINDS = ("not_null", "unique", "accepted_values")
@@ -58,6 +59,7 @@ class Model:
     access: str  # "public", "protected" (dbt's default) or "private"
     meta: dict[str, Any] = field(default_factory=dict)
     columns: tuple[Column, ...] = ()
+    domain: str | None = None  # the domain whose var switches the model (its SQL's config), None when none does
 
     @property
     def is_public(self) -> bool:
@@ -154,6 +156,12 @@ def _materialization(project: dict[str, Any], models_dir: Path, yaml_path: Path,
     return str(_folder_config(project, models_dir, yaml_path.parent, "materialized", "view"))
 
 
+def _domain(yaml_path: Path, model: dict[str, Any]) -> str | None:
+    sql = yaml_path.parent / f"{model['name']}.sql"
+    match = _SQL_DOMAIN.search(sql.read_text(encoding="utf-8")) if sql.exists() else None
+    return match.group(1) if match else None
+
+
 def _access(project: dict[str, Any], models_dir: Path, yaml_path: Path, model: dict[str, Any]) -> str:
     found = model.get("access") or (model.get("config") or {}).get("access")
     return str(found or _folder_config(project, models_dir, yaml_path.parent, "access", "protected"))
@@ -237,6 +245,7 @@ def _models(project_dir: Path, _files: tuple[tuple[str, int], ...]) -> tuple[Mod
                     access=_access(project, models_dir, path, model),
                     meta=_meta(model),
                     columns=columns,
+                    domain=_domain(path, model),
                 )
             )
     return tuple(sorted(found, key=lambda m: m.name))

@@ -37,6 +37,7 @@ from flowmetrics.errors import ConfigError, PublishError
 from flowmetrics.results import PublishResult, QualityReport
 from flowmetrics.warehouse.connection import Connection
 from flowmetrics.warehouse.dbt_yaml import models, source_tables
+from flowmetrics.warehouse.domains import switched_off_domains
 from flowmetrics.warehouse.package_tables import (
     PACKAGE_SCHEMA,
     PUBLISH_RUNS_COLUMNS,
@@ -65,6 +66,7 @@ class Publishable:
     name: str
     layer: str  # "mart": dbt's target schema; "flowmetrics": the package's schema
     required: bool
+    domain: str | None = None  # a mart's domain: not expected when the build switched that domain off
 
 
 PUBLISH_META = "publish"
@@ -94,7 +96,7 @@ def published_relations(project_dir: Path = PROJECT_DIR) -> tuple[Publishable, .
         where = f"{model.yaml_file}: model {model.name}"
         mode = _mode(model.meta, where)
         if model.is_public:
-            marts.append(Publishable(model.name, "mart", mode != "optional"))
+            marts.append(Publishable(model.name, "mart", mode != "optional", model.domain))
         elif mode is not None:
             raise ConfigError(f"{where} sets meta {PUBLISH_META} but is not access: public (only public models "
                               "are published)")
@@ -217,15 +219,18 @@ def _present(
     present: dict[str, Publishable] = {}
     not_built: list[str] = []
     missing_required = []
+    off = switched_off_domains(con, target.schema)
     for p in relations:
-        if con.relation_exists(_source_schema(target, p), p.name):
+        if p.domain in off:
+            not_built.append(p.name)  # its domain is switched off: not published, and gone if it was
+        elif con.relation_exists(_source_schema(target, p), p.name):
             present[p.name] = p
         elif p.required:
             missing_required.append(p.name)
         else:
             not_built.append(p.name)
     previously = set((current or {}).get("relations", {}))
-    vanished = sorted(previously - set(present))
+    vanished = sorted(previously - set(present) - {p.name for p in relations if p.domain in off})
     problems = []
     if missing_required:
         problems.append(f"required relation(s) missing: {', '.join(missing_required)} (run `flowmetrics build`)")

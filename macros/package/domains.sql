@@ -3,7 +3,7 @@
     host project's `vars:` and `--vars` both reach it (a package's dbt_project.yml is rendered without them).
     DORA joins deploys to the flow marts' work items: DORA enabled with flow disabled is refused. -#}
 {% macro flowmetrics_domain_enabled(domain) -%}
-    {%- set domains = ['flow', 'experiments', 'dora'] -%}
+    {%- set domains = flowmetrics.flowmetrics_domains() -%}
     {%- if domain not in domains -%}
         {{ exceptions.raise_compiler_error("flowmetrics_domain_enabled: unknown domain '" ~ domain ~ "'; known: " ~ domains | join(', ')) }}
     {%- endif -%}
@@ -24,4 +24,9 @@
         {{ return(false) }}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("var " ~ name ~ " must be true or false; got '" ~ value ~ "'") }}
+{%- endmacro %}
+
+{#- The domains, in the order the build depends on them (dora reads flow). -#}
+{% macro flowmetrics_domains() -%}
+    {{ return(['flow', 'experiments', 'dora']) }}
 {%- endmacro %}

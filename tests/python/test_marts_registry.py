@@ -81,7 +81,7 @@ def test_a_model_made_public_in_a_project_copy_is_read_and_published_as_required
     edit_model(project, PRIVATE_MODEL, lambda model: model.update(access="public"))
     grain = public_marts(project)[PRIVATE_MODEL]
     assert grain.startswith("One row") and PRIVATE_MODEL not in public_marts()
-    assert Publishable(PRIVATE_MODEL, "mart", True) in published_relations(project)
+    assert Publishable(PRIVATE_MODEL, "mart", True, "flow") in published_relations(project)
     assert len(published_relations(project)) == len(published_relations()) + 1
 
 

@@ -1,0 +1,68 @@
+"""A domain switched off (var flowmetrics_<domain>_enabled: false) leaves its public marts out of what must be
+published, as the build recorded it in int_domains_enabled; a mart missing from a domain that is on still stops
+publishing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flowmetrics.errors import PublishError
+from flowmetrics.warehouse.connection import open_connection
+from flowmetrics.warehouse.dbt_yaml import public_models
+from flowmetrics.warehouse.domains import DOMAINS_MODEL, switched_off_domains
+from flowmetrics.warehouse.profile import resolve_target
+from flowmetrics.warehouse.publish import _present, published_relations
+
+
+def test_every_domain_mart_knows_its_domain_from_its_sql() -> None:
+    domains = {m.name: m.domain for m in public_models()}
+    assert domains["fct_experiments"] == domains["fct_experiment_finish_rate"] == "experiments"
+    assert domains["fct_work_item_finish_rate"] == domains["fct_work_items"] == "flow"
+    assert domains["fct_dora_weekly"] == domains["fct_deployments"] == "dora"
+    assert domains["dim_as_of"] is None  # built whatever the switches say
+
+
+@pytest.fixture()
+def warehouse(tmp_path: Path):
+    """Every required public mart present as an empty table but the experiment ones, as a build with experiments
+    switched off leaves the target schema."""
+    target = resolve_target(None, tmp_path / "wh.duckdb")
+    con = open_connection(target, read_only=False)
+    relations = published_relations()
+    for p in relations:
+        if p.layer == "mart" and p.domain != "experiments":
+            con.execute(f"create table {con.qualify(target.schema, p.name)} (x integer)")
+    yield target, con, relations
+    con.close()
+
+
+def _record(con, schema: str, experiments_on: bool) -> None:
+    con.execute(f"create or replace table {con.qualify(schema, DOMAINS_MODEL)} as select * from (values "
+                f"('flow', true), ('experiments', {str(experiments_on).lower()}), ('dora', true)) "
+                "as t(domain_name, is_enabled)")
+
+
+def test_a_switched_off_domain_is_not_required(warehouse) -> None:
+    target, con, relations = warehouse
+    _record(con, target.schema, experiments_on=False)
+    assert switched_off_domains(con, target.schema) == {"experiments"}
+    present, not_built = _present(con, target, relations, None)
+    experiments = {p.name for p in relations if p.domain == "experiments"}
+    assert len(experiments) >= 3 and experiments <= set(not_built)
+    assert not experiments & set(present)
+    # published before with the domain on: switched off, its marts leave `published` instead of failing as vanished
+    previous = {"run_id": "r1", "relations": {name: {} for name in [*present, *experiments]}}
+    again, _ = _present(con, target, relations, previous)
+    assert set(again) == set(present)
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["domain-on", "no-record"])
+def test_a_missing_mart_of_a_domain_that_is_on_stops_publishing(warehouse, recorded: bool) -> None:
+    target, con, relations = warehouse
+    if recorded:
+        _record(con, target.schema, experiments_on=True)
+    assert switched_off_domains(con, target.schema) == frozenset()
+    with pytest.raises(PublishError, match="required relation.* missing: .*fct_experiments"):
+        _present(con, target, relations, None)
