@@ -92,3 +92,25 @@ def test_colour_families_never_share_a_colour_and_stages_keep_theirs_in_flow_ord
     assert colours["done"] == palette.TERMINAL["done"] and colours["unmapped"] == palette.UNMAPPED
     many = palette.stage_colours({f"s{i:02d}": i for i in range(20)})
     assert len(set(many.values())) == 20  # beyond nine stages, tints: never two stages alike
+
+
+def test_the_verdict_answer_names_the_stage_once_then_its_evidence_and_period():
+    found = pd.DataFrame({
+        "run_id": ["r1"], "detected_at": [pd.Timestamp("2026-05-15")], "scope": ["overall"],
+        "window_start": [pd.Timestamp("2026-02-19")], "window_end": [pd.Timestamp("2026-05-14")],
+        "constraint_stage": ["review"], "constraint_team": [None], "kind": ["sole"], "confidence": [0.97],
+        "shifted_from_stage": [None], "reasons": ["[]"], "window_reason": [None],
+    })  # fmt: skip
+    signals = pd.DataFrame({
+        "scope": ["overall"], "stage": ["review"], "team": [None], "waiting_share": [0.8],
+        "load_dependence": [0.9], "queue_growth_per_week": [0.0],
+    })  # fmt: skip
+    answer = build.verdict_answer(SimpleNamespace(constraint_findings=found, constraint_signals=signals))
+    assert answer.answer == "review is the constraint" and answer.answer_id == "headline-verdict"
+    assert answer.detail.startswith("Work waits 80% of its time in its queue")
+    assert answer.detail.endswith("Over the detection period 19 Feb – 14 May 2026, 12 weeks.")
+    none = build.verdict_answer(SimpleNamespace(constraint_findings=found.iloc[:0], constraint_signals=signals))
+    assert (none.answer, none.tone) == ("Not detected yet", "warn")
+    no_verdict = build.verdict_answer(SimpleNamespace(
+        constraint_findings=found.assign(kind="insufficient_data", constraint_stage=None), constraint_signals=signals))
+    assert (no_verdict.answer, no_verdict.tone) == ("No verdict", "warn")

@@ -62,62 +62,68 @@ def test_the_report_is_one_self_contained_file(report):
         assert f'<section id="{section}">' in html
 
 
-def test_chromium_renders_every_chart_offline_without_console_errors(report, tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
+def test_chromium_renders_every_chart_offline_without_console_errors(report, browser, tmp_path: Path):
     out, _ = report
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
     messages: list[str] = []
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.on("console", lambda m: messages.append(f"{m.type}: {m.text}") if m.type in ("error", "warning")
-                    else None)
-            page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(out.as_uri(), wait_until="load")
-            for section, charts in CHART_SECTIONS.items():
-                for chart in charts:
-                    selector = f"section#{section} #{chart} .main-svg"
-                    page.wait_for_selector(selector, timeout=15_000)
-                    box = page.locator(f"section#{section} #{chart}").bounding_box()
-                    assert box and box["width"] > 300 and box["height"] > 150, (chart, box)
-                    traces = page.locator(f"#{chart} g.trace, #{chart} g.funnellayer path").count()
-                    assert traces > 0, f"{chart} has no drawn trace"
-            rows = page.locator("section#invest table tbody tr").count()
-            assert rows >= 2, "the what-if table needs a row per work stage and one for tripled arrivals"
-            assert page.locator("section#dora .tile").count() == 4
-            assert page.locator("section#quality .tile").count() == 3
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, "the report must fit a laptop screen without sideways scrolling"
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.on("console", lambda m: messages.append(f"{m.type}: {m.text}") if m.type in ("error", "warning")
+                else None)
+        page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(out.as_uri(), wait_until="load")
+        for section, charts in CHART_SECTIONS.items():
+            for chart in charts:
+                selector = f"section#{section} #{chart} .main-svg"
+                page.wait_for_selector(selector, timeout=15_000)
+                box = page.locator(f"section#{section} #{chart}").bounding_box()
+                assert box and box["width"] > 300 and box["height"] > 150, (chart, box)
+                traces = page.locator(f"#{chart} g.trace, #{chart} g.funnellayer path").count()
+                assert traces > 0, f"{chart} has no drawn trace"
+        rows = page.locator("section#invest table tbody tr").count()
+        assert rows >= 2, "the what-if table needs a row per work stage and one for tripled arrivals"
+        assert page.locator("section#dora .tile").count() == 4
+        assert page.locator("section#quality .tile").count() == 3
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, "the report must fit a laptop screen without sideways scrolling"
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    finally:
+        page.close()
     assert messages == []
     assert all(url.startswith(("file:", "data:", "blob:")) for url in requests), requests
     assert (tmp_path / "report.png").stat().st_size > 50_000
 
 
-@contextmanager
-def chromium_page(url: str, width: int, height: int) -> Iterator:
-    """A headless Chromium page of ``url`` at ``width`` x ``height``, loaded."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One headless Chromium for the module's tests (each opens its own page)."""
     from playwright.sync_api import sync_playwright
 
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(url, wait_until="load")
-            yield page
+            yield launched
         finally:
-            browser.close()
+            launched.close()
 
 
-def test_the_first_screen_answers_where_the_constraint_is_and_what_finishes(report):
+@contextmanager
+def chromium_page(browser, url: str, width: int, height: int) -> Iterator:
+    """A page of ``url`` at ``width`` x ``height``, loaded."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(url, wait_until="load")
+        yield page
+    finally:
+        page.close()
+
+
+def test_the_first_screen_answers_where_the_constraint_is_and_what_finishes(report, browser):
     out, _ = report
-    with chromium_page(out.as_uri(), 1280, 800) as page:
+    with chromium_page(browser, out.as_uri(), 1280, 800) as page:
         boxes = page.evaluate(
             "ids => ids.map(id => { const r = document.getElementById(id).getBoundingClientRect();"
             " return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; })",
@@ -135,11 +141,11 @@ def test_the_first_screen_answers_where_the_constraint_is_and_what_finishes(repo
     assert texts[2].startswith("Forecast: none is published."), texts[2]  # the nightly forecasts nothing
 
 
-def test_no_colour_has_two_meanings_and_a_stage_keeps_its_colour(report):
+def test_no_colour_has_two_meanings_and_a_stage_keeps_its_colour(report, browser):
     """Every trace of every drawn figure names its meaning (trace.meta; a reference line its shape name): each
     colour means one thing across the report, and each thing is drawn in one colour."""
     out, _ = report
-    with chromium_page(out.as_uri(), 1280, 800) as page:
+    with chromium_page(browser, out.as_uri(), 1280, 800) as page:
         page.wait_for_selector("#chart-ai-comparison .main-svg", timeout=15_000)
         drawn = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({
             id: gd.id,
@@ -174,9 +180,9 @@ def test_no_colour_has_two_meanings_and_a_stage_keeps_its_colour(report):
     assert stage_charts == {"chart-cfd", "chart-constraint-timeline"}, stage_charts
 
 
-def test_at_phone_width_tables_scroll_in_their_box_and_the_page_never_sideways(report):
+def test_at_phone_width_tables_scroll_in_their_box_and_the_page_never_sideways(report, browser):
     out, _ = report
-    with chromium_page(out.as_uri(), 390, 844) as page:
+    with chromium_page(browser, out.as_uri(), 390, 844) as page:
         page.wait_for_selector("#chart-ai-comparison .main-svg", timeout=15_000)
         width = page.evaluate("document.documentElement.scrollWidth")
         boxes = page.evaluate("""() => [...document.querySelectorAll('.table-box')].map(b => ({
@@ -187,10 +193,10 @@ def test_at_phone_width_tables_scroll_in_their_box_and_the_page_never_sideways(r
     assert any(b["scroll"] > b["client"] for b in boxes if b["table"] == "table-stage-classification"), boxes
 
 
-def test_the_quality_page_fits_a_laptop(report):
+def test_the_quality_page_fits_a_laptop(report, browser):
     out, _ = report
     (page_file,) = [p for p in (out.parent / "quality").glob("*/quality.html")]
-    with chromium_page(page_file.as_uri(), 1280, 800) as page:
+    with chromium_page(browser, page_file.as_uri(), 1280, 800) as page:
         width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280, f"the quality page is {width} px wide at 1280"
 
