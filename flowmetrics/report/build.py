@@ -124,6 +124,7 @@ def _stage_table(signals: pd.DataFrame, period: str) -> Table:
         ("rank", "stage", "classification", "queue-time share", "load dependence", "occupancy", "time at capacity",
          "queue growth / week", "median time a visit" + (f" ({period})" if period else "")),
         rows,
+        {"classification": palette.CLASSIFICATION},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -36,6 +37,7 @@ class Table:
     reading: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    marks: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # column -> {cell text: its mark's colour}
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); }
 th { vertical-align: bottom; } td { white-space: nowrap; }
 @media (max-width: 600px) { main { padding: 16px 12px 48px; } header h1 { font-size: 22px; } }
+.mark { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 footer { margin-top: 40px; font-size: 12px; color: var(--muted); }
 """
@@ -136,6 +139,11 @@ def _is_number(text: str) -> bool:
     return bool(stripped) and stripped.replace(".", "", 1).isdigit()
 
 
+def _mark(colour: str | None) -> str:
+    """A small square of the colour a value is drawn in (a stage's classification), or nothing."""
+    return "" if colour is None else f'<span class="mark" style="background:{html.escape(colour)}"></span>'
+
+
 def _item(item: Chart | Table | Note) -> str:
     if isinstance(item, Note):
         return f'<p class="note" id="note-{html.escape(item.chart_id)}">{html.escape(item.text)}</p>'
@@ -144,7 +152,8 @@ def _item(item: Chart | Table | Note) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in item.columns)
         body = "".join(
             "<tr>"
-            + "".join(f'<td class="{"num" if _is_number(v) else ""}">{html.escape(v)}</td>' for v in row)
+            + "".join(f'<td class="{"num" if _is_number(v) else ""}">{_mark(item.marks.get(c, {}).get(v))}'
+                      f"{html.escape(v)}</td>" for c, v in zip(item.columns, row, strict=True))
             + "</tr>"
             for row in item.rows
         )

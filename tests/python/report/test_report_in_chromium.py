@@ -154,6 +154,8 @@ def test_no_colour_has_two_meanings_and_a_stage_keeps_its_colour(report, browser
                                        fill: t.fillcolor ?? null})),
             shapes: ((gd.layout || {}).shapes || []).map(s => ({name: s.name ?? null, line: (s.line || {}).color}))
         }))""")
+        marks = page.evaluate("""() => [...document.querySelectorAll('td .mark')].map(m => ({
+            colour: getComputedStyle(m).backgroundColor, text: m.parentElement.textContent}))""")
     meanings: dict[str, set[str]] = defaultdict(set)
     colours: dict[str, set[str]] = defaultdict(set)
     for figure in drawn:
@@ -172,7 +174,12 @@ def test_no_colour_has_two_meanings_and_a_stage_keeps_its_colour(report, browser
             assert shape["name"], f"{figure['id']}: a line that does not say what it is"
             meanings[shape["line"].upper()].add(shape["name"])
             colours[shape["name"]].add(shape["line"].upper())
+    for mark in marks:  # the table's marks: rgb(r, g, b) of a classification
+        colour = "#" + "".join(f"{int(v):02X}" for v in re.findall(r"\d+", mark["colour"])[:3])
+        meanings[colour].add(f"classification: {mark['text']}")
+        colours[f"classification: {mark['text']}"].add(colour)
     assert len(drawn) >= 8 and any(m.startswith("stage: ") for m in colours)
+    assert {m for m in colours if m.startswith("classification: ")} >= {"classification: constraint"}
     assert {c: m for c, m in meanings.items() if len(m) > 1} == {}, "a colour with two meanings"
     assert {m: c for m, c in colours.items() if len(c) > 1} == {}, "a meaning drawn in two colours"
     stage_charts = {f["id"] for f in drawn if any(str(t["meta"]).startswith("stage: code_review")
