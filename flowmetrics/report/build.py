@@ -77,10 +77,16 @@ def detection_period(findings: pd.DataFrame) -> str:
     return f"detection period {start:%d %b} – {end:%d %b %Y}, {weeks} weeks"
 
 
-def stage_colours(data: ReportData) -> dict[str, str]:
-    """The one stage -> colour map of the report, from the stage order of the marts (flow stages, then terminal)."""
+def stage_order(data: ReportData) -> dict[str, float]:
+    """Each stage's place in the flow, from the completed visits and the daily stage counts."""
     order = data.stage_time.set_index("stage")["stage_order"].to_dict()
     order.update(data.stage_daily.groupby("stage")["stage_order"].min().to_dict())
+    return order
+
+
+def stage_colours(data: ReportData) -> dict[str, str]:
+    """The one stage -> colour map of the report, from the stage order of the marts (flow stages, then terminal)."""
+    order = stage_order(data)
     for stage in data.constraint_findings.get("constraint_stage", pd.Series(dtype=object)).dropna():
         order.setdefault(stage, float("inf"))
     return palette.stage_colours(order)
@@ -166,8 +172,7 @@ def constraint_section(data: ReportData, colours: dict[str, str]) -> Section:
 
 
 def pile_up_section(data: ReportData, colours: dict[str, str]) -> Section:
-    order = data.stage_time.set_index("stage")["stage_order"].to_dict()
-    order.update(data.stage_daily.groupby("stage")["stage_order"].min().to_dict())
+    order = stage_order(data)
     return Section(
         "pile-up",
         "2. Where does work pile up?",
@@ -185,6 +190,8 @@ def pile_up_section(data: ReportData, colours: dict[str, str]) -> Section:
 
 def sle_table(sle: pd.DataFrame) -> Table:
     """The service-level expectations overall and per ticket type: the lines the scatter draws, for each type."""
+    weeks = sle_lines.window_weeks(sle)
+    window = f" (last {weeks} weeks)" if weeks else ""
     ordered = pd.concat([sle[sle["sle_scope"] == "overall"],
                          sle[sle["sle_scope"] != "overall"].sort_values("ticket_type")]) if not sle.empty else sle
     rows = tuple(
@@ -200,7 +207,7 @@ def sle_table(sle: pd.DataFrame) -> Table:
         "sle-table",
         "Service-level expectations per ticket type: the share of items of that type that finished within each "
         "time (only finished items count).",
-        ("ticket type", f"finished items (last {sle_lines.window_weeks(sle)} weeks)",
+        ("ticket type", f"finished items{window}",
          *(f"{p}% within (percentile)" for p in sle_lines.PERCENTILES)),
         rows,
     )
@@ -236,7 +243,7 @@ def finish_section(data: ReportData, threshold: float) -> Section:
 
 
 def dora_section(data: ReportData) -> Section:
-    lead = "Production deploys over the last 28 days before the as-of."
+    lead = f"Production deploys over the last {readings.DORA_DAYS} days before the as-of."
     note = absent_note(data.absent, "dora", ("deploys",))
     if note is not None:
         return Section("dora", "Delivery (DORA)", lead, (note,))
@@ -369,12 +376,13 @@ def invest_section(table: pd.DataFrame, constraint_stage: str | None) -> Section
 def dora_tiles(deployments: pd.DataFrame, as_of: pd.Timestamp) -> tuple[Tile, ...]:
     d = readings.dora_window(deployments, as_of)
     cfr = d["cfr"]
+    period = f"last {readings.DORA_DAYS} days"
     return (
-        Tile("Deploys a week", f"{d['per_week']:.1f}", "mean, last 28 days"),
-        Tile("Lead time for changes", duration(d["lead_time"]), "median, successful deploys, last 28 days"),
-        Tile("Change failure rate", percent(cfr), "failed, rolled back or causing an incident ÷ deploys, last 28 days",
+        Tile("Deploys a week", f"{d['per_week']:.1f}", f"mean, {period}"),
+        Tile("Lead time for changes", duration(d["lead_time"]), f"median, successful deploys, {period}"),
+        Tile("Change failure rate", percent(cfr), f"failed, rolled back or causing an incident ÷ deploys, {period}",
              "neutral" if cfr is None else ("good" if cfr <= 0.15 else "warn" if cfr <= 0.3 else "bad")),
-        Tile("Time to restore", duration(d["restore"]), RESTORE_NOTES[d["restore_sources"]] + ", last 28 days"),
+        Tile("Time to restore", duration(d["restore"]), f"{RESTORE_NOTES[d['restore_sources']]}, {period}"),
     )
 
 

@@ -217,7 +217,11 @@ def ai_comparison(ai: pd.DataFrame) -> str:
     )
 
 
-def dora_window(deployments: pd.DataFrame, as_of: pd.Timestamp, days: int = 28) -> dict[str, Any]:
+DORA_DAYS = 28
+"""The DORA tiles' period: the production deploys of this many days before the as-of."""
+
+
+def dora_window(deployments: pd.DataFrame, as_of: pd.Timestamp, days: int = DORA_DAYS) -> dict[str, Any]:
     """The DORA measures over the last `days` before the as-of (production first when there is one);
     `restore_sources` says where the failures' restore times come from (see restore_sources)."""
     d = deployments.copy()
