@@ -12,7 +12,8 @@ from flowmetrics.results import CheckResult, QualityReport
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2433}
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border-bottom:1px solid #dde;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #dde;padding:.35rem .5rem;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#f3f4f8}.failed,.error{color:#b00020;font-weight:600}.passed{color:#1b7f3b}
 .not_built,.skipped{color:#777}.warn{color:#a05a00;font-weight:600}code{font-size:.85rem}
 .verdict{font-size:1.1rem;padding:.6rem 1rem;border-radius:.4rem;display:inline-block}
@@ -63,7 +64,9 @@ def render(report: QualityReport, docs_dir: Path | None) -> str:
         f"{html.escape(report.ingest_run_id or 'n/a')} · {report.seconds:.1f}s</p>"
     )
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>flowmetrics quality {html.escape(report.run_id)}"
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>flowmetrics quality {html.escape(report.run_id)}"
         f"</title><style>{STYLE}</style></head><body><h1>Quality run {html.escape(report.run_id)}</h1>{head}"
         f'<p class="verdict {verdict[0]}">{html.escape(verdict[1])}</p>'
         "<table><tr><th>status</th><th>check</th><th>severity</th><th>observed</th><th>expected</th>"

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowmetrics.report import charts, readings
+from flowmetrics.report import charts, palette, readings
 from flowmetrics.report import sle as sle_lines
 from flowmetrics.report.format import DAY, count, duration, percent, signed_percent
-from flowmetrics.report.html import Chart, Note, Section, Table, Tile, render
+from flowmetrics.report.html import Answer, Chart, Headline, Note, Section, Table, Tile, render
 from flowmetrics.results import DATA_PROBLEM_CODES, NO_VERDICT_KINDS
 from flowmetrics.warehouse.dbt_yaml import project_var
 from flowmetrics.warehouse.optional_tables import ABSENT_NOTES, OPTIONAL_TABLES, absence_notes
@@ -66,6 +66,32 @@ def constraint_verdict(findings: pd.DataFrame, signals: pd.DataFrame) -> str:
     return f"{who} is the constraint{kind}: {', '.join(parts)}; {overall['confidence']:.2f} confidence."
 
 
+def detection_period(findings: pd.DataFrame) -> str:
+    """The period the latest detection judged ("detection period 06 Jan – 16 Feb 2026, 6 weeks"), read from its
+    overall row; "" when nothing was detected."""
+    overall = _overall(findings)
+    if overall is None or pd.isna(overall.get("window_start")) or pd.isna(overall.get("window_end")):
+        return ""
+    start, end = pd.Timestamp(overall["window_start"]), pd.Timestamp(overall["window_end"])
+    weeks = round((end - start) / pd.Timedelta(weeks=1))
+    return f"detection period {start:%d %b} – {end:%d %b %Y}, {weeks} weeks"
+
+
+def stage_order(data: ReportData) -> dict[str, float]:
+    """Each stage's place in the flow, from the completed visits and the daily stage counts."""
+    order = data.stage_time.set_index("stage")["stage_order"].to_dict()
+    order.update(data.stage_daily.groupby("stage")["stage_order"].min().to_dict())
+    return order
+
+
+def stage_colours(data: ReportData) -> dict[str, str]:
+    """The one stage -> colour map of the report, from the stage order of the marts (flow stages, then terminal)."""
+    order = stage_order(data)
+    for stage in data.constraint_findings.get("constraint_stage", pd.Series(dtype=object)).dropna():
+        order.setdefault(stage, float("inf"))
+    return palette.stage_colours(order)
+
+
 def _windows(findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     windows = findings[findings["scope"] == "window"].rename(
         columns={"window_start": "start", "window_end": "end", "constraint_stage": "constraint_stage"}
@@ -76,7 +102,7 @@ def _windows(findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return windows[["start", "end", "constraint_stage", "confidence"]], shifts[["at", "from_stage", "to_stage"]]
 
 
-def _stage_table(signals: pd.DataFrame) -> Table:
+def _stage_table(signals: pd.DataFrame, period: str) -> Table:
     overall = signals[(signals["scope"] == "overall") & signals["team"].isna()].sort_values("rank")
     rows = tuple(
         (
@@ -96,18 +122,19 @@ def _stage_table(signals: pd.DataFrame) -> Table:
         "How each stage is classified: a constraint queues work because its people are busy (a high queue-time "
         "share that grows with load), or its people are saturated (at capacity much of the time, occupancy near "
         "1, even with short queues); a delay is long without being capacity-bound; unmapped: statuses missing "
-        "from the status map, to map."
+        "from the status map, to map." + (f" Over the {period}." if period else "")
     )
     return Table(
         "stage-classification",
         reading,
         ("rank", "stage", "classification", "queue-time share", "load dependence", "occupancy", "time at capacity",
-         "queue growth / week", "median time a visit"),
+         "queue growth / week", "median time a visit" + (f" ({period})" if period else "")),
         rows,
+        {"classification": palette.CLASSIFICATION},
     )
 
 
-def constraint_section(data: ReportData) -> Section:
+def constraint_section(data: ReportData, colours: dict[str, str]) -> Section:
     overall = _overall(data.constraint_findings)
     stage = None if overall is None or pd.isna(overall["constraint_stage"]) else overall["constraint_stage"]
     banner: tuple[Tile, ...] = ()
@@ -134,35 +161,37 @@ def constraint_section(data: ReportData) -> Section:
         timeline_reading += f" Windows: {overall['window_reason']}."
     items: list[Chart | Table | Note] = [
         *problems,
-        Chart("stage-time", readings.stage_time(data.stage_time, stage), charts.stage_time(data.stage_time, stage)),
-        Chart("constraint-timeline", timeline_reading, charts.constraint_timeline(windows, shifts)),
+        Chart("stage-time", readings.stage_time(data.stage_time, stage),
+              charts.stage_time(data.stage_time, stage, f"all history to {data.as_of:%d %b %Y}")),
+        Chart("constraint-timeline", timeline_reading, charts.constraint_timeline(windows, shifts, colours)),
     ]
     if not data.constraint_signals.empty:
-        items.append(_stage_table(data.constraint_signals))
+        items.append(_stage_table(data.constraint_signals, detection_period(data.constraint_findings)))
     return Section("constraint", "1. Where is the constraint?",
                    constraint_verdict(data.constraint_findings, data.constraint_signals), tuple(items), banner)
 
 
-def pile_up_section(data: ReportData) -> Section:
-    order = data.stage_time.set_index("stage")["stage_order"].to_dict()
-    order.update(data.stage_daily.groupby("stage")["stage_order"].min().to_dict())
+def pile_up_section(data: ReportData, colours: dict[str, str]) -> Section:
+    order = stage_order(data)
     return Section(
         "pile-up",
         "2. Where does work pile up?",
         "Bands that widen are stages where work arrives faster than it leaves.",
         (
-            Chart("cfd", readings.cumulative_flow(data.stage_daily), charts.cumulative_flow(data.stage_daily)),
+            Chart("cfd", readings.cumulative_flow(data.stage_daily), charts.cumulative_flow(data.stage_daily, colours)),
             Chart("cycle-time-scatter", readings.cycle_time_scatter(data.sle),
                   charts.cycle_time_scatter(data.finished_items, data.sle)),
             sle_table(data.sle),
             Chart("aging-wip", readings.aging_wip(data.open_items, data.sle),
-                  charts.aging_wip(data.open_items, order, data.sle)),
+                  charts.aging_wip(data.open_items, order, data.sle, data.as_of)),
         ),
     )
 
 
 def sle_table(sle: pd.DataFrame) -> Table:
     """The service-level expectations overall and per ticket type: the lines the scatter draws, for each type."""
+    weeks = sle_lines.window_weeks(sle)
+    window = f" (last {weeks} weeks)" if weeks else ""
     ordered = pd.concat([sle[sle["sle_scope"] == "overall"],
                          sle[sle["sle_scope"] != "overall"].sort_values("ticket_type")]) if not sle.empty else sle
     rows = tuple(
@@ -178,7 +207,8 @@ def sle_table(sle: pd.DataFrame) -> Table:
         "sle-table",
         "Service-level expectations per ticket type: the share of items of that type that finished within each "
         "time (only finished items count).",
-        ("ticket type", "finished items", *(f"{p}% within" for p in sle_lines.PERCENTILES)),
+        ("ticket type", f"finished items{window}",
+         *(f"{p}% within (percentile)" for p in sle_lines.PERCENTILES)),
         rows,
     )
 
@@ -213,7 +243,7 @@ def finish_section(data: ReportData, threshold: float) -> Section:
 
 
 def dora_section(data: ReportData) -> Section:
-    lead = "Production deploys over the last 28 days before the as-of."
+    lead = f"Production deploys over the last {readings.DORA_DAYS} days before the as-of."
     note = absent_note(data.absent, "dora", ("deploys",))
     if note is not None:
         return Section("dora", "Delivery (DORA)", lead, (note,))
@@ -337,7 +367,8 @@ def invest_section(table: pd.DataFrame, constraint_stage: str | None) -> Section
         "after each change; 95% intervals over replications.",
         (
             Table("whatif-table", reading,
-                  ("change", "throughput / week now", "throughput change", "lead time change", "WIP change"), rows),
+                  ("change", "throughput / week now (simulated mean)", "throughput change (mean, 95% interval)",
+                   "lead time change (mean)", "WIP change (mean)"), rows),
         ),
     )
 
@@ -345,12 +376,13 @@ def invest_section(table: pd.DataFrame, constraint_stage: str | None) -> Section
 def dora_tiles(deployments: pd.DataFrame, as_of: pd.Timestamp) -> tuple[Tile, ...]:
     d = readings.dora_window(deployments, as_of)
     cfr = d["cfr"]
+    period = f"last {readings.DORA_DAYS} days"
     return (
-        Tile("Deploys a week", f"{d['per_week']:.1f}", "last 28 days"),
-        Tile("Lead time for changes", duration(d["lead_time"]), "median, successful deploys"),
-        Tile("Change failure rate", percent(cfr), "failed, rolled back or causing an incident ÷ deploys",
+        Tile("Deploys a week", f"{d['per_week']:.1f}", f"mean, {period}"),
+        Tile("Lead time for changes", duration(d["lead_time"]), f"median, successful deploys, {period}"),
+        Tile("Change failure rate", percent(cfr), f"failed, rolled back or causing an incident ÷ deploys, {period}",
              "neutral" if cfr is None else ("good" if cfr <= 0.15 else "warn" if cfr <= 0.3 else "bad")),
-        Tile("Time to restore", duration(d["restore"]), RESTORE_NOTES[d["restore_sources"]]),
+        Tile("Time to restore", duration(d["restore"]), f"{RESTORE_NOTES[d['restore_sources']]}, {period}"),
     )
 
 
@@ -379,6 +411,56 @@ def quality_tiles(quality: pd.DataFrame) -> tuple[Tile, ...]:
     )
 
 
+def verdict_answer(data: ReportData) -> Answer:
+    """The constraint verdict for the first screen: the stage in a few words, the evidence and its period."""
+    overall = _overall(data.constraint_findings)
+    evidence = constraint_verdict(data.constraint_findings, data.constraint_signals)
+    period = detection_period(data.constraint_findings)
+    if overall is None:
+        answer, tone = "Not detected yet", "warn"
+    elif overall["kind"] in NO_VERDICT_KINDS:
+        answer, tone = "No verdict", "warn"
+    elif pd.isna(overall["constraint_stage"]):
+        answer, tone = "No stage is capacity-bound", "neutral"
+    else:
+        answer, tone = f"{overall['constraint_stage']} is the constraint", "neutral"
+        said, _, rest = evidence.partition(": ")
+        if said.startswith(answer) and rest:
+            evidence = rest[0].upper() + rest[1:]  # the answer above already names the stage
+    return Answer("headline-verdict", "Where is the constraint?", answer,
+                  evidence + (f" Over the {period}." if period else ""), "constraint", tone)
+
+
+def finish_answer(data: ReportData, threshold: float) -> Answer:
+    """The finish rate of the mature cohorts, work items and experiments, each against the threshold."""
+    parts, details, tones = [], [], []
+    for frame, name, denominator in ((data.work_item_finish, "work items", "started"),
+                                     (data.experiment_finish, "experiments", "launched")):
+        rate = readings.mature_finish(frame, denominator)
+        if rate.rate is None:
+            parts.append(f"{name}: none mature yet")
+            started = frame[denominator].sum() if not frame.empty else 0
+            so_far = f", {percent(frame['finished'].sum() / started)} so far, not final" if started else ""
+            details.append(f"{name}: no cohort mature yet ({count(rate.maturing)} still maturing{so_far})")
+            continue
+        below = rate.rate < threshold
+        tones.append("bad" if below else "good")
+        parts.append(f"{name} {percent(rate.rate)}")
+        details.append(
+            f"{name}: {'below' if below else 'at or above'} the line, finished ÷ {denominator} over the "
+            f"{count(rate.mature)} mature cohorts started {rate.first:%b %Y} – {rate.last:%b %Y}"
+            + (f" ({count(rate.maturing)} still maturing, not counted)" if rate.maturing else "")
+        )
+    tone = "neutral" if not tones else "bad" if "bad" in tones else "good"
+    return Answer("headline-finish", "What fraction of started work finishes?", " · ".join(parts),
+                  f"Against the {percent(threshold)} line: " + "; ".join(details) + ".", "finish-rate", tone)
+
+
+def headline(data: ReportData, threshold: float) -> Headline:
+    """The first screen: where the constraint is and what fraction of started work finishes, then the forecast."""
+    return Headline((verdict_answer(data), finish_answer(data, threshold)), readings.forecast(data.forecasts))
+
+
 def build_report(data: ReportData, invest: pd.DataFrame, threshold: float | None = None) -> str:
     """The report's HTML; ``threshold`` is the finish-rate target (default: the project's finish_rate_threshold,
     which the marts' below_threshold reads too)."""
@@ -386,9 +468,10 @@ def build_report(data: ReportData, invest: pd.DataFrame, threshold: float | None
         threshold = float(project_var("finish_rate_threshold"))
     overall = _overall(data.constraint_findings)
     stage = None if overall is None or pd.isna(overall["constraint_stage"]) else overall["constraint_stage"]
+    colours = stage_colours(data)
     sections = [
-        constraint_section(data),
-        pile_up_section(data),
+        constraint_section(data, colours),
+        pile_up_section(data, colours),
         finish_section(data, threshold),
         ai_section(data),
         invest_section(invest, stage),
@@ -403,4 +486,4 @@ def build_report(data: ReportData, invest: pd.DataFrame, threshold: float | None
         f"flowmetrics report from schema published of {data.warehouse}. Durations in hours and days; all times "
         f"UTC; open items are measured up to the as-of. {DAY:.0f} s = 1 day."
     )
-    return render("Flow report: where is the constraint?", subtitle, sections, footer)
+    return render("Flow report: where is the constraint?", subtitle, sections, footer, headline(data, threshold))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from flowmetrics.errors import MartNotFoundError
+from flowmetrics.warehouse.forecasts import FORECAST_COLUMNS
 from flowmetrics.warehouse.marts import MartReader
 from flowmetrics.warehouse.optional_tables import absent_tables
 from flowmetrics.warehouse.package_tables import PACKAGE_SCHEMA
@@ -43,6 +44,7 @@ class ReportData:
     dora_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)  # fct_dora_tiers (empty: an older publish)
     sle: pd.DataFrame = field(default_factory=pd.DataFrame)  # fct_cycle_time_sle: overall and per-type lines
     finished_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # the items behind them (the scatter)
+    forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)  # published forecasts (empty: none published)
 
 
 def _published_info(reader: MartReader) -> pd.Series:
@@ -217,6 +219,7 @@ def load_report_data(resolved: Target) -> ReportData:
              "time_to_restore_tier", "overall_tier", "bands_version"],
         )
         quality = _quality(reader, _quality_run_id(reader, run_id))
+        forecasts = _optional(reader, "forecasts", [c for c, _ in FORECAST_COLUMNS])
         findings = _latest_run(
             _optional(
                 reader,
@@ -267,4 +270,5 @@ def load_report_data(resolved: Target) -> ReportData:
         dora_tiers=dora_tiers,
         sle=sle,
         finished_items=finished_items,
+        forecasts=forecasts,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -95,24 +96,87 @@ def aging_wip(open_items: pd.DataFrame, sle: pd.DataFrame | None = None) -> str:
     )
 
 
+@dataclass(frozen=True)
+class MatureFinish:
+    """Finished ÷ started (or launched) over the mature cohorts, which cohorts those are, and how many still mature."""
+
+    rate: float | None
+    mature: int
+    maturing: int
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+
+
+def mature_finish(cohorts: pd.DataFrame, denominator: str = "started") -> MatureFinish:
+    """The finish rate of the mature cohorts only: a cohort still maturing has not had time to finish its work."""
+    if cohorts.empty:
+        return MatureFinish(None, 0, 0, None, None)
+    is_mature = cohorts["is_mature"].fillna(False).astype(bool)
+    mature = cohorts[is_mature]
+    started = mature[denominator].sum()
+    months = pd.to_datetime(mature["cohort_month"])
+    return MatureFinish(
+        float(mature["finished"].sum() / started) if started > 0 else None,
+        len(mature),
+        int((~is_mature).sum()),
+        months.min() if len(mature) else None,
+        months.max() if len(mature) else None,
+    )
+
+
 def finish_rate(work_items: pd.DataFrame, threshold: float) -> str:
-    mature = work_items[work_items["is_mature"].fillna(False)]
     if work_items.empty:
         return "No work has started yet."
-    if mature.empty:
+    mature = mature_finish(work_items)
+    if mature.rate is None:
         rate = work_items["finished"].sum() / max(work_items["started"].sum(), 1)
         return (
             f"No cohort is mature yet; so far {percent(rate)} of started work has finished "
-            f"(target {percent(threshold)}; hatched bars are still maturing)."
+            f"(target {percent(threshold)}; every cohort is still maturing, not final)."
         )
-    rate = mature["finished"].sum() / max(mature["started"].sum(), 1)
-    latest = mature.sort_values("cohort_month").iloc[-1]
-    verdict = "below" if rate < threshold else "above"
+    latest = work_items[work_items["is_mature"].fillna(False).astype(bool)].sort_values("cohort_month").iloc[-1]
+    verdict = "below" if mature.rate < threshold else "above"
     return (
-        f"{percent(rate)} of work started in mature cohorts finished, {verdict} the {percent(threshold)} target; "
-        f"the latest mature cohort ({pd.Timestamp(latest['cohort_month']):%b %Y}) finished "
-        f"{percent(latest['finished'] / max(latest['started'], 1))} (hatched bars: cohorts still maturing)."
+        f"{percent(mature.rate)} of work started in mature cohorts finished, {verdict} the {percent(threshold)} "
+        f"target; the latest mature cohort ({pd.Timestamp(latest['cohort_month']):%b %Y}) finished "
+        f"{percent(latest['finished'] / max(latest['started'], 1))}. Cohorts still maturing are drawn apart, on "
+        "the right: their rates are not final."
     )
+
+
+FORECAST_METHODS = {"throughput": "throughput sampling", "simulation": "constraint-aware simulation"}
+"""The methods of `flowmetrics forecast` as the report names them, in the order it prefers their answer."""
+
+FORECAST_QUANTILE = "p85"
+
+
+def forecast(forecasts: pd.DataFrame) -> str:
+    """One line of what the latest published forecast says at 85% likelihood, or that none is published."""
+    if forecasts.empty:
+        return ("Forecast: none is published. `flowmetrics forecast` writes one; the next publish (or nightly) "
+                "publishes it.")
+    latest = forecasts.loc[pd.to_datetime(forecasts["created_at"]).idxmax(), "run_id"]
+    run = forecasts[forecasts["run_id"] == latest]
+    answered = run[(run["status"] == "ok") & (run["quantile"] == FORECAST_QUANTILE)]
+    first = run.iloc[0]
+    as_of = f"as of {pd.Timestamp(first['as_of']):%d %b %Y}"
+    scope = "".join(f", {c.replace('_', ' ')} {first[c]}" for c in ("team", "requested_by", "ticket_type")
+                    if isinstance(first[c], str) and first[c])
+    change = f", if {first['change']}" if isinstance(first["change"], str) and first["change"] else ""
+    if answered.empty:
+        statuses = ", ".join(sorted(set(run["status"].dropna().astype(str))))
+        return f"Forecast ({as_of}{scope}{change}): no method could answer ({statuses})."
+    rank = {m: i for i, m in enumerate(FORECAST_METHODS)}
+    row = answered.sort_values("method", key=lambda m: m.map(rank).fillna(len(rank))).iloc[0]
+    method = FORECAST_METHODS.get(row["method"], str(row["method"]))
+    likely = f"with {percent(row['likelihood'])} likelihood"
+    if row["question"] == "items":
+        when = f"{pd.Timestamp(row['finish_date']):%d %b %Y}" if pd.notna(row["finish_date"]) else "beyond ten years"
+        says = f"{count(row['items_asked'])} items finish by {when}, {likely}"
+    else:
+        days = count(row["horizon_days"])
+        says = f"at least {count(row['items'])} items finish in the {days} days after the as-of, {likely}"
+    return f"Forecast ({method}, {as_of}{scope}{change}): {says}."
 
 
 def experiment_funnel(funnel: pd.DataFrame) -> str:
@@ -153,7 +217,11 @@ def ai_comparison(ai: pd.DataFrame) -> str:
     )
 
 
-def dora_window(deployments: pd.DataFrame, as_of: pd.Timestamp, days: int = 28) -> dict[str, Any]:
+DORA_DAYS = 28
+"""The DORA tiles' period: the production deploys of this many days before the as-of."""
+
+
+def dora_window(deployments: pd.DataFrame, as_of: pd.Timestamp, days: int = DORA_DAYS) -> dict[str, Any]:
     """The DORA measures over the last `days` before the as-of (production first when there is one);
     `restore_sources` says where the failures' restore times come from (see restore_sources)."""
     d = deployments.copy()

@@ -43,12 +43,13 @@ def signals(rows: list[tuple[str, str]]) -> pd.DataFrame:
 @pytest.fixture
 def section(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(build.readings, "stage_time", lambda frame, stage: "reading")
-    monkeypatch.setattr(build.charts, "stage_time", lambda frame, stage: go.Figure())
-    monkeypatch.setattr(build.charts, "constraint_timeline", lambda windows, shifts: go.Figure())
+    monkeypatch.setattr(build.charts, "stage_time", lambda frame, stage, period: go.Figure())
+    monkeypatch.setattr(build.charts, "constraint_timeline", lambda windows, shifts, colours: go.Figure())
 
     def make(found: pd.DataFrame, sig: pd.DataFrame):
         return build.constraint_section(SimpleNamespace(constraint_findings=found, constraint_signals=sig,
-                                                        stage_time=pd.DataFrame()))
+                                                        stage_time=pd.DataFrame(),
+                                                        as_of=pd.Timestamp("2026-05-15")), {})
 
     return make
 

@@ -66,7 +66,7 @@ def test_the_scatter_draws_each_finished_item_by_type_and_the_overall_lines(fini
     assert set(traces) == {"bug", "story"}
     assert list(traces["story"].y) == [1, 2, 3, 4, 5] and list(traces["bug"].y) == [10, 20]
     assert traces["bug"].marker.color == palette.TICKET_TYPES[0] != traces["story"].marker.color
-    assert not {t.marker.color for t in fig.data} & {palette.VERMILLION, palette.ORANGE}
+    assert not {t.marker.color for t in fig.data} & {*palette.KIND.values(), *palette.RISK.values()}
     assert lines(fig) == {4.0: "50% (SLE) 4.0 days", 11.0: "85% (SLE) 11.0 days", 17.0: "95% (SLE) 17.0 days"}
 
 
@@ -90,7 +90,8 @@ def test_no_finished_item_gives_no_lines_and_says_so():
 
 def test_the_table_lists_the_overall_lines_first_then_each_type(sle):
     table = build.sle_table(sle)
-    assert table.columns == ("ticket type", "finished items", "50% within", "85% within", "95% within")
+    assert table.columns == ("ticket type", "finished items (last 12 weeks)", "50% within (percentile)",
+                             "85% within (percentile)", "95% within (percentile)")
     assert table.rows == (
         ("all types", "7", "4.0 days", "11.0 days", "17.0 days"),
         ("bug", "2", "15.0 days", "18.5 days", "19.5 days"),
@@ -101,7 +102,7 @@ def test_the_table_lists_the_overall_lines_first_then_each_type(sle):
 def test_aging_draws_started_items_against_the_same_lines_and_marks_those_above_the_85th(open_items, sle):
     fig = charts.aging_wip(open_items, {"backlog": 10, "development": 30, "qa": 50}, sle)
     within, older = fig.data
-    assert older.name == "older than the 85th percentile of cycle time" and older.marker.color == palette.VERMILLION
+    assert older.name == "older than the 85th percentile of cycle time" and older.marker.color == palette.RISK[True]
     assert list(older.customdata[:, 0]) == ["O2", "O3"] and list(older.y) == [12, 30]
     assert list(within.customdata[:, 0]) == ["O1"]  # N1 has not started: no age since start to draw
     assert lines(fig) == {4.0: "50% (SLE) 4.0 days", 11.0: "85% (SLE) 11.0 days", 17.0: "95% (SLE) 17.0 days"}
