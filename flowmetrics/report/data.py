@@ -20,6 +20,7 @@ import pandas as pd
 
 from flowmetrics.errors import ConfigError, MartNotFoundError
 from flowmetrics.report import sle as sle_lines
+from flowmetrics.report.format import percent
 from flowmetrics.scope import SCOPE_TABLE, Scope
 from flowmetrics.warehouse.marts import MartReader
 from flowmetrics.warehouse.optional_tables import absent_tables
@@ -271,11 +272,27 @@ def _cut_days(frame: pd.DataFrame, column: str, scope: Scope) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def _scope_notes(scope: Scope) -> tuple[str, ...]:
+def team_at_constraint(scope: Scope, findings: pd.DataFrame, signals: pd.DataFrame) -> str | None:
+    """The team's own signal at the constraint stage, which detection publishes per team beside its verdict."""
+    overall = findings[findings["scope"] == "overall"] if not findings.empty else findings
+    if scope.team is None or overall.empty or pd.isna(overall["constraint_stage"].iloc[0]):
+        return None
+    stage = overall["constraint_stage"].iloc[0]
+    own = signals[(signals["stage"] == stage) & (signals["team"] == scope.team)]
+    if own.empty:
+        return None
+    bound = "capacity-bound" if own["classification"].iloc[0] == "constraint" else "not capacity-bound"
+    return (f"team {scope.team} at {stage}: {percent(own['waiting_share'].iloc[0])} of its time there waiting in "
+            f"the queue, {bound}")
+
+
+def _scope_notes(scope: Scope, team_signal: str | None = None) -> tuple[str, ...]:
     """What a scoped report shows of the whole system, and why (the subtitle says it)."""
     if scope.is_whole:
         return ()
     notes = ["constraint verdict and what-if: whole system (detection publishes one verdict for the whole flow)"]
+    if team_signal is not None:
+        notes.append(team_signal)
     if scope.values:
         notes.append("DORA tiles and the change failure rate: whole system (a deploy carries no team or function)")
     if scope.requested_by is not None:
@@ -467,7 +484,7 @@ def load_report_data(resolved: Target, scope: Scope | None = None) -> ReportData
         sle=sle,
         finished_items=finished_items,
         scope=scope,
-        scope_notes=_scope_notes(scope),
+        scope_notes=_scope_notes(scope, team_at_constraint(scope, findings, signals)),
     )
 
 

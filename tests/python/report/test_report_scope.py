@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from flowmetrics.cli import main
-from flowmetrics.report.data import load_report_data, sle_from_items, stage_daily_from_visits
+from flowmetrics.report.data import load_report_data, sle_from_items, stage_daily_from_visits, team_at_constraint
 from flowmetrics.scope import Scope
 from flowmetrics.warehouse.profile import resolve_target
 
@@ -97,6 +97,21 @@ def test_the_teams_scoped_numbers_add_up_to_the_whole(published: Path):
     assert launched == int(whole.experiment_funnel.set_index("step")["experiments"]["launched"])
     started = total(lambda d: d.ai_comparison, "ai_assisted", "started")
     assert started.to_dict() == whole.ai_comparison.set_index("ai_assisted")["started"].to_dict()
+
+
+def test_a_team_report_names_the_teams_own_signal_at_the_whole_systems_constraint():
+    findings = pd.DataFrame({"scope": ["overall", "window"], "constraint_stage": ["review", "review"]})
+    signals = pd.DataFrame({"stage": ["review", "review", "review", "build"], "team": [None, "web", "app", "web"],
+                            "classification": ["constraint", "constraint", None, None],
+                            "waiting_share": [0.5, 0.64, 0.7, 0.9]})
+    assert team_at_constraint(Scope(team="web"), findings, signals) == \
+        "team web at review: 64% of its time there waiting in the queue, capacity-bound"
+    assert team_at_constraint(Scope(team="app"), findings, signals).endswith("70% of its time there waiting in the "
+                                                                             "queue, not capacity-bound")
+    assert team_at_constraint(Scope(team="ops"), findings, signals) is None  # no signal of that team
+    assert team_at_constraint(Scope(requested_by="sales"), findings, signals) is None
+    nothing = findings.assign(constraint_stage=[None, None])
+    assert team_at_constraint(Scope(team="web"), nothing, signals) is None
 
 
 def test_the_recomputation_of_unscoped_marts_reproduces_them_for_the_whole_system(published: Path):
