@@ -207,6 +207,12 @@ def check_scope(reader: MartReader, scope: Scope, as_of: pd.Timestamp) -> None:
         )
 
 
+def check_report_scope(resolved: Target, scope: Scope) -> None:
+    """check_scope against the published marts of `resolved`."""
+    with MartReader.open(resolved, schema=PUBLISHED) as reader:
+        check_scope(reader, scope, pd.Timestamp(_published_info(reader)["as_of"]))
+
+
 def known_teams(resolved: Target) -> list[str]:
     """The teams of published fct_work_items, sorted."""
     with MartReader.open(resolved, schema=PUBLISHED) as reader:

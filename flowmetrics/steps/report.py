@@ -14,9 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from flowmetrics.errors import ConfigError
 from flowmetrics.report import ReportResult
 from flowmetrics.report.build import build_report
-from flowmetrics.report.data import PUBLISHED, known_teams, load_report_data
+from flowmetrics.report.data import PUBLISHED, check_report_scope, known_teams, load_report_data
 from flowmetrics.scope import Scope
 from flowmetrics.steps.whatif import investment_table, read_calibration
 from flowmetrics.warehouse.marts import MartReader
@@ -82,9 +83,10 @@ class TeamReports:
 
     index: str
     reports: tuple[ReportResult, ...]
+    skipped: tuple[str, ...] = ()  # one line per team without work in the scope (no report written)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "reports": [r.to_dict() for r in self.reports]}
+        return {"index": self.index, "reports": [r.to_dict() for r in self.reports], "skipped": list(self.skipped)}
 
 
 def team_file(team: str, taken: set[str]) -> str:
@@ -121,13 +123,19 @@ def run_team_reports(
         return tables[as_of]
 
     taken: set[str] = {"index.html"}
-    results = []
+    results, skipped = [], []
     for team in known_teams(target):
+        scope_of_team = replace(base, team=team)
+        try:
+            check_report_scope(target, scope_of_team)
+        except ConfigError as exc:  # a team without work in the period: said in the index, not a failure
+            skipped.append(f"{scope_of_team.label()}: {exc}")
+            continue
         path = out_dir / team_file(team, taken)
-        results.append(_write(target, path, replace(base, team=team), threshold, started, invest, say))
+        results.append(_write(target, path, scope_of_team, threshold, started, invest, say))
     rows = "".join(
         f'<li><a href="{html.escape(Path(r.path).name)}">{html.escape(r.scope)}</a></li>' for r in results
-    )
+    ) + "".join(f"<li>{html.escape(line)}</li>" for line in skipped)
     as_of = results[0].as_of if results else ""
     index = out_dir / "index.html"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -137,7 +145,7 @@ def run_team_reports(
         f"<ul>{rows}</ul></body></html>",
         encoding="utf-8",
     )
-    return TeamReports(str(index), tuple(results))
+    return TeamReports(str(index), tuple(results), tuple(skipped))
 
 
 def report_text(result: ReportResult) -> str:
@@ -150,4 +158,5 @@ def report_text(result: ReportResult) -> str:
 
 def team_reports_text(reports: TeamReports) -> str:
     lines = [f"wrote {r.path} ({r.bytes / 1e6:.1f} MB) of {r.scope}" for r in reports.reports]
+    lines += [f"no report of {line}" for line in reports.skipped]
     return "\n".join([*lines, f"wrote {reports.index}: links to the {len(reports.reports)} team reports."])

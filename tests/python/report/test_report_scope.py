@@ -216,6 +216,21 @@ def test_all_teams_writes_one_report_per_team_and_an_index_linking_them(publishe
     assert names == sorted(["index.html", *(f"team-{t}.html" for t in teams(published))])
 
 
+def test_all_teams_skips_a_team_without_work_in_the_scope_and_says_so_in_the_index(published: Path,
+                                                                                    tmp_path: Path):
+    pairs = query(published, "select distinct team from published.fct_work_items where requested_by = 'data'")
+    assert list(pairs["team"]) == ["platform"], "the demo's data function asks only platform"
+    out = tmp_path / "teams"
+    result = report("--warehouse", str(published), "--all-teams", str(out), "--requested-by", "data")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "team-platform.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="team-platform.html">team platform, requested by data</a>' in index
+    for team in ("mobile", "web"):
+        assert f"<li>team {team}, requested by data: no work of team {team}, requested by data in" in index
+        assert f"no report of team {team}, requested by data" in result.stdout
+
+
 def test_two_teams_reports_render_in_chromium_with_different_numbers(published: Path, team_reports: Path):
     from playwright.sync_api import sync_playwright
 
