@@ -82,11 +82,3 @@ class Scope:
             until = self.end.isoformat() if self.end is not None else "the as-of"
             parts.append(f"{since} to {until} (UTC)")
         return ", ".join(parts) or "whole system"
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {
-            "team": self.team,
-            "requested_by": self.requested_by,
-            "from": self.start.isoformat() if self.start is not None else None,
-            "to": self.end.isoformat() if self.end is not None else None,
-        }
