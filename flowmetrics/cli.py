@@ -338,14 +338,34 @@ def forecast(warehouse: Path | None, target: str | None, items: int | None, by: 
                    "finish_rate_threshold of dbt_project.yml]")
 @click.option("--replications", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=10, show_default=True,
               help="Replications of each what-if simulation.")
+@click.option("--team", default=None, help="Only this team's work (fct_work_items.team).")
+@click.option("--requested-by", "requested_by", default=None,
+              help="Only work of this requesting function (fct_work_items.requested_by).")
+@click.option("--from", "since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only the history from this UTC day on (YYYY-MM-DD).")
+@click.option("--to", "until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only the history up to the end of this UTC day (YYYY-MM-DD).")
+@click.option("--all-teams", "all_teams", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write one report per team into this folder, plus index.html linking them (instead of --out).")
 @JSON_OPTION
 def report(warehouse: Path | None, target: str | None, out: Path, threshold: float | None, replications: int,
+           team: str | None, requested_by: str | None, since: Any, until: Any, all_teams: Path | None,
            as_json: bool) -> None:
-    """Write the flow report (one self-contained HTML file) from the published marts."""
-    from flowmetrics.steps.report import report_text, run_report
+    """Write the flow report (one self-contained HTML file) from the published marts: of the whole system, or
+    of one team, requesting function and period."""
+    from flowmetrics.steps.report import Scope, report_text, run_report, run_team_reports, team_reports_text
 
-    result = run_report(_target(target, warehouse), out, threshold=threshold, replications=replications,
-                        progress=_progress(as_json))
+    if all_teams is not None and team is not None:
+        raise click.UsageError("--all-teams writes every team's report: leave out --team")
+    scope = Scope(team=team, requested_by=requested_by, start=since.date() if since else None,
+                  end=until.date() if until else None)
+    if all_teams is not None:
+        reports = run_team_reports(_target(target, warehouse), all_teams, scope=scope, threshold=threshold,
+                                   replications=replications, progress=_progress(as_json))
+        _emit(reports.to_dict(), as_json, team_reports_text(reports))
+        return
+    result = run_report(_target(target, warehouse), out, scope=scope, threshold=threshold,
+                        replications=replications, progress=_progress(as_json))
     _emit(result.to_dict(), as_json, report_text(result))
 
 

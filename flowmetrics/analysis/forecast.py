@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from flowmetrics.analysis.flow import to_seconds
-from flowmetrics.errors import AnalysisError, ConfigError
+from flowmetrics.errors import AnalysisError
 from flowmetrics.results import MethodForecast
+from flowmetrics.scope import SCOPE_COLUMNS, check_known
 
 SAMPLE_WEEKS = 12.0  # throughput sampling reads the finished items of the weeks before the as-of
 MIN_FINISHED = 10  # fewer finished items than this in the sampling period: too little data to forecast
@@ -36,7 +37,6 @@ TRIALS = 10_000  # Monte Carlo trials of throughput sampling
 MAX_DAYS = 3_650  # a forecast of when N items finish looks at most this many days ahead
 ITEM_QUANTILES = (0.05, 0.50, 0.85, 0.95)  # likelihoods reported for "how many items"
 DATE_QUANTILES = (0.50, 0.85, 0.95)  # likelihoods reported for "by when"
-SCOPE_COLUMNS = ("team", "requested_by", "ticket_type")  # fct_work_items' columns a forecast can be scoped by
 FINISH_INTERVAL_COLUMNS = ("ticket_id", "interval_number", "stage_kind", "entered_at", "exited_at")
 DAY_SECONDS = 86_400
 
@@ -76,8 +76,8 @@ def finish_times(intervals: pd.DataFrame, as_of: datetime_like) -> pd.Series:
 
 
 def scope_mask(work_items: pd.DataFrame, scope: Mapping[str, str | None]) -> pd.Series:
-    """Which work items (fct_work_items rows) are in the scope; an AnalysisError names an unknown value and the
-    known ones."""
+    """Which work items (fct_work_items rows) are in the scope; a ConfigError names an unknown value and the
+    known ones (flowmetrics.scope.check_known, as the report's scope does)."""
     mask = pd.Series(True, index=work_items.index)
     for column, value in scope.items():
         if value is None:
@@ -85,12 +85,7 @@ def scope_mask(work_items: pd.DataFrame, scope: Mapping[str, str | None]) -> pd.
         if column not in SCOPE_COLUMNS:
             raise AnalysisError(f"a forecast is scoped by {', '.join(SCOPE_COLUMNS)}, not {column!r}")
         values = work_items[column].astype(object)
-        known = sorted({str(v) for v in values.dropna()})
-        if value not in known:
-            option = "--" + column.replace("_", "-")
-            raise ConfigError(
-                f"{option} {value!r} is not in fct_work_items.{column}; known: {', '.join(known) or '(none)'}"
-            )
+        check_known(column, value, values.dropna())
         mask &= values == value
     return mask
 

@@ -17,3 +17,4 @@ class ReportResult(Result):
     sections: tuple[str, ...]
     seconds: float
     absent: tuple[str, ...] = ()  # one line per optional raw table this warehouse lacks, as the report shows it
+    scope: str = "whole system"  # whose work the report shows (flowmetrics.scope.Scope.label)

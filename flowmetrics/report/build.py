@@ -79,8 +79,8 @@ def detection_period(findings: pd.DataFrame) -> str:
 
 def stage_order(data: ReportData) -> dict[str, float]:
     """Each stage's place in the flow, from the completed visits and the daily stage counts."""
-    order = data.stage_time.set_index("stage")["stage_order"].to_dict()
-    order.update(data.stage_daily.groupby("stage")["stage_order"].min().to_dict())
+    order = {str(s): float(o) for s, o in data.stage_time.set_index("stage")["stage_order"].items()}
+    order.update({str(s): float(o) for s, o in data.stage_daily.groupby("stage")["stage_order"].min().items()})
     return order
 
 
@@ -481,9 +481,11 @@ def build_report(data: ReportData, invest: pd.DataFrame, threshold: float | None
     subtitle = (
         f"As of {data.as_of:%d %b %Y %H:%M} UTC · published run {data.published_run_id} · "
         f"{count(data.stage_time['visits'].sum())} completed stage visits"
+        + "".join(f" · {note}" for note in data.scope_notes)
     )
     footer = (
         f"flowmetrics report from schema published of {data.warehouse}. Durations in hours and days; all times "
         f"UTC; open items are measured up to the as-of. {DAY:.0f} s = 1 day."
     )
-    return render("Flow report: where is the constraint?", subtitle, sections, footer, headline(data, threshold))
+    title = "Flow report" + ("" if data.scope.is_whole else f" of {data.scope.label()}")
+    return render(f"{title}: where is the constraint?", subtitle, sections, footer, headline(data, threshold))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -178,7 +178,7 @@ def cycle_time_scatter(finished: pd.DataFrame, sle: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=420)
 
 
-def aging_wip(open_items: pd.DataFrame, stage_order: Mapping[Hashable, float],
+def aging_wip(open_items: pd.DataFrame, stage_order: Mapping[str, float],
               sle: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None) -> go.Figure:
     """Every started open item's age since it started (days), by current stage, against the same 50/85/95% lines
     of cycle time: an item above the 85% line is at risk of missing the SLE."""

@@ -7,7 +7,7 @@ other's (tests/python/report/test_report_in_chromium.py walks the drawn figures 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 BLACK = "#000000"
 REFERENCE = BLACK
@@ -67,7 +67,7 @@ def _tint(colour: str, share: float) -> str:
     return "#" + "".join(f"{round(c + (255 - c) * share):02X}" for c in rgb)
 
 
-def stage_colours(stage_order: Mapping[Hashable, float]) -> dict[str, str]:
+def stage_colours(stage_order: Mapping[str, float]) -> dict[str, str]:
     """One colour per stage, built once from the stage order so every chart draws a stage alike: work stages take
     STAGES in flow order (beyond nine, lighter tints of them), terminal stages their greys, unmapped its grey."""
     colours: dict[str, str] = {}

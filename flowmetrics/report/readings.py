@@ -155,7 +155,7 @@ def forecast(forecasts: pd.DataFrame) -> str:
     if forecasts.empty:
         return ("Forecast: none is published. `flowmetrics forecast` writes one; the next publish (or nightly) "
                 "publishes it.")
-    latest = forecasts.loc[pd.to_datetime(forecasts["created_at"]).idxmax(), "run_id"]
+    latest = forecasts["run_id"].iloc[int(pd.to_datetime(forecasts["created_at"]).to_numpy().argmax())]
     run = forecasts[forecasts["run_id"] == latest]
     answered = run[(run["status"] == "ok") & (run["quantile"] == FORECAST_QUANTILE)]
     first = run.iloc[0]
