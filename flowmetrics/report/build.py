@@ -482,6 +482,8 @@ def build_report(data: ReportData, invest: pd.DataFrame, threshold: float | None
         f"As of {data.as_of:%d %b %Y %H:%M} UTC · published run {data.published_run_id} · "
         f"{count(data.stage_time['visits'].sum())} completed stage visits"
         + "".join(f" · {note}" for note in data.scope_notes)
+        + "".join(f" · the {domain} domain is switched off in this build (var flowmetrics_{domain}_enabled): its "
+                  "figures are empty" for domain in data.switched_off)
     )
     footer = (
         f"flowmetrics report from schema published of {data.warehouse}. Durations in hours and days; all times "

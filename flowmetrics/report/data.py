@@ -22,11 +22,14 @@ from flowmetrics.errors import ConfigError, MartNotFoundError
 from flowmetrics.report import sle as sle_lines
 from flowmetrics.report.format import percent
 from flowmetrics.scope import SCOPE_TABLE, Scope
+from flowmetrics.warehouse.dbt_yaml import model as dbt_model
+from flowmetrics.warehouse.dbt_yaml import public_models
 from flowmetrics.warehouse.forecasts import FORECAST_COLUMNS
 from flowmetrics.warehouse.marts import MartReader
 from flowmetrics.warehouse.optional_tables import absent_tables
 from flowmetrics.warehouse.package_tables import PACKAGE_SCHEMA
 from flowmetrics.warehouse.profile import Target
+from flowmetrics.warehouse.sql import ident
 
 PUBLISHED = "published"
 
@@ -58,6 +61,7 @@ class ReportData:
     forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)  # published forecasts (empty: none published)
     scope: Scope = field(default_factory=Scope)  # whose work: the whole system unless a team/function/period
     scope_notes: tuple[str, ...] = ()  # what a scoped report shows of the whole system, and why
+    switched_off: tuple[str, ...] = ()  # domains the build switched off (their marts read as empty)
 
 
 def _published_info(reader: MartReader) -> pd.Series:
@@ -163,16 +167,27 @@ def _conditions(scope: Scope, columns: tuple[str, ...] = ("team", "requested_by"
 def _select(reader: MartReader, mart: str, select: list[str], where: tuple[list[str], list[Any]] = ([], []),
             group_by: tuple[str, ...] = ()) -> pd.DataFrame:
     """A scoped read or aggregate of a published mart: conditions joined by `and`, values bound as parameters."""
-    relation = reader.relation(mart)
-    if not reader.exists(mart):
-        raise MartNotFoundError(f"mart {relation} does not exist: run `flowmetrics publish` first")
     conditions, params = where
-    sql = f"select {', '.join(select)} from {relation}"
+    sql = f"select {', '.join(select)} from {_relation(reader, mart)}"
     if conditions:
         sql += " where " + " and ".join(f"({c})" for c in conditions)
     if group_by:
         sql += f" group by {', '.join(group_by)} order by {', '.join(group_by)}"
     return reader.connection.query_df(sql, params)
+
+
+def _relation(reader: MartReader, mart: str) -> str:
+    """The published mart, or, for a mart of a domain the build switched off (publish leaves those out and requires
+    every other), an empty stand-in with the columns and types of its contract: the report reads it as a domain
+    without data."""
+    relation = reader.relation(mart)
+    if reader.exists(mart):
+        return relation
+    found = dbt_model(mart)
+    if found.domain is None:
+        raise MartNotFoundError(f"mart {relation} does not exist: run `flowmetrics publish` first")
+    columns = ", ".join(f"cast(null as {c.data_type}) as {ident(c.name)}" for c in found.columns)
+    return f"(select {columns} where 1 = 0) as {ident(mart)}"
 
 
 def _and(where: tuple[list[str], list[Any]], *conditions: str) -> tuple[list[str], list[Any]]:
@@ -341,7 +356,8 @@ def load_report_data(resolved: Target, scope: Scope | None = None) -> ReportData
             _and(_conditions(scope, period="exited_at"), "not is_terminal and not is_open and stage <> 'unmapped'"),
             group_by=("stage",),
         )
-        stage_daily = reader.read(
+        stage_daily = _select(
+            reader,
             "fct_stage_daily",
             ["date_day", "stage", "stage_order", "is_terminal_stage", "arrivals", "departures",
              "cumulative_arrivals", "cumulative_departures", "wip_end_of_day", "queue_wip",
@@ -358,7 +374,8 @@ def load_report_data(resolved: Target, scope: Scope | None = None) -> ReportData
              "stage_p85_seconds", "is_past_stage_p85", "age_seconds"],
             who,
         )
-        sle = reader.read(
+        sle = _select(
+            reader,
             "fct_cycle_time_sle",
             ["sle_scope", "ticket_type", "window_start", "window_end", "finished_items", "p50_cycle_time_seconds",
              "p85_cycle_time_seconds", "p95_cycle_time_seconds"],
@@ -427,7 +444,8 @@ def load_report_data(resolved: Target, scope: Scope | None = None) -> ReportData
             _conditions(scope, columns=(), period="deployed_at"),
             group_by=("ai_assisted",),
         )
-        deployments = reader.read(
+        deployments = _select(
+            reader,
             "fct_deployments",
             ["deployed_at", "environment", "deploy_status", "is_failure", "lead_time_seconds",
              "time_to_restore_seconds", "restore_source"],
@@ -442,6 +460,7 @@ def load_report_data(resolved: Target, scope: Scope | None = None) -> ReportData
         )
         quality = _quality(reader, _quality_run_id(reader, run_id))
         forecasts = _optional(reader, "forecasts", [c for c, _ in FORECAST_COLUMNS])
+        switched_off = tuple(sorted({m.domain for m in public_models() if m.domain and not reader.exists(m.name)}))
         findings = _latest_run(
             _optional(
                 reader,
@@ -495,6 +514,7 @@ def load_report_data(resolved: Target, scope: Scope | None = None) -> ReportData
         forecasts=forecasts,
         scope=scope,
         scope_notes=_scope_notes(scope, team_at_constraint(scope, findings, signals)),
+        switched_off=switched_off,
     )
 
 

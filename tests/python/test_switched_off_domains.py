@@ -66,3 +66,44 @@ def test_a_missing_mart_of_a_domain_that_is_on_stops_publishing(warehouse, recor
     assert switched_off_domains(con, target.schema) == frozenset()
     with pytest.raises(PublishError, match="required relation.* missing: .*fct_experiments"):
         _present(con, target, relations, None)
+
+
+def test_publish_and_report_with_experiments_switched_off(demo_warehouse: Path, tmp_path: Path) -> None:
+    """The target schema as a build with experiments switched off leaves it (their marts absent, the record says
+    off): publish succeeds without them, and the report reads the domain as empty and says why."""
+    import shutil
+    import subprocess
+    import sys
+
+    import duckdb
+
+    warehouse = tmp_path / "wh.duckdb"
+    shutil.copy(demo_warehouse, warehouse)
+    experiments = sorted(m.name for m in public_models() if m.domain == "experiments")
+    con = duckdb.connect(str(warehouse))
+    try:
+        for name in experiments:
+            con.execute(f"drop table if exists main.{name}")
+            con.execute(f"drop view if exists main.{name}")
+        con.execute(f"update main.{DOMAINS_MODEL} set is_enabled = (domain_name <> 'experiments')")
+    finally:
+        con.close()
+    cli = [sys.executable, "-m", "flowmetrics.cli"]
+    published = subprocess.run([*cli, "publish", "--warehouse", str(warehouse)], capture_output=True, text=True,
+                               check=False)
+    assert published.returncode == 0, published.stdout[-2000:] + published.stderr[-2000:]
+    assert f"not built (not published): {', '.join(experiments)}" in published.stdout
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        in_published = {t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'published'").fetchall()}
+    finally:
+        con.close()
+    assert "fct_work_items" in in_published and not set(experiments) & in_published
+    out = tmp_path / "report.html"
+    report = subprocess.run([*cli, "report", "--warehouse", str(warehouse), "--out", str(out), "--replications", "2"],
+                            capture_output=True, text=True, check=False)
+    assert report.returncode == 0, report.stderr[-2000:]
+    page = out.read_text(encoding="utf-8")
+    assert "the experiments domain is switched off in this build (var flowmetrics_experiments_enabled)" in page
+    assert "the dora domain is switched off" not in page
