@@ -52,6 +52,8 @@ LOAD_CONTEXT_DAYS = 28  # load dependence is measured over at least this many da
 # WIP needs room to vary (in a saturated queue it hardly moves within a week, and chance in the service rate
 # then dominates the correlation)
 
+MIN_BURST_DAYS = 7  # days the burst response needs (a regression over fewer days is chance)
+
 MAX_LOAD_SAMPLE = 20_000  # visits per stage the load dependence of one period is measured on, at most
 
 ADDITIVE = ("queue", "active", "wait", "nonempty", "sole", "shifting", "arrivals", "departures", "queue_net")
@@ -252,6 +254,7 @@ class Signals:
     time_share: np.ndarray
     occupancy: np.ndarray
     at_ceiling_share: np.ndarray
+    burst_response: np.ndarray
     capacity_bound: np.ndarray
     delay: np.ndarray
 
@@ -328,6 +331,7 @@ def signals(
     occupied = _ratio(stats.stats["active"][day_lo:day_hi], ceilings * DAY)  # per day: active ÷ ceiling
     measured = ceilings > 0  # days without a ceiling (none active, or a pile beyond MAX_LEVEL) have no occupancy
     occupancy = _ratio(w @ np.where(measured, occupied, 0.0), w @ measured.astype(float))
+    burst = burst_response(stats, rw, day_hi)
     work = stats.has_work & stats.has_queue
     saturated = (
         (np.nan_to_num(occupancy) >= MIN_OCCUPANCY)
@@ -353,9 +357,30 @@ def signals(
         time_share=time_share,
         occupancy=occupancy,
         at_ceiling_share=at_ceiling,
+        burst_response=burst,
         capacity_bound=capacity,
         delay=delay,
     )
+
+
+def burst_response(stats: DayStats, weights: np.ndarray, day_hi: int) -> np.ndarray:
+    """The queue's response to arrival bursts over the `weights.shape[-1]` days ending at `day_hi` (the days the
+    load dependence is measured on): the weighted least-squares slope of a day's net growth of each stage's queue
+    on the visits arriving at the stage that day. Near 1 for a stage whose people are saturated (an extra arrival
+    stays in the queue), near 0 for one with people to spare (it is taken up the same day); NaN without a queue
+    or over fewer than MIN_BURST_DAYS days with varying arrivals."""
+    lo = day_hi - weights.shape[-1]
+    a = stats.stats["arrivals"][lo:day_hi]
+    q = stats.stats["queue_net"][lo:day_hi]
+    n = weights.sum(axis=-1)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ma, mq = (weights @ a) / n, (weights @ q) / n
+        var = (weights @ (a * a)) / n - ma**2
+        cov = (weights @ (a * q)) / n - ma * mq
+        slope = cov / var
+    # a variance of round-off size (arrivals constant over the days) measures nothing
+    ok = (n >= MIN_BURST_DAYS) & (var > 1e-9 * np.maximum(1.0, ma**2)) & stats.has_queue
+    return np.where(ok, slope, np.nan)
 
 
 def block_weights(n_days: int, replicates: int, rng: np.random.Generator) -> np.ndarray:

@@ -232,7 +232,7 @@ def load_report_data(resolved: Target) -> ReportData:
                 ["run_id", "detected_at", "scope", "window_start", "stage", "team", "rank", "classification",
                  "confidence", "waiting_share", "wait_share", "queue_nonempty_share", "load_dependence",
                  "queue_growth_per_week", "median_hours", "mean_queue_hours", "occupancy", "at_ceiling_share",
-                 "bound_by"],
+                 "burst_response", "bound_by"],
             )
         )
     ai = _work_items_by_ai(work_items).merge(rework_ai, on="ai_assisted", how="outer")
