@@ -37,6 +37,8 @@ MIN_LOAD_DEPENDENCE = 0.2
 MIN_OCCUPANCY = 0.8
 MIN_AT_CEILING = 0.3
 MIN_SATURATED_QUEUE_NONEMPTY = 0.2
+MIN_BURST_RESPONSE = 0.5  # ... or a queue that keeps at least half of a day's extra arrivals (burst_response): a
+# wide team whose short queue is rarely non-empty still lets a burst pile up when it is saturated
 AT_CEILING_SLACK = 0.05  # "at the ceiling": at most this share of the ceiling below it (24 people: 23 or 24 busy)
 CEILING_TIME_SHARE = 0.02  # the ceiling is the highest active level held at least this share of its days (a
 # glitch that puts many items in progress for minutes does not set it)
@@ -336,7 +338,7 @@ def signals(
     saturated = (
         (np.nan_to_num(occupancy) >= MIN_OCCUPANCY)
         & (np.nan_to_num(at_ceiling) >= MIN_AT_CEILING)
-        & (nonempty >= MIN_SATURATED_QUEUE_NONEMPTY)
+        & ((nonempty >= MIN_SATURATED_QUEUE_NONEMPTY) | (np.nan_to_num(burst, nan=0.0) >= MIN_BURST_RESPONSE))
     )
     capacity = work & (bound_by_queue(nonempty, waiting, corr) | saturated)
     not_load_bound = ~stats.has_work | (np.nan_to_num(corr, nan=0.0) < MIN_LOAD_DEPENDENCE)

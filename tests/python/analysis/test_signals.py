@@ -13,6 +13,7 @@ from flowmetrics.analysis.signals import (
     DAY,
     MAX_LEVEL,
     MIN_WAITING_SHARE,
+    DayStats,
     block_weights,
     burst_response,
     day_stats,
@@ -164,3 +165,33 @@ def test_the_burst_response_is_the_slope_of_queue_growth_on_arrivals() -> None:
     assert got[flow.stages.index("review")] == pytest.approx(1.0)
     assert got[flow.stages.index("build")] == pytest.approx(0.0)
     assert np.isnan(burst_response(stats, np.ones(5), 14)).all()  # fewer than MIN_BURST_DAYS days
+
+
+@pytest.mark.parametrize(("growth", "bound"), [(0.6, True), (0.0, False)])
+def test_a_saturated_team_whose_queue_is_rarely_non_empty_is_bound_when_bursts_pile_up(
+    growth: float, bound: bool
+) -> None:
+    """Twenty-four people at their ceiling 60% of the time, work waiting only a tenth of it (under the saturation
+    rule's fifth): capacity-bound when a day's extra arrivals stay in the queue (burst response 0.6), not when
+    they are taken up the same day (0)."""
+    days = 28
+    arrivals = np.where(np.arange(days) % 2 == 0, 20.0, 30.0)
+    net = growth * (arrivals - arrivals.mean())
+    levels = np.zeros((days, 1, MAX_LEVEL + 1))
+    levels[:, 0, 24], levels[:, 0, 22] = 0.6 * DAY, 0.4 * DAY
+    zero = np.zeros((days, 1))
+    stats = DayStats(
+        edges=DAY * np.arange(days + 1.0),
+        stats={
+            "queue": zero + 0.1 * DAY, "active": zero + (24 * 0.6 + 22 * 0.4) * DAY, "wait": zero,
+            "nonempty": zero + 0.1 * DAY, "sole": zero + 0.1 * DAY, "shifting": zero,
+            "arrivals": arrivals[:, None], "departures": arrivals[:, None], "queue_net": net[:, None],
+        },
+        has_work=np.array([True]),
+        has_queue=np.array([True]),
+        levels=levels,
+    )
+    sig = signals(stats, np.zeros((days, 1, 6)), np.ones(days), 0, days)
+    assert sig.occupancy[0] >= 0.9 and sig.at_ceiling_share[0] >= 0.5 and sig.queue_nonempty_share[0] < 0.2
+    assert sig.burst_response[0] == pytest.approx(growth)
+    assert bool(sig.capacity_bound[0]) is bound
