@@ -32,6 +32,7 @@ from flowmetrics.analysis.signals import (
     DayStats,
     LoadSample,
     Signals,
+    block_indices,
     block_weights,
     bound_by_queue,
     day_stats,
@@ -502,13 +503,6 @@ def location_confidence(
         covered = min(starts, k + window_days) - max(ends, k - window_days)
         located *= max(0.0, min(1.0, covered / (starts - ends)))
     return located
-
-
-def block_indices(n: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    """(replicates, n) day indices of a circular moving-block bootstrap (blocks of about n^(1/3) days), in order."""
-    block = max(1, round(n ** (1 / 3)))
-    starts = rng.integers(0, n, size=(replicates, -(-n // block)))
-    return ((starts[..., None] + np.arange(block)) % n).reshape(replicates, -1)[:, :n]
 
 
 def load_context(lo: int, hi: int) -> int:

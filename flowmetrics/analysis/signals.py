@@ -385,15 +385,18 @@ def burst_response(stats: DayStats, weights: np.ndarray, day_hi: int) -> np.ndar
     return np.where(ok, slope, np.nan)
 
 
-def block_weights(n_days: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    """Circular moving-block bootstrap of days: (replicates, n_days) counts of how often each day is drawn.
+def block_indices(n_days: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """Circular moving-block bootstrap of days: (replicates, n_days) the days each replicate draws, in order.
 
     Blocks of about n^(1/3) consecutive days keep the day-to-day dependence of queues inside a block.
     """
     block = max(1, round(n_days ** (1 / 3)))
-    blocks = -(-n_days // block)
-    starts = rng.integers(0, n_days, size=(replicates, blocks))
-    days = (starts[..., None] + np.arange(block)) % n_days
-    days = days.reshape(replicates, -1)[:, :n_days]
+    starts = rng.integers(0, n_days, size=(replicates, -(-n_days // block)))
+    return ((starts[..., None] + np.arange(block)) % n_days).reshape(replicates, -1)[:, :n_days]
+
+
+def block_weights(n_days: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """The block bootstrap (`block_indices`) as (replicates, n_days) counts of how often each day is drawn."""
+    days = block_indices(n_days, replicates, rng)
     cell = (np.arange(replicates)[:, None] * n_days + days).ravel()
     return np.bincount(cell, minlength=replicates * n_days).reshape(replicates, n_days).astype(float)
