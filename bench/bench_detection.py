@@ -162,7 +162,8 @@ def stability(frames: dict[str, tuple[pd.DataFrame, pd.Timestamp]]) -> None:
     top = ", ".join(f"{n} {lo:.3f}-{hi:.3f}" for _, n, lo, hi in spreads[:3])
     print(
         f"\n  confidence against --seed {STABILITY_SEEDS[0]}..{STABILITY_SEEDS[-1]} ({len(spreads)} systems): "
-        f"max - min at most {spreads[0][0]:.3f}, median {spreads[len(spreads) // 2][0]:.3f} (target 0.02); "
+        f"max - min at most {spreads[0][0]:.3f}, median {spreads[len(spreads) // 2][0]:.3f} (target: within "
+        f"+-0.02 of the middle, max - min <= 0.04); "
         f"widest: {top}"
     )
 
