@@ -1,20 +1,21 @@
 """Benchmark of constraint detection: accuracy over a sweep of seeded scenarios, and speed at 10M status changes.
 
-Sweep: every scenario family (`flowmetrics.simulation.all_scenarios`: a constraint at each stage and at one team,
-decoys, rework, deploy trains, shared staff, a moving constraint, no constraint, tripled arrivals, wide stages
-saturated with short queues at 10-40 people and at one team, a shift from a wide stage to a narrow one and back,
-two stages near saturation, weekly batch releases) with each of
-`--seeds` held-out seeds, all through the real pipeline (raw tables → ingest → dbt build, one warehouse) and
-judged against the planted truth: the stage (any acceptable one), the kind (sole/shifting/none), the team, and a
-shift located within one window. Prints accuracy and shift location error (in windows) per family and the
-confidence calibration, for named and "none" verdicts apart: of verdicts given with confidence >= 0.9, the share
-that was right (for a "none" verdict its confidence is 1 - the reported one:
-the bootstrap share that found no constraint either).
+Sweep: every scenario family (`flowmetrics.simulation.all_scenarios`: a constraint at each stage, decoys, rework,
+deploy trains, shared staff, a moving constraint, no constraint, tripled arrivals, wide stages saturated with short
+queues at 10-40 people, a shift from a wide stage to a narrow one and back, two stages near saturation, kanban WIP
+limits, weekly batch releases, and a constraint that is one team's people inside a shared stage, narrow and wide)
+with each of `--seeds` held-out seeds (two disjoint ranges, judged apart), all through the real pipeline (raw
+tables → ingest → dbt build, one warehouse per range) and judged against the planted truth: the stage (any
+acceptable one), the kind (sole/shifting/none), the team, and a shift located within one window. Prints accuracy and
+shift location error (in windows) per family, the confidence calibration for named and "none" verdicts apart (of
+verdicts given with confidence >= 0.9, the share that was right; for a "none" verdict its confidence is 1 - the
+reported one: the bootstrap share that found no constraint either) and every wrong verdict given at >= 0.9 with its
+signals. Seed stability: the confidence of one system of each scenario under `--seed` 1..10 (max - min).
 
 Scale: the demo system generated with enough tickets for `--changes` status changes, ingested and built, then
 `flowmetrics detect` timed phase by phase (read the marts, detect, write the findings, rebuild the queue).
 
-    .venv/bin/python bench/bench_detection.py                       # sweep (12 seeds x 21 scenarios)
+    .venv/bin/python bench/bench_detection.py                       # sweep (2 x 12 seeds x 22 scenarios)
     .venv/bin/python bench/bench_detection.py --changes 10000000    # and the 10M detection time
 """
 
@@ -36,18 +37,35 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DBT_PROFILES_DIR", str(ROOT))
 
+import pandas as pd  # noqa: E402
+
 from flowmetrics.analysis import INTERVAL_COLUMNS, detect_constraint  # noqa: E402
+from flowmetrics.results import ConstraintFinding, StageVerdict  # noqa: E402
 from flowmetrics.simulation import all_scenarios  # noqa: E402
 from tests.python.detection.scenario_warehouse import build_scenario_warehouse, judge, read_intervals  # noqa: E402
 
 # Held out: the method was developed on seeds 100-111 (the tests use 21); a first held-out sweep on 1000-1007 gave
 # 94.8% and its failures were studied (so those seeds are development data now); 2000-2011 are the final sweep
 # (the saturation signals were developed on 2000-2003, their cuts set once on the misses of 2004-2011).
-DEFAULT_SEEDS = tuple(range(2000, 2012))
+# 3000-3011 is a second, disjoint range, first run after the confidence accounted for the shift's location, the
+# runner-up and borderline "none" verdicts (developed on 2000-2011): the calibration is reported on both.
+DEFAULT_SEEDS = (*range(2000, 2012), *range(3000, 3012))
+STABILITY_SEEDS = tuple(range(1, 11))
+HIGH = 0.9  # the confidence the calibration target speaks of
 CHANGES_PER_TICKET = 10.9
 
 
 def sweep(seeds: tuple[int, ...], work: Path) -> bool:
+    """The sweep per range of seeds (seeds grouped by thousands: disjoint ranges judged apart)."""
+    ok = True
+    for n, group in enumerate(sorted({seed // 1000 for seed in seeds})):
+        mine = tuple(seed for seed in seeds if seed // 1000 == group)
+        print(f"\n=== seeds {mine[0]}-{mine[-1]} ===")
+        ok &= sweep_range(mine, work / f"range{n}")
+    return ok
+
+
+def sweep_range(seeds: tuple[int, ...], work: Path) -> bool:
     runs = [(s, seed) for seed in seeds for s in all_scenarios()]
     started = time.perf_counter()
     warehouse, built = build_scenario_warehouse(runs, work)
@@ -56,15 +74,17 @@ def sweep(seeds: tuple[int, ...], work: Path) -> bool:
         f"{time.perf_counter() - started:.0f}s"
     )
     rows = []
+    frames = {}
     detect_seconds = 0.0
     for run in built:
         frame, as_of = read_intervals(warehouse, run.key)
+        if run.seed == seeds[0]:
+            frames[run.scenario.name] = (frame, as_of)
         t = time.perf_counter()
         finding = detect_constraint(frame, as_of)
         detect_seconds += time.perf_counter() - t
         j = judge(run, finding)
-        named = finding.constraint_stage is not None
-        confidence = finding.confidence if named else 1 - finding.confidence
+        confidence = verdict_confidence(finding)
         rows.append((run, finding, j, confidence))
         if not j.correct:
             e = run.scenario.expected
@@ -93,15 +113,59 @@ def sweep(seeds: tuple[int, ...], work: Path) -> bool:
     print(f"  'none' on the no-constraint family: {sum(r[2].correct for r in none)}/{len(none)}")
     print("\n  confidence calibration (verdict confidence: named -> confidence, none -> 1 - confidence)")
     for label, named in (("named", True), ("none", False)):
-        for lo, hi in ((0.9, 1.01), (0.7, 0.9), (0.0, 0.7)):
+        for lo, hi in ((HIGH, 1.01), (0.7, HIGH), (0.0, 0.7)):
             bucket = [r for r in rows if lo <= r[3] < hi and (r[1].constraint_stage is not None) == named]
             if bucket:
                 right = sum(r[2].correct for r in bucket)
                 print(
                     f"    {label:<6}[{lo:.1f}, {min(hi, 1.0):.1f}{']' if hi > 1 else ')'}: {len(bucket):>4} verdicts, "
-                    f"{right / len(bucket):.1%} right (target at >= 0.9: 99%)"
+                    f"{right}/{len(bucket)} right ({right / len(bucket):.1%}; target at >= {HIGH}: 99%)"
                 )
+    wrong_high = [r for r in rows if r[3] >= HIGH and not r[2].correct]
+    print(f"\n  wrong verdicts at >= {HIGH}: {len(wrong_high)}")
+    for run, finding, _, confidence in wrong_high:
+        print(f"    {run.scenario.family} {run.scenario.name} seed {run.seed}: {_verdict(finding)} ({confidence:.3f})")
+        for v in finding.stages:
+            if v.signals.has_work:
+                print(f"      {_stage_line(v)}")
+    stability(frames)
     return acc >= 0.95 and all(r[2].correct for r in none) and all(r[2].shift_ok for r in shifting)
+
+
+def verdict_confidence(finding: ConstraintFinding) -> float:
+    """The confidence in the verdict given: a named one's, or for "none" the bootstrap share finding none too."""
+    return finding.confidence if finding.constraint_stage is not None else 1 - finding.confidence
+
+
+def _verdict(f: ConstraintFinding) -> str:
+    shifts = ", ".join(f"{s.from_stage} -> {s.to_stage} at {s.at:%Y-%m-%d}" for s in f.shifts)
+    return f"{f.constraint_stage}/{f.constraint_team}/{f.kind}" + (f" ({shifts})" if shifts else "")
+
+
+def _stage_line(v: StageVerdict) -> str:
+    s = v.signals
+    return (
+        f"{v.stage:<10} {v.classification:<11} queue>0 {s.queue_nonempty_share:.2f} queue time {s.waiting_share:.2f} "
+        f"load dep {s.load_dependence:.2f} occupancy {s.occupancy:.2f} at cap {s.at_ceiling_share:.2f} "
+        f"burst {s.burst_response:.2f} bottleneck {s.bottleneck_share:.2f}"
+    )
+
+
+def stability(frames: dict[str, tuple[pd.DataFrame, pd.Timestamp]]) -> None:
+    """Per system (one of each scenario, the range's first seed): max - min of the verdict's confidence over
+    STABILITY_SEEDS bootstrap seeds."""
+    spreads = []
+    for name, (frame, as_of) in frames.items():
+        found = [verdict_confidence(detect_constraint(frame, as_of, seed=seed)) for seed in STABILITY_SEEDS]
+        spreads.append((max(found) - min(found), name, min(found), max(found)))
+    spreads.sort(reverse=True)
+    top = ", ".join(f"{n} {lo:.3f}-{hi:.3f}" for _, n, lo, hi in spreads[:3])
+    print(
+        f"\n  confidence against --seed {STABILITY_SEEDS[0]}..{STABILITY_SEEDS[-1]} ({len(spreads)} systems): "
+        f"max - min at most {spreads[0][0]:.3f}, median {spreads[len(spreads) // 2][0]:.3f} (target: within "
+        f"+-0.02 of the middle, max - min <= 0.04); "
+        f"widest: {top}"
+    )
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> float:

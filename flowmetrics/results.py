@@ -121,6 +121,7 @@ class StageSignals(Result):
     has_work: bool  # the stage has people: a queue status and an active one
     occupancy: float = math.nan  # items in its active statuses ÷ the most active at once (per week)
     at_ceiling_share: float = math.nan  # share of the period its active statuses are at (or near) that ceiling
+    burst_response: float = math.nan  # a day's queue growth per visit arriving that day (slope; ~1 saturated)
     bound_by: str | None = None  # capacity-bound by its "queue" or by "saturation" (people at capacity); else None
 
     def to_dict(self) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from flowmetrics.analysis.signals import (
     DayStats,
     LoadSample,
     Signals,
+    block_indices,
     block_weights,
     bound_by_queue,
     day_stats,
@@ -180,18 +181,60 @@ class _Detector:
             return True
         return self.stats.co_activity(a.verdict, b.verdict, a.lo, b.hi) > 0
 
-    def shift_day(self, before: int, after: int, lo: int, hi: int) -> int:
-        """The day in [lo, hi] where the bottleneck share moves from stage `before` to `after` most clearly."""
-        pair = [before, after]
+    def pair_shares(self, before: int, after: int, lo: int, hi: int) -> np.ndarray:
+        """(hi - lo, 2) the daily bottleneck shares of stages `before` and `after` over days [lo, hi)."""
         share = (self.stats.stats["sole"][lo:hi] + self.stats.stats["shifting"][lo:hi]) / DAY
-        x = share[:, pair]
-        best, best_k = -1.0, lo
-        for k in range(1, len(x)):
-            n1, n2 = k, len(x) - k
-            stat = n1 * n2 / len(x) * float(np.sum((x[:k].mean(axis=0) - x[k:].mean(axis=0)) ** 2))
-            if stat > best:
-                best, best_k = stat, lo + k
-        return best_k
+        return share[:, [before, after]]
+
+    def shift_day(self, a: _Evaluation, b: _Evaluation) -> int:
+        """The day within a window of the boundary between segments `a` and `b` where the bottleneck share moves
+        from `a`'s constraint to `b`'s most clearly."""
+        lo = max(a.lo, b.lo - self.window_days)
+        hi = min(b.hi, b.lo + self.window_days)
+        x = self.pair_shares(a.verdict, b.verdict, lo, hi)
+        return lo + int(_best_split(x)) if len(x) > 1 else lo
+
+    def shift_location_confidence(
+        self, a: _Evaluation, b: _Evaluation, day: int, windows: list[_Evaluation]
+    ) -> float:
+        """How sure the shift from segment `a`'s constraint to `b`'s is located within a window of `day`
+        (`location_confidence` on the two stages' daily bottleneck shares over both segments), with the gap
+        between the last window naming the old constraint and the first naming the new one."""
+        lo, hi = a.lo, b.hi
+        inside = [w for w in windows if w.lo >= lo and w.hi <= hi]
+        starts = min((w.lo for w in inside if w.verdict == b.verdict), default=b.lo)
+        ends = max((w.hi for w in inside if w.verdict == a.verdict and w.hi <= starts), default=a.hi)
+        rng = np.random.default_rng([self.seed, lo, hi, day])
+        x = self.pair_shares(a.verdict, b.verdict, lo, hi)
+        return location_confidence(x, day - lo, self.window_days, (ends - lo, starts - lo), self.replicates, rng)
+
+    def verdict_confidence(
+        self, segments: list[_Evaluation], shifts: list[tuple[_Evaluation, _Evaluation, int, float]]
+    ) -> float:
+        """The confidence of the whole verdict (stage, kind and shifts): the final segment's share naming its stage
+        (or, with none, the share finding one), times each shift's location confidence, times, for every segment
+        without a constraint before a named one, the share of its replicates naming no stage other than the
+        named ones around it (a shift that may have been missed). A "none" right after a constraint counts the
+        replicates of the final segment stretched back one window too: the clearing's timing is uncertain by a
+        window, as the hysteresis says."""
+        final = segments[-1]
+        if final.verdict < 0:
+            found = final.confidence
+            if len(segments) > 1 and segments[-2].verdict >= 0:
+                stretched = self.evaluate(max(0, final.lo - self.window_days), final.hi)
+                found = max(found, float(np.mean(stretched.boot.constraint() >= 0)))
+            return found
+        confidence = final.confidence
+        for *_, located in shifts:
+            confidence *= located
+        named = [j for j, seg in enumerate(segments) if seg.verdict >= 0]
+        for j, seg in enumerate(segments):
+            if seg.verdict >= 0:
+                continue
+            around = {segments[i].verdict for i in named if abs(i - j) == min(abs(m - j) for m in named)}
+            reps = seg.boot.constraint()
+            confidence *= float(np.mean((reps < 0) | np.isin(reps, list(around))))
+        return confidence
 
     # --- output ----------------------------------------------------------------------------------------------
     def stage_verdicts(self, ev: _Evaluation) -> tuple[StageVerdict, ...]:
@@ -224,6 +267,7 @@ class _Detector:
                 has_work=bool(self.work[s]),
                 occupancy=float(p.occupancy[s]),
                 at_ceiling_share=float(p.at_ceiling_share[s]),
+                burst_response=float(p.burst_response[s]),
                 bound_by=_bound_by(p, s),
             )
             cls = CLASSES[int(p.classification[s])]
@@ -249,29 +293,30 @@ class _Detector:
             stages=self.stage_verdicts(ev),
         )
 
-    def judge(self) -> tuple[list[_Evaluation], list[_Evaluation], list[tuple[_Evaluation, _Evaluation, int]]]:
-        """Every window, the segments of windows (the last one is the verdict) and the shifts between named
-        segments (with the day each happened)."""
+    def judge(
+        self,
+    ) -> tuple[list[_Evaluation], list[_Evaluation], list[tuple[_Evaluation, _Evaluation, int, float]], float]:
+        """Every window, the segments of windows (the last one is the verdict), the shifts between named segments
+        (with the day each happened and the confidence in that location) and the verdict's confidence."""
         windows = [self.evaluate(lo, hi) for lo, hi in self.bounds]
         segments = self.segments(windows)
         named = [s for s in segments if s.verdict >= 0]
         shifts = []
         for a, b in zip(named[:-1], named[1:], strict=True):
             if a.verdict != b.verdict and not self.same_limit(a, b):
-                lo = max(a.lo, b.lo - self.window_days)
-                hi = min(b.hi, b.lo + self.window_days)
-                shifts.append((a, b, self.shift_day(a.verdict, b.verdict, lo, hi)))
-        return windows, segments, shifts
+                day = self.shift_day(a, b)
+                shifts.append((a, b, day, self.shift_location_confidence(a, b, day, windows)))
+        return windows, segments, shifts, self.verdict_confidence(segments, shifts)
 
     def run(self) -> ConstraintFinding:
-        windows, segments, shifts = self.judge()
+        windows, segments, shifts, confidence = self.judge()
         final = segments[-1]
         stages = self.stage_verdicts(final)
-        verdict, confidence = final.verdict, final.confidence
+        verdict = final.verdict
         team = None
         found_shifts = [
             ConstraintShift(timestamp(self.edges[day]), self.flow.stages[a.verdict], self.flow.stages[b.verdict])
-            for a, b, day in shifts
+            for a, b, day, _ in shifts
         ]
         team_evidence: tuple[TeamSignals, ...] = ()
         if verdict < 0:
@@ -409,20 +454,55 @@ class _TeamDetector:
     def verdict(self) -> tuple[int, str | None, float, list[ConstraintShift]]:
         """The parent's stage index and team of the constraining group (-1, None when there is none), the
         confidence, and the shifts between stages."""
-        _, segments, shifts = self.detector.judge()
+        _, segments, shifts, confidence = self.detector.judge()
         final = segments[-1]
         if final.verdict < 0:
-            return -1, None, final.confidence, []
+            return -1, None, confidence, []
         stage, team = self.groups[final.verdict]
         names = self.parent.flow.stages
         moved = [
             ConstraintShift(
                 timestamp(self.detector.edges[day]), names[self.groups[a.verdict][0]], names[self.groups[b.verdict][0]]
             )
-            for a, b, day in shifts
+            for a, b, day, _ in shifts
             if self.groups[a.verdict][0] != self.groups[b.verdict][0]
         ]
-        return stage, self.parent.flow.teams[team], final.confidence, moved
+        return stage, self.parent.flow.teams[team], confidence, moved
+
+
+def _best_split(x: np.ndarray) -> np.ndarray:
+    """Per leading index of `x` (..., n, p), the split k in 1..n-1 maximising k (n - k) / n times the squared
+    distance between the means of x[:k] and x[k:] (the first of equals)."""
+    n = x.shape[-2]
+    total = np.cumsum(x, axis=-2)
+    k = np.arange(1, n)[:, None]
+    left = total[..., :-1, :] / k
+    right = (total[..., -1:, :] - total[..., :-1, :]) / (n - k)
+    stat = (k[:, 0] * (n - k[:, 0]) / n) * np.sum((left - right) ** 2, axis=-1)
+    return np.argmax(stat, axis=-1) + 1
+
+
+def location_confidence(
+    x: np.ndarray, k: int, window_days: int, gap: tuple[int, int], replicates: int, rng: np.random.Generator
+) -> float:
+    """How sure a change in the daily series `x` (n days x 2: the old and the new constraint's bottleneck shares)
+    located at day `k` lies within `window_days` of the truth. Two parts: the share of residual block-bootstrap
+    replicates (the step fitted at `k` plus its residuals resampled in blocks) whose best split lies within
+    `window_days` of `k`: the days of one period resampled do not see a shift placed a window off; and, when
+    days naming neither constraint lie between the last window naming the old one and the first naming the new
+    one (`gap`, days [start, end)), the share of that gap within `window_days` of `k`, each of its days taken as
+    equally likely: the old constraint may have cleared at the gap's start while the new one filled at its end."""
+    n = len(x)
+    if n < 2 or not 0 < k < n:
+        return 1.0
+    fitted = np.where(np.arange(n)[:, None] < k, x[:k].mean(axis=0), x[k:].mean(axis=0))
+    replicas = fitted + (x - fitted)[block_indices(n, replicates, rng)]
+    located = float(np.mean(np.abs(_best_split(replicas) - k) <= window_days))
+    ends, starts = gap
+    if starts > ends:
+        covered = min(starts, k + window_days) - max(ends, k - window_days)
+        located *= max(0.0, min(1.0, covered / (starts - ends)))
+    return located
 
 
 def load_context(lo: int, hi: int) -> int:

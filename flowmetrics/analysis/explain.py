@@ -107,7 +107,7 @@ def finding_table(f: ConstraintFinding) -> str:
     """The ranking of stages with their signals, the windows and the shifts."""
     head = (
         f"  {'rank':>4}  {'stage':<16}{'class':<12}{'conf':>5}{'queue time':>11}{'parked':>8}{'queue>0':>9}"
-        f"{'bottleneck':>11}{'load dep':>10}{'occupancy':>10}{'at cap':>8}{'queue/wk':>10}{'median h':>10}"
+        f"{'bottleneck':>11}{'load dep':>10}{'occupancy':>10}{'at cap':>8}{'burst':>7}{'queue/wk':>10}{'median h':>10}"
     )
     lines = [
         f"As of {f.as_of:%Y-%m-%d %H:%M} UTC, over {f.period_start:%Y-%m-%d} → {f.as_of:%Y-%m-%d} "
@@ -126,6 +126,7 @@ def finding_table(f: ConstraintFinding) -> str:
             f"{_num(s.waiting_share, '.2f'):>11}{_num(s.wait_share, '.2f'):>8}"
             f"{_num(s.queue_nonempty_share, '.2f'):>9}{_num(s.bottleneck_share, '.2f'):>11}"
             f"{_num(s.load_dependence, '.2f'):>10}{_num(s.occupancy, '.2f'):>10}{_num(s.at_ceiling_share, '.2f'):>8}"
+            f"{_num(s.burst_response, '.2f'):>7}"
             f"{_num(s.queue_growth_per_week, '+.1f'):>10}"
             f"{_num(s.median_hours, '.1f'):>10}"
         )

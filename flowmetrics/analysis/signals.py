@@ -37,6 +37,8 @@ MIN_LOAD_DEPENDENCE = 0.2
 MIN_OCCUPANCY = 0.8
 MIN_AT_CEILING = 0.3
 MIN_SATURATED_QUEUE_NONEMPTY = 0.2
+MIN_BURST_RESPONSE = 0.5  # ... or a queue that keeps at least half of a day's extra arrivals (burst_response): a
+# wide team whose short queue is rarely non-empty still lets a burst pile up when it is saturated
 AT_CEILING_SLACK = 0.05  # "at the ceiling": at most this share of the ceiling below it (24 people: 23 or 24 busy)
 CEILING_TIME_SHARE = 0.02  # the ceiling is the highest active level held at least this share of its days (a
 # glitch that puts many items in progress for minutes does not set it)
@@ -51,6 +53,8 @@ MIN_VISITS = 8  # fewer visits entering a stage in a window: no load-dependence 
 LOAD_CONTEXT_DAYS = 28  # load dependence is measured over at least this many days ending with the period:
 # WIP needs room to vary (in a saturated queue it hardly moves within a week, and chance in the service rate
 # then dominates the correlation)
+
+MIN_BURST_DAYS = 7  # days the burst response needs (a regression over fewer days is chance)
 
 MAX_LOAD_SAMPLE = 20_000  # visits per stage the load dependence of one period is measured on, at most
 
@@ -252,6 +256,7 @@ class Signals:
     time_share: np.ndarray
     occupancy: np.ndarray
     at_ceiling_share: np.ndarray
+    burst_response: np.ndarray
     capacity_bound: np.ndarray
     delay: np.ndarray
 
@@ -328,11 +333,12 @@ def signals(
     occupied = _ratio(stats.stats["active"][day_lo:day_hi], ceilings * DAY)  # per day: active ÷ ceiling
     measured = ceilings > 0  # days without a ceiling (none active, or a pile beyond MAX_LEVEL) have no occupancy
     occupancy = _ratio(w @ np.where(measured, occupied, 0.0), w @ measured.astype(float))
+    burst = burst_response(stats, rw, day_hi)
     work = stats.has_work & stats.has_queue
     saturated = (
         (np.nan_to_num(occupancy) >= MIN_OCCUPANCY)
         & (np.nan_to_num(at_ceiling) >= MIN_AT_CEILING)
-        & (nonempty >= MIN_SATURATED_QUEUE_NONEMPTY)
+        & ((nonempty >= MIN_SATURATED_QUEUE_NONEMPTY) | (np.nan_to_num(burst, nan=0.0) >= MIN_BURST_RESPONSE))
     )
     capacity = work & (bound_by_queue(nonempty, waiting, corr) | saturated)
     not_load_bound = ~stats.has_work | (np.nan_to_num(corr, nan=0.0) < MIN_LOAD_DEPENDENCE)
@@ -353,20 +359,44 @@ def signals(
         time_share=time_share,
         occupancy=occupancy,
         at_ceiling_share=at_ceiling,
+        burst_response=burst,
         capacity_bound=capacity,
         delay=delay,
     )
 
 
-def block_weights(n_days: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    """Circular moving-block bootstrap of days: (replicates, n_days) counts of how often each day is drawn.
+def burst_response(stats: DayStats, weights: np.ndarray, day_hi: int) -> np.ndarray:
+    """The queue's response to arrival bursts over the `weights.shape[-1]` days ending at `day_hi` (the days the
+    load dependence is measured on): the weighted least-squares slope of a day's net growth of each stage's queue
+    on the visits arriving at the stage that day. Near 1 for a stage whose people are saturated (an extra arrival
+    stays in the queue), near 0 for one with people to spare (it is taken up the same day); NaN without a queue
+    or over fewer than MIN_BURST_DAYS days with varying arrivals."""
+    lo = day_hi - weights.shape[-1]
+    a = stats.stats["arrivals"][lo:day_hi]
+    q = stats.stats["queue_net"][lo:day_hi]
+    n = weights.sum(axis=-1)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ma, mq = (weights @ a) / n, (weights @ q) / n
+        var = (weights @ (a * a)) / n - ma**2
+        cov = (weights @ (a * q)) / n - ma * mq
+        slope = cov / var
+    # a variance of round-off size (arrivals constant over the days) measures nothing
+    ok = (n >= MIN_BURST_DAYS) & (var > 1e-9 * np.maximum(1.0, ma**2)) & stats.has_queue
+    return np.where(ok, slope, np.nan)
+
+
+def block_indices(n_days: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """Circular moving-block bootstrap of days: (replicates, n_days) the days each replicate draws, in order.
 
     Blocks of about n^(1/3) consecutive days keep the day-to-day dependence of queues inside a block.
     """
     block = max(1, round(n_days ** (1 / 3)))
-    blocks = -(-n_days // block)
-    starts = rng.integers(0, n_days, size=(replicates, blocks))
-    days = (starts[..., None] + np.arange(block)) % n_days
-    days = days.reshape(replicates, -1)[:, :n_days]
+    starts = rng.integers(0, n_days, size=(replicates, -(-n_days // block)))
+    return ((starts[..., None] + np.arange(block)) % n_days).reshape(replicates, -1)[:, :n_days]
+
+
+def block_weights(n_days: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """The block bootstrap (`block_indices`) as (replicates, n_days) counts of how often each day is drawn."""
+    days = block_indices(n_days, replicates, rng)
     cell = (np.arange(replicates)[:, None] * n_days + days).ravel()
     return np.bincount(cell, minlength=replicates * n_days).reshape(replicates, n_days).astype(float)

@@ -113,6 +113,7 @@ def _stage_table(signals: pd.DataFrame, period: str) -> Table:
             "–" if pd.isna(r["load_dependence"]) else f"{r['load_dependence']:.2f}",
             "–" if pd.isna(r.get("occupancy")) else f"{r['occupancy']:.2f}",
             percent(r.get("at_ceiling_share")),
+            "–" if pd.isna(r.get("burst_response")) else f"{r['burst_response']:.2f}",
             "–" if pd.isna(r["queue_growth_per_week"]) else f"{r['queue_growth_per_week']:+.1f}",
             duration(r["median_hours"] * 3600 if pd.notna(r["median_hours"]) else None),
         )
@@ -128,7 +129,7 @@ def _stage_table(signals: pd.DataFrame, period: str) -> Table:
         "stage-classification",
         reading,
         ("rank", "stage", "classification", "queue-time share", "load dependence", "occupancy", "time at capacity",
-         "queue growth / week", "median time a visit" + (f" ({period})" if period else "")),
+         "burst response", "queue growth / week", "median time a visit" + (f" ({period})" if period else "")),
         rows,
         {"classification": palette.CLASSIFICATION},
     )

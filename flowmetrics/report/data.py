@@ -476,7 +476,7 @@ def load_report_data(resolved: Target, scope: Scope | None = None) -> ReportData
                 ["run_id", "detected_at", "scope", "window_start", "stage", "team", "rank", "classification",
                  "confidence", "waiting_share", "wait_share", "queue_nonempty_share", "load_dependence",
                  "queue_growth_per_week", "median_hours", "mean_queue_hours", "occupancy", "at_ceiling_share",
-                 "bound_by"],
+                 "burst_response", "bound_by"],
             )
         )
     dora_tiers = _scoped_tiers(dora_tiers, scope)

@@ -177,7 +177,13 @@ def _duration(items: int) -> float:
 def constraint_at(stage: str = "review", items: int = 800, team: str | None = None) -> Scenario:
     """One stage (or one team's people at it) at 0.92 utilisation, every other pool at 0.5."""
     name = f"constraint_at_{stage}" + (f"_{team}" if team else "")
-    return _bound_stage(name, "constraint_at", stage, items, team)
+    return _bound_stage(name, "team_bound" if team else "constraint_at", stage, items, team)
+
+
+def team_bound(stage: str = "review", items: int = 800, team: str = "alpha") -> Scenario:
+    """The constraint is one team's people inside a stage shared with another team: `team`'s two at 0.92, the
+    other team's at 0.5 (the stage as a whole is not saturated; the verdict names the stage and the team)."""
+    return constraint_at(stage, items, team)
 
 
 def _bound_stage(
@@ -218,7 +224,8 @@ def wide_constraint(items: int = 1000, servers: int = 24, load: float = 0.93, te
     to its long work (a short queue, non-empty about half of the time) although build limits throughput. With
     `team`, the many people are that team's inside a build stage shared with another team."""
     name = f"wide_constraint_{servers}_at_{round(load * 100)}" + (f"_{team}" if team else "")
-    return _bound_stage(name, "wide_constraint", "build", items, team, servers, load, others=0.6)
+    family = "team_bound" if team else "wide_constraint"
+    return _bound_stage(name, family, "build", items, team, servers, load, others=0.6)
 
 
 def _shift(name: str, items: int, before: Mapping[str, tuple[int, float]], after: Mapping[str, int]) -> Scenario:
@@ -402,6 +409,7 @@ FAMILIES: dict[str, Callable[..., Scenario]] = {
     "two_saturated": two_saturated,
     "kanban_limits": kanban_limits,
     "batch_releases": batch_releases,
+    "team_bound": team_bound,
 }
 
 
@@ -410,12 +418,11 @@ class _Size(TypedDict, total=False):
 
 
 def all_scenarios(items: int | None = None, variants: bool = True) -> tuple[Scenario, ...]:
-    """One scenario of every family (constraint_at at each stage and once team-bound), e.g. for a sweep; with
-    `variants`, also the wide family's other widths and loads, its team-bound case and the shift back from a
-    narrow stage to a wide one."""
+    """One scenario of every family (constraint_at at each stage), e.g. for a sweep; with `variants`, also the wide
+    family's other widths and loads, a team-bound wide stage (twenty of one team's people inside a shared build)
+    and the shift back from a narrow stage to a wide one."""
     kw: _Size = {} if items is None else {"items": items}
     out = [constraint_at(s, **kw) for s in STAGES]
-    out.append(constraint_at("review", team="alpha", **kw))
     out += [builder(**kw) for name, builder in FAMILIES.items() if name != "constraint_at"]
     if variants:
         out += [wide_constraint(servers=n, load=u, **kw) for n, u in ((12, 0.88), (40, 0.96))]

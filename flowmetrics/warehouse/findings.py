@@ -47,6 +47,7 @@ SIGNAL_COLUMNS = (
     ("has_work", "boolean"),
     ("occupancy", "double precision"),
     ("at_ceiling_share", "double precision"),
+    ("burst_response", "double precision"),
     ("bound_by", "varchar"),
 )
 FINDINGS_COLUMNS = (

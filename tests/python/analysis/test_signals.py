@@ -13,7 +13,9 @@ from flowmetrics.analysis.signals import (
     DAY,
     MAX_LEVEL,
     MIN_WAITING_SHARE,
+    DayStats,
     block_weights,
+    burst_response,
     day_stats,
     load_sample,
     rank_sums,
@@ -132,3 +134,64 @@ def test_hundreds_of_items_in_progress_have_no_ceiling() -> None:
     flow, sig = _last_weeks(intervals(rows), days=28)
     assert np.isnan(sig.occupancy[flow.stages.index("build")])
     assert not sig.capacity_bound[flow.stages.index("build")]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_queue_of_a_saturated_stage_grows_with_a_burst_of_arrivals_and_a_calm_one_does_not(seed: int) -> None:
+    """Two people at 0.97: a day's extra arrivals stay in the queue (burst response near 1); at 0.5 they are
+    taken up the same day (near 0)."""
+    flow, busy = _last_weeks(_pool(2, 0.97, n=1200, service_hours=4.0, seed=seed))
+    s = flow.stages.index("build")
+    assert busy.burst_response[s] >= 0.6
+    flow, calm = _last_weeks(_pool(2, 0.5, n=1200, service_hours=4.0, seed=seed))
+    assert calm.burst_response[s] <= 0.3
+
+
+def test_the_burst_response_is_the_slope_of_queue_growth_on_arrivals() -> None:
+    """Hand-made days of 1 or 3 arrivals: at review every arrival stays in the queue (slope 1), at build each is
+    taken up within the hour (slope 0)."""
+    rows = []
+    for day in range(14):
+        for i in range(3 if day % 2 else 1):
+            t = day * 24 + 1 + i
+            rows += [
+                (f"R{day}-{i}", 0, "review", "queue", 40, t, None),
+                (f"B{day}-{i}", 0, "build", "queue", 30, t, t + 0.5),
+                (f"B{day}-{i}", 1, "done", "done", 90, t + 0.5, None),
+            ]
+    flow = prepare_flow(intervals(rows), EPOCH + pd.Timedelta(days=14))
+    stats = day_stats(flow, flow.as_of - DAY * np.arange(14, -1, -1))
+    got = burst_response(stats, np.ones(14), 14)
+    assert got[flow.stages.index("review")] == pytest.approx(1.0)
+    assert got[flow.stages.index("build")] == pytest.approx(0.0)
+    assert np.isnan(burst_response(stats, np.ones(5), 14)).all()  # fewer than MIN_BURST_DAYS days
+
+
+@pytest.mark.parametrize(("growth", "bound"), [(0.6, True), (0.0, False)])
+def test_a_saturated_team_whose_queue_is_rarely_non_empty_is_bound_when_bursts_pile_up(
+    growth: float, bound: bool
+) -> None:
+    """Twenty-four people at their ceiling 60% of the time, work waiting only a tenth of it (under the saturation
+    rule's fifth): capacity-bound when a day's extra arrivals stay in the queue (burst response 0.6), not when
+    they are taken up the same day (0)."""
+    days = 28
+    arrivals = np.where(np.arange(days) % 2 == 0, 20.0, 30.0)
+    net = growth * (arrivals - arrivals.mean())
+    levels = np.zeros((days, 1, MAX_LEVEL + 1))
+    levels[:, 0, 24], levels[:, 0, 22] = 0.6 * DAY, 0.4 * DAY
+    zero = np.zeros((days, 1))
+    stats = DayStats(
+        edges=DAY * np.arange(days + 1.0),
+        stats={
+            "queue": zero + 0.1 * DAY, "active": zero + (24 * 0.6 + 22 * 0.4) * DAY, "wait": zero,
+            "nonempty": zero + 0.1 * DAY, "sole": zero + 0.1 * DAY, "shifting": zero,
+            "arrivals": arrivals[:, None], "departures": arrivals[:, None], "queue_net": net[:, None],
+        },
+        has_work=np.array([True]),
+        has_queue=np.array([True]),
+        levels=levels,
+    )
+    sig = signals(stats, np.zeros((days, 1, 6)), np.ones(days), 0, days)
+    assert sig.occupancy[0] >= 0.9 and sig.at_ceiling_share[0] >= 0.5 and sig.queue_nonempty_share[0] < 0.2
+    assert sig.burst_response[0] == pytest.approx(growth)
+    assert bool(sig.capacity_bound[0]) is bound

@@ -28,7 +28,8 @@ def test_the_json_shape(detected: dict[str, Detected]) -> None:
     assert set(stage) == {"stage", "rank", "classification", "confidence", "signals"}
     assert stage["rank"] == 1 and stage["classification"] == "constraint"
     assert {"waiting_share", "load_dependence", "bottleneck_share", "queue_growth_per_week"} <= set(stage["signals"])
-    assert {"occupancy", "at_ceiling_share"} <= set(stage["signals"])
+    assert {"occupancy", "at_ceiling_share", "burst_response"} <= set(stage["signals"])
+    assert stage["signals"]["burst_response"] > 0.5  # the constraint's queue keeps a day's extra arrivals
     assert set(doc["windows"][0]) == {"start", "end", "constraint_stage", "confidence"}
     assert set(doc["shifts"][0]) == {"at", "from_stage", "to_stage"}
     assert doc["as_of"].endswith("Z") and doc["shifts"][0]["at"].endswith("Z")

@@ -114,11 +114,12 @@ def test_a_wide_stage_near_saturation_is_the_constraint_with_short_queues(detect
     sentence = verdict_sentence(f)
     assert sentence.startswith("build is the constraint: its people are saturated: at capacity"), sentence
     table = finding_table(f)
-    assert "occupancy" in table and "at cap" in table
+    assert "occupancy" in table and "at cap" in table and "burst" in table
     rows = finding_rows(f, "run", f.as_of)["constraint_stage_signals"]
     (written,) = [r for r in rows if r["scope"] == "overall" and r["stage"] == "build" and r["team"] is None]
     assert written["bound_by"] == "saturation" and written["occupancy"] == build.signals.occupancy
     assert written["at_ceiling_share"] == build.signals.at_ceiling_share
+    assert written["burst_response"] == build.signals.burst_response
 
 
 def test_two_stages_near_saturation_are_both_named(detected: dict[str, Detected]) -> None:

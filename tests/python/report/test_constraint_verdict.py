@@ -97,7 +97,8 @@ def test_findings_written_before_reasons_existed_still_read(section) -> None:
 def test_a_saturated_constraint_is_told_by_its_occupancy_not_its_queue(section) -> None:
     sig = signals([("build", "constraint"), ("review", "healthy")])
     sig = sig.assign(waiting_share=0.16, queue_nonempty_share=0.45, occupancy=[0.93, 0.5],
-                     at_ceiling_share=[0.61, 0.0], bound_by=["saturation", None])
+                     at_ceiling_share=[0.61, 0.0], burst_response=[0.72, float("nan")],
+                     bound_by=["saturation", None])
     s = section(findings("sole", "build", []), sig)
     assert s.lead.startswith(
         "build is the constraint: its people are saturated: at capacity 61% of the time (occupancy 0.93 of the "
@@ -108,3 +109,4 @@ def test_a_saturated_constraint_is_told_by_its_occupancy_not_its_queue(section) 
     (table,) = [i for i in s.items if getattr(i, "chart_id", None) == "stage-classification"]
     assert "occupancy" in table.columns and "time at capacity" in table.columns
     assert table.rows[0][table.columns.index("time at capacity")] == "61%"
+    assert [r[table.columns.index("burst response")] for r in table.rows] == ["0.72", "–"]

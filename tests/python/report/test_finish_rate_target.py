@@ -25,7 +25,7 @@ def test_the_report_draws_the_finish_rate_target_the_project_var_sets(monkeypatc
     monkeypatch.setattr(build, "render", lambda *args: "html")
     data = SimpleNamespace(constraint_findings=None, as_of=pd.Timestamp("2026-01-31"), published_run_id="run-1",
                            stage_time=pd.DataFrame({"visits": [3]}), warehouse="w.duckdb", scope=Scope(),
-                           scope_notes=())
+                           scope_notes=(), switched_off=())
     assert build.build_report(data, pd.DataFrame()) == "html"
     assert seen == [0.75, 0.75] and asked == ["finish_rate_threshold"]  # the section and the first screen
     build.build_report(data, pd.DataFrame(), threshold=0.5)
