@@ -53,7 +53,7 @@ from tests.python.fixtures.bpi2013 import LOG, read_log  # noqa: E402
 from tests.python.fixtures.bpi2013 import to_raw_tables as bpi_raw_tables  # noqa: E402
 
 HORIZON = 14
-DEMO_ITEMS = 3000  # the demo system over about eight months (`make demo`'s 1,500 span four: too few as-ofs)
+DEMO_ITEMS = 3000  # the demo system over about eight months (`make demo`'s 1,500 span six and a half)
 SAMPLE_WEEKS = 12
 TRIPLED_AT_DAYS = 100  # the tripled system's intake triples after this many days
 METHODS = ("throughput", "simulation")

@@ -49,12 +49,25 @@ class Blocking:
     """Work at a stage gets blocked on an outside party: a pure wait inside the stage, never capacity-bound.
 
     With `probability` (per visit) the work stops at a random point and the person moves on; the item
-    waits in `status` for `delay`, then queues for the stage again and resumes the work that was left.
+    waits in `status` for `delay`, then queues for the stage again and resumes the work that was left. With
+    `abandon_probability` blocked work is dropped instead (to the abandoned status) at the end of the delay:
+    started work that never finishes.
     """
 
     status: str
     probability: float
     delay: Distribution
+    abandon_probability: float = 0.0
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """Work that waited in a stage's queue longer than `after_hours` is dropped (to the abandoned status) with
+    `probability` when a person picks it up: it is no longer wanted. The longer the queue, the more work is lost.
+    """
+
+    after_hours: float
+    probability: float
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,8 @@ class WorkStage:
     `shared_pool` (a pool named in `SimulationConfig.shared_pools`, shared with other stages). `speed`
     divides service times, so servers x speed is the stage's capacity (fractional capacity changes).
     With `queue_status` None an item waiting for a server stays in its previous status. `blocking` parks
-    some work mid-way in a wait status of the stage (e.g. `Blocked`). A kanban `wip_limit` caps the items in
+    some work mid-way in a wait status of the stage (e.g. `Blocked`); `staleness` drops work that waited too long
+    in its queue. A kanban `wip_limit` caps the items in
     `queue_status`; the rest wait in `overflow_status` (the upstream column's `… Done`, which the status map
     marks as this stage's queue) and are pulled into the queue, oldest first, as it makes room.
     """
@@ -81,6 +95,7 @@ class WorkStage:
     speed: float = 1.0
     rework: Rework | None = None
     blocking: Blocking | None = None
+    staleness: Staleness | None = None
     wip_limit: int | None = None
     overflow_status: str | None = None
 
@@ -96,6 +111,8 @@ class WorkStage:
             raise ValueError(f"stage {self.stage!r}: speed must be > 0")
         if (self.wip_limit is None) != (self.overflow_status is None):
             raise ValueError(f"stage {self.stage!r}: give wip_limit and overflow_status together")
+        if self.staleness is not None and self.staleness.after_hours < 0:
+            raise ValueError(f"stage {self.stage!r}: staleness after_hours must be >= 0")
         if self.wip_limit is not None and (self.wip_limit < 1 or self.queue_status is None or self.servers is None):
             raise ValueError(f"stage {self.stage!r}: a wip_limit >= 1 needs a queue status and one pool of servers")
 
@@ -348,6 +365,9 @@ def _probabilities(cfg: SimulationConfig) -> list[tuple[str, float]]:
                 out += [(f"{step.stage} rework", r.probability), (f"{step.stage} rework (AI)", r.probability_for(True))]
             if step.blocking is not None:
                 out.append((f"{step.stage} blocking", step.blocking.probability))
+                out.append((f"{step.stage} blocked abandon", step.blocking.abandon_probability))
+            if step.staleness is not None:
+                out.append((f"{step.stage} staleness", step.staleness.probability))
         elif isinstance(step, WaitStep):
             out += [
                 (f"{step.status} probability", step.probability),

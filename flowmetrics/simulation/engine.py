@@ -28,7 +28,7 @@ from flowmetrics.simulation.trains import Timetable
 
 _WORK, _WAIT, _DEPLOY = 0, 1, 2
 _FINISH, _WAIT_END, _ABANDON, _TRAIN, _REDEPLOY, _CAPACITY, _BLOCK, _UNBLOCK = range(8)
-_ARRIVALS, _SERVICE, _DELAY, _ABANDON_DELAY, _ROUTING, _DEPLOYS, _EXPERIMENTS, _BLOCKING = range(8)
+_ARRIVALS, _SERVICE, _DELAY, _ABANDON_DELAY, _ROUTING, _DEPLOYS, _EXPERIMENTS, _BLOCKING, _STALE = range(9)
 
 
 def rng(seed: int, *key: int) -> np.random.Generator:
@@ -106,6 +106,9 @@ class _Engine:
         self.wait: list[WaitStep | None] = []
         # blocking per step: probability, delay draws, where in the work it stops (U(0,1) draws), status
         self.blocking: list[tuple[float, Iterator[float], Iterator[float], int] | None] = []
+        # dropping work per step (probability, U(0,1) draws): blocked work, and work stale after hours in the queue
+        self.block_abandon: list[tuple[float, Iterator[float]] | None] = []
+        self.stale: list[tuple[float, float, Iterator[float]] | None] = []
         self.u: list[Iterator[float]] = [uniform_stream(rng(seed, _ROUTING, j)) for j in range(len(cfg.steps))]
         stage_step = {s.stage: j for j, s in enumerate(cfg.steps) if isinstance(s, WorkStage)}
         self.wip_limit: dict[int, tuple[int, int]] = {}  # step -> (kanban limit of its queue, overflow status)
@@ -131,6 +134,15 @@ class _Engine:
                         code[b.status],
                     )
                 )
+                self.block_abandon.append(
+                    None
+                    if b is None or b.abandon_probability <= 0
+                    else (b.abandon_probability, uniform_stream(rng(seed, _BLOCKING, j, 2)))
+                )
+                st = step.staleness
+                self.stale.append(
+                    None if st is None else (st.after_hours, st.probability, uniform_stream(rng(seed, _STALE, j)))
+                )
                 r = step.rework
                 self.rework.append(
                     None if r is None else (stage_step[r.to_stage], r.probability, r.probability_for(True), r.max_loops)
@@ -138,6 +150,8 @@ class _Engine:
                 continue
             self.service.append(None)
             self.blocking.append(None)
+            self.block_abandon.append(None)
+            self.stale.append(None)
             self.rework.append(None)
             self.active_code.append(-1)
             if isinstance(step, WaitStep):
@@ -246,8 +260,7 @@ class _Engine:
                 elif kind == _WAIT_END:
                     self._enter(a, b + 1, t)
                 elif kind == _ABANDON:
-                    self._record(a, t, self.status_code[cfg.abandoned.name], self.item_actor[a])
-                    self.abandoned[a] = t
+                    self._abandon(a, t)
                 elif kind == _TRAIN:
                     self._train(a, t)
                 elif kind == _REDEPLOY:
@@ -324,6 +337,10 @@ class _Engine:
             return
         self._done(i, t, self.item_actor[i])
 
+    def _abandon(self, i: int, t: float) -> None:
+        self._record(i, t, self.status_code[self.cfg.abandoned.name], self.item_actor[i])
+        self.abandoned[i] = t
+
     def _done(self, i: int, t: float, actor: int) -> None:
         self._record(i, t, self.status_code[self.cfg.done.name], actor)
         self.finished[i] = t
@@ -363,7 +380,13 @@ class _Engine:
         block = self.blocking[j]
         assert block is not None
         self._record(i, t, block[3], self.item_actor[i])
-        self._push(t + next(block[1]), _UNBLOCK, i, j)
+        delay = next(block[1])
+        drop = self.block_abandon[j]
+        if drop is not None and next(drop[1]) < drop[0]:
+            self.remaining.pop(i, None)  # the work left is never done
+            self._push(t + delay, _ABANDON, i)
+        else:
+            self._push(t + delay, _UNBLOCK, i, j)
 
     def _finish(self, i: int, v: int, server: int, t: float) -> None:
         self._release(v, server, t)
@@ -385,6 +408,11 @@ class _Engine:
                 pulled = self.overflow[j].popleft()
                 pool.queue.append(pulled)
                 self._record(pulled[0], t, self.queue_code[j], self.item_actor[pulled[0]])
+            stale = self.stale[j]
+            if stale is not None and t - self.v_queued[v] > stale[0] and next(stale[2]) < stale[1]:
+                self.remaining.pop(i, None)
+                self._abandon(i, t)  # the visit stays queued, never started
+                continue
             self._start(i, j, v, pool_k, t)
 
     # --- schedules and deploys ---------------------------------------------------------------------------

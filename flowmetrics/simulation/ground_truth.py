@@ -72,7 +72,7 @@ class GroundTruth(Result):
 
 
 def visit_ratios(config: SimulationConfig, ai_assisted: bool) -> np.ndarray:
-    """Expected visits per arriving item to each step (rework loops and backlog abandonment included).
+    """Expected visits per arriving item to each step (rework loops, backlog and blocked-work abandonment included).
 
     As the engine does, an item is sent back at most `max_loops` times in all (its loops count across stages), so
     the flow is a Markov chain over (step, loops so far) rather than over steps alone: without the cap, frequent
@@ -94,10 +94,12 @@ def visit_ratios(config: SimulationConfig, ai_assisted: bool) -> np.ndarray:
             onward = 1.0
             if isinstance(s, WaitStep):
                 onward = 1.0 - s.probability * s.abandon_probability
-            elif isinstance(s, WorkStage) and s.rework is not None and k < s.rework.max_loops:
+            elif isinstance(s, WorkStage) and s.blocking is not None:
+                onward = 1.0 - s.blocking.probability * s.blocking.abandon_probability  # blocked work dropped
+            if isinstance(s, WorkStage) and s.rework is not None and k < s.rework.max_loops:
                 p = s.rework.probability_for(ai_assisted)
-                m[state(index[s.rework.to_stage], k + 1), state(j, k)] += p
-                onward = 1.0 - p
+                m[state(index[s.rework.to_stage], k + 1), state(j, k)] += onward * p
+                onward *= 1.0 - p
             m[state(j + 1, k), state(j, k)] += onward
     start = np.zeros(size)
     start[state(0, 0)] = 1.0

@@ -32,6 +32,7 @@ from tests.python.extract.demo_tracker import (
 )
 from tests.python.extract.github_fake import (
     NOW,
+    PAGE_SIZE,
     REPO,
     TOKEN,
     GithubFake,
@@ -109,7 +110,8 @@ def test_a_full_pull_writes_the_demo_as_contract_rows_across_pages(httpserver: H
     assert kinds["Ready for QA"] == ("qa", "queue") and kinds["In QA"] == ("qa", "active")  # labels: by name
     assert kinds["Blocked"][1] == "wait"
     issue_pages = [q.get("page", "1") for path, q in fake.calls if path == f"/repos/{REPO}/issues"]
-    assert issue_pages == ["1", "2", "3"]  # 60 issues and 11 pull requests, 25 a page
+    listed = len(demo_tickets()) + len(fake.pulls)  # GitHub lists pull requests among the issues
+    assert len(issue_pages) > 1 and issue_pages == [str(p) for p in range(1, -(-listed // PAGE_SIZE) + 1)]
     assert all(q.get("per_page") == "100" for path, q in fake.calls if path.endswith("/issues"))
     assert TOKEN not in result.output
 
@@ -199,7 +201,9 @@ def test_a_second_pull_asks_since_the_cursor_and_appends_each_change_once(httpse
     fetched = {int(p.split("/")[-2]) for p, _ in fake.calls if p.endswith("/events")}
     assert fetched and len(fetched) < len(demo_tickets())  # only what changed since the cursor minus the margin
     statuses = {int(p.split("/")[-2]) for p, _ in fake.calls if p.endswith("/statuses")}
-    assert statuses == {2, 3, 4, 5}  # the new deployments and the success before them that bounds what they ship
+    new = {d.number for d in demo_deploys() if d.deployed_at > cutoff}
+    bound = max(d.number for d in demo_deploys() if d.deployed_at <= cutoff and d.status == "success")
+    assert new and statuses == new | {bound}  # the new deployments and the success before them that bounds them
     assert_demo_pulled(out, demo_tickets(), demo_deploys())
 
 

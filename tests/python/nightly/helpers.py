@@ -8,12 +8,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 CLI = [sys.executable, "-m", "flowmetrics.cli"]
-NOW = "2026-01-31T00:00:00Z"  # the reference time of the checks: the demo data ends on 2026-01-30
+NOW = "2026-02-10T00:00:00Z"  # the reference time of the checks: the demo data (300 tickets) ends on 2026-02-09
+REFERENCE_TIME = datetime.fromisoformat(NOW).replace(tzinfo=None)  # NOW for the quality gate's config
 
 
 @dataclass(frozen=True)

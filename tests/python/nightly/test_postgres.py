@@ -22,7 +22,7 @@ from flowmetrics.quality.runner import SnapshotGate
 from flowmetrics.warehouse.connection import PostgresConnection
 from flowmetrics.warehouse.profile import Target
 from flowmetrics.warehouse.publish import publish
-from tests.python.nightly.helpers import Baseline
+from tests.python.nightly.helpers import REFERENCE_TIME, Baseline
 
 pytestmark = pytest.mark.slow
 INITDB = shutil.which("initdb") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), None)
@@ -96,7 +96,7 @@ def load(baseline: Baseline, target: Target) -> None:
 
 def test_check_and_publish_on_postgres_with_a_reader_that_never_sees_a_mix(baseline: Baseline, postgres: Target):
     load(baseline, postgres)
-    config = QualityConfig(reference_time=__import__("datetime").datetime(2026, 1, 31))
+    config = QualityConfig(reference_time=REFERENCE_TIME)
 
     def gate(run_id: str) -> SnapshotGate:
         return SnapshotGate(postgres, config=config, run_id=run_id)

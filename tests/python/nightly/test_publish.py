@@ -14,7 +14,7 @@ from flowmetrics.quality.config import QualityConfig
 from flowmetrics.quality.runner import SnapshotGate
 from flowmetrics.warehouse.profile import resolve_target
 from flowmetrics.warehouse.publish import Publishable, publish, published_relations
-from tests.python.nightly.helpers import Baseline, published_contents, schemas
+from tests.python.nightly.helpers import REFERENCE_TIME, Baseline, published_contents, schemas
 
 pytestmark = pytest.mark.slow
 
@@ -42,9 +42,7 @@ def test_a_warehouse_named_flowmetrics_duckdb_checks_and_publishes(baseline: Bas
 
 
 def baseline_now():
-    from datetime import datetime
-
-    return datetime(2026, 1, 31)
+    return REFERENCE_TIME
 
 
 def never_called(snapshot: str):

@@ -18,6 +18,7 @@ from flowmetrics.simulation import (
     RateChange,
     Rework,
     SimulationConfig,
+    Staleness,
     WaitStep,
     WorkStage,
     exponential,
@@ -25,6 +26,7 @@ from flowmetrics.simulation import (
     lognormal,
     simulate,
 )
+from flowmetrics.simulation.ground_truth import visit_ratios
 from flowmetrics.simulation.metrics import status_durations
 from flowmetrics.simulation.trains import Timetable
 
@@ -196,6 +198,38 @@ def test_rework_goes_back_and_more_for_ai_work() -> None:
     assert backward.sum() == loops.sum()
 
 
+def test_blocked_work_can_be_dropped_after_it_started() -> None:
+    blocking = Blocking("Blocked", 0.5, fixed(40.0), abandon_probability=0.5)
+    cfg = _config(_stage("build", 20, 2.0, servers=3, blocking=blocking), _stage("test", 30, 0.5), items=1000)
+    r = simulate(cfg, seed=13)
+    ch = r.changes
+    dropped = ch[ch["status"] == "Won't Do"]
+    blocked = ch[ch["status"] == "Blocked"].groupby("item")["at_hours"].min()
+    assert 0.38 < len(dropped) / len(blocked) < 0.55  # half the blocked work, less what is still blocked at the end
+    assert set(dropped["item"]) <= set(blocked.index)  # only blocked work is dropped
+    previous = ch.groupby("item")["status"].shift()
+    assert (previous[dropped.index].astype(str) == "Blocked").all()  # at the end of the block, not resumed
+    last_block = ch[ch["status"] == "Blocked"].groupby("item")["at_hours"].max()
+    items = r.items.set_index("item")
+    ids = dropped["item"].to_numpy()
+    assert np.allclose(items.loc[ids, "abandoned_hours"], last_block[ids] + 40.0)
+    assert items.loc[ids, "finished_hours"].isna().all()
+    assert np.allclose(visit_ratios(cfg, ai_assisted=False), [1.0, 0.75])  # the load that reaches test
+
+
+def test_work_that_waited_too_long_is_dropped_when_picked_up() -> None:
+    stale = Staleness(after_hours=10.0, probability=1.0)
+    r = simulate(_config(_stage("build", 20, 1.2, servers=1, staleness=stale)), seed=14)  # rho 1.2: a growing queue
+    v = _visits(r, "build")
+    dropped = v[v["item"].isin(r.items.loc[r.items["abandoned_hours"].notna(), "item"])]
+    assert len(dropped) > 20 and dropped["started_hours"].isna().all()  # dropped from the queue, never started
+    at = r.items.set_index("item").loc[dropped["item"], "abandoned_hours"].to_numpy()
+    assert (at - dropped["queued_hours"].to_numpy() > 10.0).all()  # only work that waited longer than the limit
+    started = v["started_hours"].notna()
+    assert (v.loc[started, "started_hours"] - v.loc[started, "queued_hours"]).max() <= 10.0  # nothing older starts
+    assert _max_concurrent(v["started_hours"].to_numpy(), v["finished_hours"].to_numpy()) == 1
+
+
 def test_backlog_abandonment_share() -> None:
     cfg = _config(
         WaitStep("backlog", 10, "Backlog", lognormal(5.0, 1.0), kind="queue", abandon_probability=0.2),
@@ -237,5 +271,11 @@ def test_config_validation_names_the_problem() -> None:
         _config(_stage("build", 20, 1.0, shared_pool="x"))
     with pytest.raises(ValueError, match="probability in"):
         _config(_stage("build", 20, 1.0, blocking=Blocking("Blocked", 1.5, fixed(1.0))))
+    with pytest.raises(ValueError, match="blocked abandon must be a probability"):
+        _config(_stage("build", 20, 1.0, blocking=Blocking("Blocked", 0.5, fixed(1.0), abandon_probability=2.0)))
+    with pytest.raises(ValueError, match="staleness must be a probability"):
+        _config(_stage("build", 20, 1.0, staleness=Staleness(5.0, -0.1)))
+    with pytest.raises(ValueError, match="staleness after_hours"):
+        _config(_stage("build", 20, 1.0, staleness=Staleness(-1.0, 0.5)))
     with pytest.raises(ValueError, match="last step"):
         _config(DeployTrains(), _stage("build", 20, 1.0))

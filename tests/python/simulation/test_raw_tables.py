@@ -117,11 +117,14 @@ def test_rows_are_not_in_time_order(demo_tables: dict[str, pd.DataFrame]) -> Non
     assert not demo_tables["ticket_status_changes"]["changed_at"].is_monotonic_increasing
 
 
-def test_abandoned_tickets_leave_from_the_backlog(demo_tables: dict[str, pd.DataFrame]) -> None:
+def test_abandoned_tickets_leave_from_the_backlog_or_after_work_started(demo_tables: dict[str, pd.DataFrame]) -> None:
     ch = demo_tables["ticket_status_changes"]
     wont = ch[ch["to_status"] == "Won't Do"]
-    assert len(wont) > 0
-    assert set(wont["from_status"]) == {"Backlog"}
+    # dropped before anyone committed, blocked work given up, or work gone stale waiting for review
+    assert {"Backlog", "Blocked"} <= set(wont["from_status"]) <= {"Backlog", "Blocked", "Ready for Review"}
+    started = set(ch.loc[ch["to_status"] == "In Progress", "ticket_id"])
+    dropped_started = wont["ticket_id"].isin(started).sum() / len(started)
+    assert 0.05 < dropped_started < 0.2  # some started work never finishes: the finish rate has something to show
 
 
 def test_deploys_batch_tickets_and_failed_ones_are_redeployed(demo_tables: dict[str, pd.DataFrame]) -> None:
