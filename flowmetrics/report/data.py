@@ -23,7 +23,6 @@ from flowmetrics.report import sle as sle_lines
 from flowmetrics.report.format import percent
 from flowmetrics.scope import SCOPE_TABLE, Scope
 from flowmetrics.warehouse.dbt_yaml import model as dbt_model
-from flowmetrics.warehouse.dbt_yaml import public_models
 from flowmetrics.warehouse.forecasts import FORECAST_COLUMNS
 from flowmetrics.warehouse.marts import MartReader
 from flowmetrics.warehouse.optional_tables import absent_tables
@@ -460,7 +459,9 @@ def load_report_data(resolved: Target, scope: Scope | None = None) -> ReportData
         )
         quality = _quality(reader, _quality_run_id(reader, run_id))
         forecasts = _optional(reader, "forecasts", [c for c, _ in FORECAST_COLUMNS])
-        switched_off = tuple(sorted({m.domain for m in public_models() if m.domain and not reader.exists(m.name)}))
+        # publish publishes a domain's marts together, so one mart the report reads tells whether it is switched off
+        switched_off = tuple(sorted({str(dbt_model(m).domain) for m in ("fct_work_items", "fct_experiments",
+                                                                       "fct_deployments") if not reader.exists(m)}))
         findings = _latest_run(
             _optional(
                 reader,
