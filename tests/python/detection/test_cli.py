@@ -9,23 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
+
+from tests.harness.warehouse_query import query_df as read
 
 CLI = [sys.executable, "-m", "flowmetrics.cli"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, check=False)
-
-
-def read(warehouse: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
+
+from tests.harness.warehouse_query import query_df as read
 
 CLI = [sys.executable, "-m", "flowmetrics.cli"]
 
@@ -34,14 +35,6 @@ def cli_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     return warehouse
-
-
-def read(warehouse: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.close()
 
 
 def test_every_ticket_is_a_work_item_and_every_change_is_accounted_for(cli_build: Path):

@@ -15,7 +15,6 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -24,6 +23,7 @@ from flowmetrics.simulation import generate_raw_tables
 from flowmetrics.warehouse.dbt_runner import dbt_command
 from flowmetrics.warehouse.project import dbt_env
 from tests.harness.compare import Relation, assert_same_rows, keyed_relations
+from tests.harness.warehouse_query import query_df as query
 
 pytestmark = pytest.mark.slow
 
@@ -32,14 +32,6 @@ LATE_FROM, LATE_TO = pd.Timedelta(days=13), pd.Timedelta(days=8)  # before the a
 LOOKBACK = pd.Timedelta(days=3)  # the project's default var incremental_lookback_days
 AGGREGATE = "int_experiment_units_first_exposed"
 VERDICT = ["units_exposed", "srm_p_value", "measurement_issue", "measured_cleanly", "is_finished"]
-
-
-def query(warehouse: Path, sql: str, params: list | None = None) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).df()
-    finally:
-        con.close()
 
 
 def run_results(workdir: Path) -> dict[str, dict]:

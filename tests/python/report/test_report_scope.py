@@ -19,6 +19,7 @@ from flowmetrics.cli import main
 from flowmetrics.report.data import load_report_data, sle_from_items, stage_daily_from_visits, team_at_constraint
 from flowmetrics.scope import Scope
 from flowmetrics.warehouse.profile import resolve_target
+from tests.harness.warehouse_query import query_df as query
 
 HOSTILE = "<script>alert(1)</script>'; drop table x; --"
 
@@ -35,11 +36,6 @@ def published(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) ->
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return copy
-
-
-def query(warehouse: Path, sql: str, params: list | None = None) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql, params or []).df()
 
 
 def teams(warehouse: Path) -> list[str]:

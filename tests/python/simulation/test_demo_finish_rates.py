@@ -5,18 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-import pandas as pd
-
 from flowmetrics.warehouse.dbt_yaml import project_var
-
-
-def read(warehouse: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.close()
+from tests.harness.warehouse_query import query_df as read
 
 
 def test_mature_cohorts_lost_started_work_at_rates_that_differ(make_demo_warehouse: Path) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from flowmetrics.warehouse.publish import published_relations
 from tests.harness.compare import differences
+from tests.harness.warehouse_query import query_df as query
 from tests.python.sources import fixtures_fivetran_jira as fx
 from tests.python.sources.harness import (
     assert_same_facts,
@@ -41,11 +42,6 @@ NO_RAW_CONTRACT = "no raw contract tables in this warehouse (schema raw has no t
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, check=False)
-
-
-def query(warehouse: Path, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql).df()
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
+from tests.harness.warehouse_query import query_df as query
 from tests.python.sources import fixtures_fivetran_linear as linear
 from tests.python.sources.harness import demo_frames, land
 
@@ -22,11 +21,6 @@ CLI = [sys.executable, "-m", "flowmetrics.cli"]
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, check=False)
-
-
-def query(warehouse: Path, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql).df()
 
 
 @pytest.fixture(scope="module")

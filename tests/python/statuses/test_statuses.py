@@ -17,6 +17,7 @@ from flowmetrics.quality.suites.status_map import stage_rules
 from flowmetrics.steps.statuses import SUGGESTED_NOTE, suggested_map_note
 from flowmetrics.warehouse.connection import open_connection
 from flowmetrics.warehouse.profile import resolve_target
+from tests.harness.warehouse_query import query_df as query
 from tests.python.detection.cli_helpers import run_cli
 
 pytestmark = pytest.mark.slow
@@ -59,11 +60,6 @@ def crafted(tmp_path_factory: pytest.TempPathFactory, build_warehouse) -> Path:
     ingest_directory(workdir / "raw", warehouse)
     build_warehouse(warehouse, workdir)
     return warehouse
-
-
-def query(warehouse: Path, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql).df()
 
 
 def suggested(warehouse: Path) -> dict[str, tuple[str, str, int]]:
