@@ -38,7 +38,6 @@ INCREMENTAL_MODELS = {
     "int_stage_visits_sessionised",
     "fct_stage_transitions",
     "fct_stage_visits",
-    "fct_status_intervals",
     "fct_work_items",
     "int_experiment_units_first_exposed",
 }
