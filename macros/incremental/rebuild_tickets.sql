@@ -167,7 +167,9 @@
 
 {#- The replace_tickets incremental strategy: delete every row of the tickets to rebuild, insert their new rows.
     The delete uses the same scope as the model's filter, so a ticket that now has no rows (e.g. a late change
-    turned its only transition into a reassignment) loses its old ones. -#}
+    turned its only transition into a reassignment) loses its old ones. The scope is recorded first, once, in
+    <model>__rebuilt_tickets (see rebuilt_tickets_relation): the delete reads it, and so do the data tests of this
+    run, which test only the rows rebuilt (macros/incremental/scoped_tests.sql). -#}
 {% macro get_incremental_replace_tickets_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
@@ -176,8 +178,27 @@
         {{ exceptions.raise_compiler_error("replace_tickets needs unique_key='ticket_id' on " ~ target) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set rebuilt = flowmetrics.rebuilt_tickets_relation(target) -%}
+    {#- known to dbt's relation cache, so that this run's tests find it (rebuilt_rows_scope) -#}
+    {%- do adapter.cache_added(rebuilt) %}
+    create table if not exists {{ rebuilt }} (
+        ticket_id {{ dbt.type_string() }},
+        invocation_id {{ dbt.type_string() }}
+    );
+
+    delete from {{ rebuilt }};
+
+    insert into {{ rebuilt }} (ticket_id, invocation_id)
+    select cast(null as {{ dbt.type_string() }}), '{{ invocation_id }}'
+    union all
+    select rebuild.ticket_id, '{{ invocation_id }}'
+    from ({{ flowmetrics.tickets_to_rebuild() }}) as rebuild;
+
     delete from {{ target }}
-    where {{ key }} in ({{ flowmetrics.tickets_to_rebuild() }});
+    where {{ key }} in (
+        select rebuilt.ticket_id from {{ rebuilt }} as rebuilt
+        where rebuilt.ticket_id is not null
+    );
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}

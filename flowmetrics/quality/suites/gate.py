@@ -336,9 +336,10 @@ LITTLES_LAW = Suite(
 def _flow_counts(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
     items = reader.qualified(Layer.MART, "fct_work_items")
     visits = reader.qualified(Layer.MART, "fct_stage_visits")
-    transitions = reader.qualified(Layer.MART, "fct_stage_transitions")
     tickets = reader.qualified(Layer.STAGING, "stg_tickets__tickets")
     as_of = reader.qualified(Layer.MART, "dim_as_of")
+    # "stage-changing transitions = visits after each ticket's first" is dbt's error-level test
+    # assert_stage_changing_transitions_match_visits, per ticket: the nightly publishes nothing when it fails
     return identities(
         reader,
         [
@@ -348,9 +349,6 @@ def _flow_counts(reader: GateReader, ctx: CheckContext) -> pd.DataFrame:
             ("every work item has stage visits",
              f"select count(*) from {items}",
              f"select count(distinct ticket_id) from {visits}"),
-            ("stage-changing transitions = visits after each ticket's first",
-             f"select count(*) from {transitions} where from_stage is distinct from to_stage",
-             f"select count(*) - count(distinct ticket_id) from {visits}"),
             *raw_state_identity(
                 reader, "finished work items = tickets whose latest raw status change goes into a done status of "
                 "the map in force", f"select count(*) from {items} where state = 'finished'", "= 'done'"),
@@ -366,7 +364,6 @@ FLOW_COUNTS = Suite(
     requires=(
         (Layer.MART, "fct_work_items"),
         (Layer.MART, "fct_stage_visits"),
-        (Layer.MART, "fct_stage_transitions"),
         (Layer.MART, "dim_as_of"),
         (Layer.STAGING, "stg_tickets__tickets"),
     ),

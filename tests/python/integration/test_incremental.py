@@ -108,6 +108,7 @@ def nightly(
     delete_ticket(nightly, DELETED)
     reference = copy_warehouse(nightly, work / "reference.duckdb")
     build_warehouse(nightly, work / "tonight")
+    shutil.copyfile(nightly, work / "tonight.duckdb")  # as tonight's build left it (later tests build `nightly`)
     build_warehouse(reference, work / "reference", "--full-refresh")
     return {"nightly": nightly, "reference": reference, "work": work}
 
@@ -287,3 +288,36 @@ def test_a_changed_status_map_needs_a_full_refresh_and_says_so(
         build_warehouse(warehouse, tmp_path)
 
     build_warehouse(warehouse, tmp_path, "--full-refresh")
+
+
+def compiled_test_sql(workdir: Path, test: str, yml: str = "marts/flow/_flow__models.yml") -> str:
+    return (workdir / "target" / "run" / "flowmetrics" / "models" / yml / f"{test}.sql").read_text()
+
+
+def test_an_incremental_night_tests_the_rows_it_rebuilt_and_a_full_build_every_row(
+    nightly: dict[str, Path], taken_at: pd.Timestamp
+):
+    """A row test (not_null, unique, ...) on an incremental model reads only the tickets the night rebuilt, as
+    recorded by the replace_tickets strategy; a full refresh tests every row; the history invariant stays whole."""
+    record = "fct_stage_visits__rebuilt_tickets"
+    row_test = "not_null_fct_stage_visits_is_terminal"
+    assert record in compiled_test_sql(nightly["work"] / "tonight", row_test)
+    assert record not in compiled_test_sql(nightly["work"] / "reference", row_test)
+    history = (nightly["work"] / "tonight" / "target" / "run" / "flowmetrics" / "tests" / "dbt"
+               / "assert_built_history_matches_raw.sql").read_text()
+    assert "__rebuilt_tickets" not in history
+
+    con = duckdb.connect(str(nightly["work"] / "tonight.duckdb"), read_only=True)
+    try:
+        rebuilt = {r[0] for r in con.execute(f"select ticket_id from main.{record} where ticket_id is not null")
+                   .fetchall()}
+        every = {r[0] for r in con.execute("select ticket_id from raw.tickets").fetchall()}
+        loaded_tonight = {r[0] for r in con.execute(
+            "select distinct ticket_id from raw.ticket_status_changes "
+            "where _loaded_at = (select max(_loaded_at) from raw.ticket_status_changes)"
+        ).fetchall()}
+    finally:
+        con.close()
+    assert loaded_tonight and loaded_tonight <= rebuilt, "every ticket with a change loaded tonight was tested"
+    assert DELETED in rebuilt, "the deleted ticket's rows were removed (and nothing of it is left to test)"
+    assert len(rebuilt - {DELETED}) < len(every), "tickets that did not change were not tested again"
