@@ -21,7 +21,8 @@
     the last one's to_status. Where the chain does not decide (no from_status, a broken chain, a cycle), change ids
     decide in natural order: text prefix, then the trailing digits as a number (ch99 before ch100, 99 before 100),
     then the whole id as text; changes the walk never reaches come after it in that order. Only tie groups pay for
-    the walk; a lone change keeps its place by changed_at. -#}
+    the walk; a lone change keeps its place by changed_at. A pair (the usual tie) is ordered without the walk: its
+    start goes first, and the walk could only add the other change after it. -#}
 
 with recursive
 
@@ -100,7 +101,8 @@ tie_groups as (
 
     select
         ticket_id,
-        changed_at
+        changed_at,
+        tie_size
     from attach_time_before
     where tie_size > 1
 
@@ -126,7 +128,7 @@ tie_changes as (
         first_copies.changed_at,
         first_copies.from_status,
         first_copies.to_status,
-        regexp_replace(first_copies.change_id, '[0-9]+$', '') as id_prefix
+        tie_groups.tie_size
     from first_copies
     inner join tie_groups
         on
@@ -135,6 +137,102 @@ tie_changes as (
 
 ),
 
+-- the parts of a change id's natural order: its text prefix, then its trailing digits as a number (without leading
+-- zeros: shorter is smaller, then as text), then the whole id
+split_tie_ids as (
+
+    select
+        *,
+        regexp_replace(
+            substring(change_id, length(id_prefix) + 1), '^0+', ''
+        ) as id_number
+    from (
+        select
+            *,
+            regexp_replace(change_id, '[0-9]+$', '') as id_prefix
+        from tie_changes
+    ) as prefixed
+
+),
+
+-- a pair: its change whose from_status is the status before the group goes first; else the one whose
+-- from_status is not the other's to_status (the head of the chain); else the first id in natural order
+pair_ids as (
+
+    select
+        change_id,
+        ticket_id,
+        changed_at,
+        from_status,
+        to_status,
+        id_prefix,
+        id_number
+    from split_tie_ids
+    where tie_size = 2
+
+),
+
+rank_pair_starts as (
+
+    select
+        own_change.change_id,
+        case
+            when own_change.from_status = status_before_ties.status_before then 0
+            when own_change.from_status = other_change.to_status then 2
+            else 1
+        end as own_start_rank,
+        case
+            when other_change.from_status = status_before_ties.status_before then 0
+            when other_change.from_status = own_change.to_status then 2
+            else 1
+        end as other_start_rank,
+        (
+            own_change.id_prefix < other_change.id_prefix
+            or (
+                own_change.id_prefix = other_change.id_prefix
+                and (
+                    length(own_change.id_number) < length(other_change.id_number)
+                    or (
+                        length(own_change.id_number) = length(other_change.id_number)
+                        and (
+                            own_change.id_number < other_change.id_number
+                            or (
+                                own_change.id_number = other_change.id_number
+                                and own_change.change_id < other_change.change_id
+                            )
+                        )
+                    )
+                )
+            )
+        ) as is_first_id  -- the natural order of rank_tie_ids, for two ids
+    from pair_ids as own_change
+    inner join pair_ids as other_change
+        on
+            own_change.ticket_id = other_change.ticket_id
+            and own_change.changed_at = other_change.changed_at
+            and own_change.change_id <> other_change.change_id
+    left join status_before_ties
+        on
+            own_change.ticket_id = status_before_ties.ticket_id
+            and own_change.changed_at = status_before_ties.changed_at
+
+),
+
+place_pairs as (
+
+    select
+        change_id,
+        case
+            when own_start_rank < other_start_rank then 1
+            when own_start_rank > other_start_rank then 2
+            when is_first_id then 1
+            else 2
+        end as tie_position
+    from rank_pair_starts
+
+),
+
+-- larger tie groups: the walk along the chain
 rank_tie_ids as (
 
     select
@@ -143,11 +241,12 @@ rank_tie_ids as (
             partition by ticket_id, changed_at
             order by
                 id_prefix,
-                length(regexp_replace(substring(change_id, length(id_prefix) + 1), '^0+', '')),
-                regexp_replace(substring(change_id, length(id_prefix) + 1), '^0+', ''),
+                length(id_number),
+                id_number,
                 change_id
         ) as id_rank
-    from tie_changes
+    from split_tie_ids
+    where tie_size > 2
 
 ),
 
@@ -161,7 +260,7 @@ rank_chain_starts as (
                 case
                     when rank_tie_ids.from_status = status_before_ties.status_before then 0
                     when not exists (
-                        select 1 from tie_changes as other
+                        select 1 from rank_tie_ids as other
                         where
                             other.ticket_id = rank_tie_ids.ticket_id
                             and other.changed_at = rank_tie_ids.changed_at
@@ -249,7 +348,7 @@ walk_chains as (
 
 ),
 
-place_tie_changes as (
+place_walked_changes as (
 
     select
         rank_tie_ids.change_id,
@@ -263,6 +362,22 @@ place_tie_changes as (
     from rank_tie_ids
     left join walk_chains
         on rank_tie_ids.change_id = walk_chains.change_id
+
+),
+
+place_tie_changes as (
+
+    select
+        change_id,
+        tie_position
+    from place_pairs
+
+    union all
+
+    select
+        change_id,
+        tie_position
+    from place_walked_changes
 
 ),
 
