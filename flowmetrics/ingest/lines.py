@@ -105,6 +105,16 @@ def _split_ending(line: bytes) -> tuple[bytes, bytes]:
     return line, b""
 
 
+def _first_line(block: bytes) -> tuple[bytes, bytes]:
+    """The block's first line with its ending (CRLF, LF or CR, as bytes.splitlines splits), and the rest."""
+    ends = [i for i in (block.find(b"\n"), block.find(b"\r")) if i >= 0]
+    if not ends:
+        return block, b""
+    end = min(ends)
+    end += 2 if block[end : end + 2] == b"\r\n" else 1
+    return block[:end], block[end:]
+
+
 class _Scanner:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -121,6 +131,11 @@ class _Scanner:
 
     def feed(self, block: bytes) -> None:
         """Whole lines (the last one may lack its ending only at the end of the file)."""
+        while block and not self.header_lines:  # the header line by line, then the rest of its block as any
+            line, block = _first_line(block)
+            self._line(line)
+        if not block:
+            return
         if self._plain(block):
             n = block.count(self.ending)
             if not block.endswith(self.ending):

@@ -22,7 +22,7 @@ from flowmetrics.ingest.files import discover
 from flowmetrics.ingest.load import LoadCounts, LoadStamp, flag_duplicates, merge
 from flowmetrics.ingest.raw_tables import INGEST_RUNS, INGEST_RUNS_COLUMNS, ensure_raw_tables
 from flowmetrics.ingest.schema_check import FileLayout, check_file, type_problems
-from flowmetrics.ingest.stage import Staged, StageNames, drop, quarantine_selects, stage, stage_sql
+from flowmetrics.ingest.stage import Staged, StageNames, create_staged_rows, drop, quarantine_selects, stage
 from flowmetrics.ingest.writing import open_waiting, remove_created, write_error
 from flowmetrics.results import IngestSummary, TableIngest
 from flowmetrics.warehouse.runs import new_run_id
@@ -114,9 +114,9 @@ def _check_files(source_dir: Path, say: Progress) -> dict[str, FileLayout]:
         if problems:
             # The files whose headers are fine still get their type check, so one error lists everything.
             for layout in layouts.values():
-                problems += type_problems(
-                    mem, f"({stage_sql(layout, StageNames.of(layout.table.name))})", layout
-                )
+                names = StageNames.of(layout.table.name)
+                create_staged_rows(mem, layout, names)
+                problems += type_problems(mem, ident(names.rows), layout)
             raise RawContractError(problems)
     for layout in layouts.values():
         if layout.ignored_columns:

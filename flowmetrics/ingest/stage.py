@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from flowmetrics.contract import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ColumnType
-from flowmetrics.errors import RawContractError
+from flowmetrics.errors import RawContractError, WarehouseError
 from flowmetrics.ingest import quarantine
 from flowmetrics.ingest.lines import line_texts
 from flowmetrics.ingest.schema_check import FileLayout
@@ -24,6 +24,7 @@ class StageNames:
     """The temporary tables of one staged file."""
 
     rows: str
+    scanned: str  # a CSV file as the reader gave it, in the file's order (before the conversions)
     rejects: str
     reject_scans: str
     rejected_lines: str
@@ -37,13 +38,16 @@ class StageNames:
         return cls(
             *(
                 f"_fm_{kind}_{table}"
-                for kind in ("stage", "rejects", "reject_scans", "rejected", "spans", "skipped", "broken", "texts")
+                for kind in (
+                    "stage", "scanned", "rejects", "reject_scans", "rejected", "spans", "skipped", "broken", "texts"
+                )
             )
         )
 
     def all(self) -> tuple[str, ...]:
         return (
             self.rows,
+            self.scanned,
             self.rejects,
             self.reject_scans,
             self.rejected_lines,
@@ -105,16 +109,30 @@ def _line_sql(layout: FileLayout) -> tuple[str, str]:
 
 
 def scan_sql(layout: FileLayout, names: StageNames) -> str:
-    """The file as a relation of columns c0, c1, ... plus ``_row``, ``_breaks`` and ``_swallow``, read by
-    DuckDB's CSV or Parquet reader."""
+    """The file as a relation of columns c0, c1, ... plus ``_row`` (its position in the file), ``_breaks`` and
+    ``_swallow``: a Parquet file read by DuckDB's reader, a CSV file from the table ``read_csv_file`` filled."""
     raw_file = layout.raw_file
-    wanted = ", ".join(ident(s.alias) for s in layout.sources)
     if raw_file.fmt == "parquet":
         picks = ", ".join(f"{ident(s.file_column)} AS {ident(s.alias)}" for s in layout.sources)
         return (
             f"SELECT file_row_number + 1 AS _row, {picks}, 0 AS _breaks, CAST(NULL AS VARCHAR) AS _swallow "
             f"FROM read_parquet({literal(raw_file.path)}, file_row_number = true)"
         )
+    # A new table's rowids number its rows in the order they were inserted, which is the file's (CREATE TABLE AS
+    # keeps the reader's order under preserve_insertion_order, DuckDB's default), from an offset that depends on
+    # the transaction; read_csv_file checks they run without a gap. Numbering the rows with row_number() OVER ()
+    # in the reader's query would hold the reader and every conversion to one thread.
+    scanned = f"temp.{ident(names.scanned)}"
+    return f"SELECT rowid - (SELECT min(rowid) FROM {scanned}) + 1 AS _row, * FROM {scanned}"
+
+
+def read_csv_file(con: duckdb.DuckDBPyConnection, layout: FileLayout, names: StageNames) -> None:
+    """A CSV file into the temporary table ``names.scanned``, as text, in the file's order (the reader runs on
+    every thread); unreadable lines go to the rejects table. Nothing to do for a Parquet file."""
+    raw_file = layout.raw_file
+    if raw_file.fmt == "parquet":
+        return
+    wanted = ", ".join(ident(s.alias) for s in layout.sources)
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.file_columns)))
     reader = (
         f"read_csv({literal(raw_file.path)}, header = true, auto_detect = false, delim = ',', quote = '\"', "
@@ -127,8 +145,23 @@ def scan_sql(layout: FileLayout, names: StageNames) -> str:
         breaks, swallow = "0", "CAST(NULL AS VARCHAR)"
     else:
         breaks, swallow = _line_sql(layout)
-    # With preserve_insertion_order (DuckDB's default) row_number() OVER () follows the file's order.
-    return f"SELECT row_number() OVER () AS _row, {wanted}, {breaks} AS _breaks, {swallow} AS _swallow FROM {reader}"
+    scanned = f"temp.{ident(names.scanned)}"
+    con.execute(
+        f"CREATE TEMP TABLE {scanned} AS SELECT {wanted}, {breaks} AS _breaks, {swallow} AS _swallow FROM {reader}"
+    )
+    numbered = con.execute(f"SELECT count(*), coalesce(max(rowid) - min(rowid) + 1, 0) FROM {scanned}").fetchone()
+    if numbered is None or numbered[0] != numbered[1]:
+        raise WarehouseError(
+            f"{raw_file.name}: DuckDB numbered the {numbered[0] if numbered else 0:,} rows it read with gaps, so "
+            "their lines in the file are unknown; nothing was loaded"
+        )
+
+
+def create_staged_rows(con: duckdb.DuckDBPyConnection, layout: FileLayout, names: StageNames) -> None:
+    """The temporary table ``names.rows`` of ``stage_sql``, read from the file; the text scan is dropped after."""
+    read_csv_file(con, layout, names)
+    con.execute(f"CREATE TEMP TABLE {ident(names.rows)} AS {stage_sql(layout, names)}")
+    con.execute(f"DROP TABLE IF EXISTS temp.{ident(names.scanned)}")
 
 
 def stage_sql(layout: FileLayout, names: StageNames) -> str:
@@ -209,7 +242,7 @@ def stage(con: duckdb.DuckDBPyConnection, layout: FileLayout) -> Staged:
     to quarantine line by line), and check that every physical line of a CSV file is accounted for."""
     names = StageNames.of(layout.table.name)
     drop(con, names)
-    con.execute(f"CREATE TEMP TABLE {ident(names.rows)} AS {stage_sql(layout, names)}")
+    create_staged_rows(con, layout, names)
     rows = ident(names.rows)
     found = con.execute(
         "SELECT count(*), coalesce(sum(_breaks), 0), count(*) FILTER (WHERE _swallow IS NOT NULL), "

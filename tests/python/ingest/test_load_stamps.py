@@ -95,3 +95,26 @@ def test_a_warehouse_without_stamp_columns_gains_them_and_keeps_its_rows(tmp_pat
     assert [(t, team) for t, team, _ in stamped] == sorted([*before, ("T-9", "growth")])
     assert {t: at for t, _, at in stamped}["T-9"] == second_at
     assert all(at is None for t, _, at in stamped if t != "T-9")
+
+
+def test_a_file_read_on_every_thread_keeps_each_row_at_its_line(tmp_path: Path, warehouse: Path) -> None:
+    """DuckDB splits a large CSV file between its threads; each row keeps its position and a bad row near the end
+    is quarantined at its own line (the rows are numbered after the read, in the file's order)."""
+    n, bad = 1_200_000, 1_199_990  # about 70 MB, several of the reader's buffers; bad = the 0-based data row
+    lines = [f"C-{i:07d},T-{i % 997},2024-03-01T10:{i % 60:02d}:00Z,In Progress,someone@example.com" for i in range(n)]
+    lines[bad] = f"C-{bad:07d},T-1,not a time,In Progress,someone@example.com"
+    raw = tmp_path / "raw"
+    write_text(raw, "tickets.csv", "ticket_id,team,created_at\nT-1,payments,2024-03-01T09:00:00Z\n")
+    header = "change_id,ticket_id,changed_at,to_status,changed_by\n"
+    write_text(raw, "ticket_status_changes.csv", header + "\n".join(lines))
+
+    ingest_directory(raw, warehouse)
+
+    assert rows(
+        warehouse,
+        "SELECT count(*), count(*) FILTER (WHERE _file_row <> CAST(substr(change_id, 3) AS INTEGER) + 1), "
+        "max(_file_row) FROM raw.ticket_status_changes",
+    ) == [(n - 1, 0, n)]
+    assert rows(
+        warehouse, "SELECT row_number, starts_with(row_text, ?) FROM raw.quarantine", [f'{{"change_id":"C-{bad:07d}"']
+    ) == [(bad + 2, True)]  # the header is line 1
