@@ -12,6 +12,12 @@ status_changes as (
 
 ),
 
+status_entries as (
+
+    select * from {{ ref('int_status_entries_ranked') }}
+
+),
+
 declared_statuses as (
 
     select * from {{ ref('stg_tickets__statuses') }}
@@ -24,73 +30,13 @@ status_name_rules as (
 
 ),
 
-list_status_events as (
-
-    select
-        ticket_id,
-        change_id,
-        changed_at,
-        0 as event_side,
-        from_status as raw_status
-    from status_changes
-    where from_status is not null
-
-    union all
-
-    select
-        ticket_id,
-        change_id,
-        changed_at,
-        1 as event_side,
-        to_status as raw_status
-    from status_changes
-    where to_status is not null
-
-),
-
-number_events as (
-
-    select
-        ticket_id,
-        raw_status,
-        row_number() over (
-            partition by ticket_id
-            order by changed_at, event_side, change_id
-        ) as event_number
-    from list_status_events
-
-),
-
-find_first_entries as (
-
-    select
-        ticket_id,
-        raw_status,
-        min(event_number) as first_event_number
-    from number_events
-    group by ticket_id, raw_status
-
-),
-
-rank_ticket_statuses as (
-
-    select
-        raw_status,
-        row_number() over (
-            partition by ticket_id
-            order by first_event_number
-        ) as ordinal
-    from find_first_entries
-
-),
-
 summarise_positions as (
 
     select
         raw_status,
         count(*) as ticket_count,
         cast({{ flowmetrics.flowmetrics_median('ordinal') }} as {{ flowmetrics.type_double() }}) as typical_position
-    from rank_ticket_statuses
+    from status_entries
     group by raw_status
 
 ),

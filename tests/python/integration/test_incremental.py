@@ -36,6 +36,7 @@ INCREMENTAL_MODELS = {
     "int_status_changes_sequenced",
     "int_status_intervals_bounded",
     "int_stage_visits_sessionised",
+    "int_status_entries_ranked",
     "fct_stage_transitions",
     "fct_stage_visits",
     "fct_work_items",
