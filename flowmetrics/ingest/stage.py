@@ -7,7 +7,7 @@ every contract column in the contract type, the original text of parsed columns 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import duckdb
 
@@ -45,17 +45,7 @@ class StageNames:
         )
 
     def all(self) -> tuple[str, ...]:
-        return (
-            self.rows,
-            self.scanned,
-            self.rejects,
-            self.reject_scans,
-            self.rejected_lines,
-            self.spans,
-            self.skipped,
-            self.broken,
-            self.texts,
-        )
+        return astuple(self)
 
 
 @dataclass(frozen=True)
