@@ -21,7 +21,7 @@
 {#- The generic tests that are about single rows (or keys of one ticket's rows). -#}
 {% macro scoped_row_tests() -%}
     {{ return([
-        'not_null', 'unique', 'accepted_values', 'relationships', 'unique_combination',
+        'not_null', 'not_null_columns', 'unique', 'accepted_values', 'relationships', 'unique_combination',
         'flowmetrics_expression_is_true', 'between', 'non_negative', 'not_before',
     ]) }}
 {%- endmacro %}

@@ -64,6 +64,29 @@ def test_every_model_has_a_primary_key_test_or_says_why_it_has_no_key():
     assert not untested, "models without unique + not_null on a column or unique_combination:\n" + "\n".join(untested)
 
 
+def not_null_constrained(column: dict[str, Any]) -> bool:
+    return any((c or {}).get("type") in ("not_null", "primary_key") for c in column.get("constraints") or [])
+
+
+def test_a_models_not_null_constraints_are_tested_once_by_its_not_null_columns_test():
+    """A column's never-null rule is its not_null constraint, checked for the whole model by one not_null_columns
+    test (warehouses enforce a constraint only on contracted tables, and not all of them); a plain not_null test
+    beside it would read the column a second time, unless it is the key's unique + not_null pair."""
+    problems = []
+    for name, (path, model) in model_entries().items():
+        constrained = [c for c in model.get("columns") or [] if not_null_constrained(c)]
+        has_test = "flowmetrics.not_null_columns" in data_test_names(model.get("data_tests"))
+        if constrained and not has_test:
+            problems.append(f"{path.relative_to(ROOT)}: {name} has not_null constraints and no not_null_columns test")
+        if has_test and not constrained:
+            problems.append(f"{path.relative_to(ROOT)}: {name} has a not_null_columns test and no constraint")
+        problems += [f"{path.relative_to(ROOT)}: {name}.{c['name']} has a not_null constraint and a not_null test"
+                     for c in constrained
+                     if "not_null" in data_test_names(c.get("data_tests"))
+                     and "unique" not in data_test_names(c.get("data_tests"))]
+    assert not problems, "\n".join(problems)
+
+
 def source_tables() -> list[tuple[Path, dict[str, Any], dict[str, Any]]]:
     return [(path, source, table)
             for path in sorted((MODELS / "staging").glob("*/_*__sources.yml"))

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -91,6 +92,33 @@ def test_rebuilding_the_same_data_gives_the_same_marts(cli_build: Path, tmp_path
     assert build.returncode == 0
     after = read(cli_build, "select * from main.fct_stage_visits order by visit_id")
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_one_test_per_model_finds_the_nulls_of_every_column_with_a_not_null_constraint(
+    cli_build: Path, tmp_path: Path
+):
+    """not_null_columns reads each constrained column in one pass and returns one row per column that has nulls,
+    with how many; a column without the constraint may hold nulls."""
+    from flowmetrics.errors import DbtRunError
+    from flowmetrics.warehouse.dbt_runner import run_dbt
+
+    copy = tmp_path / "nulls.duckdb"
+    copy.write_bytes(cli_build.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("update main.int_status_entries_ranked set ordinal = null where rowid < 1")
+        con.execute("update main.int_status_entries_ranked set raw_status = null where rowid between 1 and 3")
+        con.execute("update main.int_status_entries_ranked set first_entered_at = null")  # no constraint
+    finally:
+        con.close()
+    test = "flowmetrics_not_null_columns_int_status_entries_ranked_"
+    with pytest.raises(DbtRunError):
+        run_dbt("test", warehouse=copy, capture=True, extra_args=[
+            "--select", test, "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")])
+    compiled = tmp_path / "target" / "compiled" / "flowmetrics" / "models" / "intermediate" / "flow"
+    compiled = compiled / "_flow__models.yml"
+    failing = read(copy, (compiled / f"{test}.sql").read_text())
+    assert dict(zip(failing["column_name"], failing["null_rows"], strict=True)) == {"ordinal": 1, "raw_status": 3}
 
 
 def test_as_of_in_the_past_replays_the_past(cli_build: Path, tmp_path: Path):

@@ -301,7 +301,7 @@ def test_an_incremental_night_tests_the_rows_it_rebuilt_and_a_full_build_every_r
     """A row test (not_null, unique, ...) on an incremental model reads only the tickets the night rebuilt, as
     recorded by the replace_tickets strategy; a full refresh tests every row; the history invariant stays whole."""
     record = "fct_stage_visits__rebuilt_tickets"
-    row_test = "not_null_fct_stage_visits_is_terminal"
+    row_test = "flowmetrics_not_null_columns_fct_stage_visits_"
     assert record in compiled_test_sql(nightly["work"] / "tonight", row_test)
     assert record not in compiled_test_sql(nightly["work"] / "reference", row_test)
     history = (nightly["work"] / "tonight" / "target" / "run" / "flowmetrics" / "tests" / "dbt"

@@ -110,8 +110,8 @@ def test_a_rule_added_to_or_dropped_from_the_yaml_changes_the_gates_checks(tmp_p
                 test["accepted_values"]["arguments"]["values"].append("parked")
 
     edit_column(project, W, "state", widen_states)
-    edit_column(project, W, "team", lambda column: column.pop("data_tests"))
-    edit_column(project, W, "flow_efficiency", lambda column: column.update(data_tests=["not_null"]))
+    edit_column(project, W, "team", lambda column: column.pop("constraints"))
+    edit_column(project, W, "flow_efficiency", lambda column: column.update(constraints=[{"type": "not_null"}]))
     edited = suite_from(project)
     before, after = {c.id for c in FCT_WORK_ITEMS.checks}, {c.id for c in edited.checks}
     assert before - after == {f"{W}.team.not_null"}
