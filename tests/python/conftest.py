@@ -10,6 +10,10 @@ import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# dbt's unit tests check the SQL against given rows, not the data a test builds: `make dbt-test` runs all of them
+# (and the package test its host project's), so the warehouses the tests build here leave them out, as the nightly
+# does (dbt reads this variable as --exclude-resource-type; a command that passes the flag decides for itself).
+os.environ.setdefault("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
 
 
 def dbt_build_into(warehouse: Path, workdir: Path, *extra: str, as_of: str | None = None) -> None:

@@ -49,6 +49,7 @@ def dbt(workdir: Path, warehouse: Path, *args: str) -> subprocess.CompletedProce
     """dbt in the host project; a request to the package hub would go to a closed local port and fail."""
     env = dbt_env(warehouse)
     env["DBT_PACKAGE_HUB_URL"] = "http://127.0.0.1:9/"
+    env.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)  # the host project runs the package's unit tests too
     paths = ["--log-path", str(workdir / "logs")]
     if args[0] != "deps":
         paths += ["--profiles-dir", str(HOST_DIR), "--target-path", str(workdir / "target")]
