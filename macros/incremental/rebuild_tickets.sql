@@ -53,7 +53,11 @@
 
 {#- The predicate that keeps the tickets to recompute: `column in (...)` in an incremental run, `true` otherwise
     (full refresh, first build, or an engine whose incremental strategy rewrites the whole table). The model passes
-    its own is_incremental(), so that dbt unit tests see the model as incremental and can override it. -#}
+    its own is_incremental(), so that dbt unit tests see the model as incremental and can override it.
+    In a `dbt build` or `dbt run` the set is computed once per model, when the first filter compiles, into
+    <model>__rebuilt_tickets (record_tickets_to_rebuild): every filter of the model, the replace_tickets delete and
+    the run's scoped data tests read that record. Elsewhere (a unit test, `dbt compile`, `dbt show`, the linter)
+    nothing is written and the filter holds the set's query itself. -#}
 {% macro ticket_rebuild_filter(column, incremental, settings) -%}
     {#- At parse time, resolve the refs the scope reads so dbt records them as dependencies (an incremental run
         reads them); at run time only an incremental run does, so unit tests need them only then. -#}
@@ -65,7 +69,12 @@
     {%- endif -%}
     {%- if incremental and not flowmetrics.rebuilds_whole_table() -%}
         {%- do flowmetrics.assert_as_of_not_moved_back(settings) -%}
-        {{ column }} in ({{ flowmetrics.tickets_to_rebuild(settings) }})
+        {%- if execute and model.resource_type == 'model' and flags.WHICH in ('build', 'run') -%}
+            {%- set rebuilt = flowmetrics.record_tickets_to_rebuild(settings) -%}
+            {{ column }} in (select rebuilt.ticket_id from {{ rebuilt }} as rebuilt where rebuilt.ticket_id is not null)
+        {%- else -%}
+            {{ column }} in ({{ flowmetrics.tickets_to_rebuild(settings) }})
+        {%- endif -%}
     {%- else -%}
         true
     {%- endif -%}
@@ -144,6 +153,40 @@
 {%- endmacro %}
 
 
+{#- Records the tickets to rebuild in this run in <model>__rebuilt_tickets (rebuilt_tickets_relation), once per model
+    and invocation: a marker row (ticket_id null) carries dbt's invocation_id, and a record that already has this
+    invocation's marker is left as it is. Returns the record's relation. Runs its statements when called (the first
+    filter of an incremental model as it compiles, else the replace_tickets strategy). -#}
+{% macro record_tickets_to_rebuild(settings=none) -%}
+    {%- set rebuilt = flowmetrics.rebuilt_tickets_relation(this) -%}
+    {#- known to dbt's relation cache, so that this run's tests find it (rebuilt_rows_scope) -#}
+    {%- do adapter.cache_added(rebuilt) -%}
+    {%- set create -%}
+        create table if not exists {{ rebuilt }} (
+            ticket_id {{ dbt.type_string() }},
+            invocation_id {{ dbt.type_string() }}
+        )
+    {%- endset -%}
+    {%- do run_query(create) -%}
+    {%- set this_run -%}
+        select count(*) as markers from {{ rebuilt }}
+        where ticket_id is null and invocation_id = '{{ invocation_id }}'
+    {%- endset -%}
+    {%- if run_query(this_run).columns[0].values()[0] == 0 -%}
+        {%- do run_query('delete from ' ~ rebuilt) -%}
+        {%- set record -%}
+            insert into {{ rebuilt }} (ticket_id, invocation_id)
+            select cast(null as {{ dbt.type_string() }}), '{{ invocation_id }}'
+            union all
+            select rebuild.ticket_id, '{{ invocation_id }}'
+            from ({{ flowmetrics.tickets_to_rebuild(settings) }}) as rebuild
+        {%- endset -%}
+        {%- do run_query(record) -%}
+    {%- endif -%}
+    {{ return(rebuilt) }}
+{%- endmacro %}
+
+
 {#- The incremental strategy of the ticket-grained models: replace_tickets where rows can be deleted, else the
     engine's whole-table rewrite. -#}
 {% macro ticket_incremental_strategy() -%}
@@ -167,9 +210,10 @@
 
 {#- The replace_tickets incremental strategy: delete every row of the tickets to rebuild, insert their new rows.
     The delete uses the same scope as the model's filter, so a ticket that now has no rows (e.g. a late change
-    turned its only transition into a reassignment) loses its old ones. The scope is recorded first, once, in
-    <model>__rebuilt_tickets (see rebuilt_tickets_relation): the delete reads it, and so do the data tests of this
-    run, which test only the rows rebuilt (macros/incremental/scoped_tests.sql). -#}
+    turned its only transition into a reassignment) loses its old ones. The scope is recorded once per model and
+    run, in <model>__rebuilt_tickets (record_tickets_to_rebuild; the model's filter recorded it as it compiled): the
+    filters and the delete read it, and so do the data tests of this run, which test only the rows rebuilt
+    (macros/incremental/scoped_tests.sql). -#}
 {% macro get_incremental_replace_tickets_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
@@ -178,22 +222,7 @@
         {{ exceptions.raise_compiler_error("replace_tickets needs unique_key='ticket_id' on " ~ target) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    {%- set rebuilt = flowmetrics.rebuilt_tickets_relation(target) -%}
-    {#- known to dbt's relation cache, so that this run's tests find it (rebuilt_rows_scope) -#}
-    {%- do adapter.cache_added(rebuilt) %}
-    create table if not exists {{ rebuilt }} (
-        ticket_id {{ dbt.type_string() }},
-        invocation_id {{ dbt.type_string() }}
-    );
-
-    delete from {{ rebuilt }};
-
-    insert into {{ rebuilt }} (ticket_id, invocation_id)
-    select cast(null as {{ dbt.type_string() }}), '{{ invocation_id }}'
-    union all
-    select rebuild.ticket_id, '{{ invocation_id }}'
-    from ({{ flowmetrics.tickets_to_rebuild() }}) as rebuild;
-
+    {%- set rebuilt = flowmetrics.record_tickets_to_rebuild() %}
     delete from {{ target }}
     where {{ key }} in (
         select rebuilt.ticket_id from {{ rebuilt }} as rebuilt

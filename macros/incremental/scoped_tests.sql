@@ -3,7 +3,7 @@
     A nightly run rebuilds whole tickets of the incremental flow models (macros/incremental/rebuild_tickets.sql);
     the rows of every other ticket are the rows an earlier run built and tested. A test about rows (each failing row
     fails on its own: not_null, unique, accepted_values, relationships from the model's rows, the expression and
-    range tests) therefore only needs the rows rebuilt in this run: the replace_tickets strategy records its
+    range tests) therefore only needs the rows rebuilt in this run: record_tickets_to_rebuild records its
     tickets in <model>__rebuilt_tickets, stamped with the run's invocation_id, and dbt wraps the tested model in
     get_where_subquery, which adds `ticket_id in (the recorded tickets)`.
 
@@ -27,7 +27,7 @@
 {%- endmacro %}
 
 
-{#- Where the replace_tickets strategy records the tickets it rebuilt in this run. -#}
+{#- Where record_tickets_to_rebuild records the tickets an incremental model rebuilds in this run. -#}
 {% macro rebuilt_tickets_relation(relation) -%}
     {{ return(relation.incorporate(path={'identifier': relation.identifier ~ '__rebuilt_tickets'}, type='table')) }}
 {%- endmacro %}

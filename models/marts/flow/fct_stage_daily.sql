@@ -1,13 +1,15 @@
 {{ config(enabled=flowmetrics.flowmetrics_domain_enabled('flow')) }}
 
 {#- One row per stage per UTC day, from the first day a ticket entered a stage to the as-of day: the counts of a
-    cumulative flow diagram and the age of the work in progress at the end of each day. -#}
+    cumulative flow diagram and the age of the work in progress at the end of each day. It reads the stage visits
+    from int_stage_visits_sessionised, the rows fct_stage_visits publishes with ticket attributes added, so it is
+    built beside the visit and work-item marts instead of after them. -#}
 
 with
 
 stage_visits as (
 
-    select * from {{ ref('fct_stage_visits') }}
+    select * from {{ ref('int_stage_visits_sessionised') }}
 
 ),
 

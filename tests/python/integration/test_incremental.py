@@ -295,6 +295,19 @@ def compiled_test_sql(workdir: Path, test: str, yml: str = "marts/flow/_flow__mo
     return (workdir / "target" / "run" / "flowmetrics" / "models" / yml / f"{test}.sql").read_text()
 
 
+def test_an_incremental_night_computes_each_models_tickets_to_rebuild_once(nightly: dict[str, Path]):
+    """fct_work_items filters four inputs; on a night each filter reads the model's record of the tickets to
+    rebuild instead of computing the set again, and a full refresh filters nothing."""
+    def compiled(run: str) -> str:
+        return (nightly["work"] / run / "target" / "compiled" / "flowmetrics" / "models" / "marts" / "flow"
+                / "fct_work_items.sql").read_text()
+
+    tonight = compiled("tonight")
+    assert tonight.count("fct_work_items__rebuilt_tickets") == 4
+    assert "built_loads" not in tonight  # the set's own query (load times against the model's) is not inlined
+    assert "__rebuilt_tickets" not in compiled("reference")
+
+
 def test_an_incremental_night_tests_the_rows_it_rebuilt_and_a_full_build_every_row(
     nightly: dict[str, Path], taken_at: pd.Timestamp
 ):
