@@ -37,4 +37,3 @@ select * from nulls_by_column
 where null_rows > 0
 
 {% endtest %}
-

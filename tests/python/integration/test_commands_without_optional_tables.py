@@ -75,9 +75,7 @@ def subset(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     results = {
         "nightly": cli("nightly", "--raw", str(raw), *wh, "--log-file", str(work / "nightly.log"),
                        "--report-dir", str(work / "q-nightly"), "--", "--target-path", str(dbt_target / "target"),
-                       "--log-path", str(dbt_target / "logs"),
-                       # dbt's unit tests do not read the data (the project's own build runs them)
-                       "--exclude-resource-type", "unit_test"),
+                       "--log-path", str(dbt_target / "logs")),
     }
     assert results["nightly"].returncode == 0, results["nightly"].stdout[-3000:] + results["nightly"].stderr[-3000:]
     results["detect"] = cli("detect", *wh)
